@@ -1,0 +1,39 @@
+# artsearch: the two Quickstart commands are `make serve` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INDEX ?= var/index
+CORPUS ?= corpus
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: setup browser index serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@test -x /usr/bin/chromium || scripts/install-chromium
+
+index: setup
+	$(VENV)/bin/artsearch index $(CORPUS) --index $(INDEX)
+
+serve: index
+	$(VENV)/bin/artsearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check indexer search web tests bench scripts
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""The one domain type: an extracted news article.
+
+Extraction returns it, the schema maps it to index fields and back, search results carry it and the
+web templates render it.  It is frozen so that nothing downstream edits what was extracted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Where a metadata field's value came from, so that `artsearch extract --json` can explain itself.
+PROVENANCE_ORIGINS = (
+    "json-ld",
+    "opengraph",
+    "meta",
+    "microdata",
+    "time-element",
+    "markup",
+    "text",
+    "relative",
+    "file-mtime",
+    "detected",
+    "extractor",
+)
+
+_WORD = re.compile(r"\w+")
+# How many leading body words identify an article.  Enough that two different stories never share
+# them, few enough that a copy with a different tail (an appended credit line) still matches.
+_FINGERPRINT_WORDS = 200
+
+
+def fingerprint(body: str) -> str:
+    """A content fingerprint of an article body: equal for the same story found on two pages.
+
+    Case, punctuation and white space are ignored, so a related-rail copy of an article, a
+    syndicated copy and the article's own page agree.
+    """
+    words = _WORD.findall(body.lower())[:_FINGERPRINT_WORDS]
+    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def article_id(body: str) -> str:
+    """The stable id of the article with this body: the same text always gets the same id.
+
+    The id is content-derived rather than path-derived so that the same story found twice (its own
+    page and another page's related rail, or a syndicated copy) is one article with one id.
+    """
+    return fingerprint(body)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as extracted from a page.
+
+    ``body`` holds the main text only, paragraphs separated by a blank line.  Dates are ISO 8601
+    strings (``2015-09-01`` or ``2015-09-01T10:30:00+00:00``).  ``path`` is the page's path relative
+    to the corpus folder, with ``/`` separators.  ``embedded`` is true for an article found inside
+    another page (for example in a "Related Articles" rail) rather than as the page's own article.
+    ``provenance`` maps a field name to where its value came from (one of ``PROVENANCE_ORIGINS``).
+    """
+
+    id: str
+    path: str
+    title: str
+    body: str
+    authors: tuple[str, ...] = ()
+    source: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    language: str | None = None
+    url: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    license: str | None = None
+    embedded: bool = False
+    provenance: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field (tuples become lists)."""
+        data = asdict(self)
+        data["authors"] = list(self.authors)
+        data["tags"] = list(self.tags)
+        data["provenance"] = dict(self.provenance)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Article:
+        """The inverse of :meth:`to_dict`; unknown keys are ignored."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        known["authors"] = tuple(known.get("authors") or ())
+        known["tags"] = tuple(known.get("tags") or ())
+        known["provenance"] = dict(known.get("provenance") or {})
+        return cls(**known)
+
+    @property
+    def published_day(self) -> str | None:
+        """The publication day (``YYYY-MM-DD``) or None."""
+        return self.published[:10] if self.published else None

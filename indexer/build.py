@@ -1,0 +1,295 @@
+"""Building and updating an index from a corpus folder.
+
+``build_index`` is incremental by default: only new, changed (by content hash) and removed files are
+touched.  With ``rebuild=True``, or when there is no index yet, it builds a whole new generation
+beside the live one and swaps it in atomically (see :mod:`indexer.store`).  Extraction runs in a
+pool of worker processes (one per core); the parent process writes the index, because Whoosh
+allows one writer at a time and parallel writers gave no gain here (DECISIONS.md rule 5).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.article import Article
+from indexer.corpus import content_hash, list_corpus
+from indexer.errors import ExtractionError, IndexerError
+from indexer.extract import extract_page
+from indexer.manifest import FileRecord, Manifest, source_preference
+from indexer.schema import ID, to_document
+from indexer.store import MANIFEST_FILE, IndexStore
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait for Whoosh's own writer lock; ours (IndexStore.write_lock) is taken first, so
+# this only matters when something else opened a writer on the folder.
+WRITER_TIMEOUT = 10.0
+# Memory Whoosh may use for its in-memory posting pool before spilling to disk.
+WRITER_LIMIT_MB = 256
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class BuildReport:
+    """What a build did, file by file; the CLI prints it and the tests assert on it.
+
+    ``indexed``/``updated``/``unchanged``/``removed`` count page files; ``skipped`` lists the pages
+    this run read but could not extract, each with its reason; ``ignored`` counts non-page files.
+    ``articles`` is the number of distinct articles in the index afterwards; ``embedded`` the
+    articles found inside other pages this run; ``duplicates`` the extracted articles that were
+    copies of another one and so not indexed twice.
+    """
+
+    corpus: str
+    index: str
+    rebuilt: bool
+    indexed: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    ignored: int = 0
+    articles: int = 0
+    embedded: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "corpus": self.corpus,
+            "index": self.index,
+            "rebuilt": self.rebuilt,
+            "indexed": self.indexed,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [s.to_dict() for s in self.skipped],
+            "ignored": self.ignored,
+            "articles": self.articles,
+            "embedded": self.embedded,
+            "duplicates": self.duplicates,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """What a worker sends back for one file."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha: str
+    unchanged: bool
+    articles: tuple[Article, ...]
+    reason: str | None
+
+
+def _extract_file(job: tuple[str, str, str | None]) -> _Extracted:
+    """Read, hash and extract one page (runs in a worker process)."""
+    root, path, previous_sha = job
+    full = os.path.join(root, path)
+    try:
+        stat = os.stat(full)
+        with open(full, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        return _Extracted(path, 0, 0, "", False, (), f"cannot read file: {error.strerror}")
+    sha = content_hash(data)
+    if sha == previous_sha:
+        return _Extracted(path, stat.st_size, stat.st_mtime_ns, sha, True, (), None)
+    try:
+        articles = tuple(extract_page(data, path, mtime=stat.st_mtime))
+        reason = None
+    except ExtractionError as error:
+        articles, reason = (), str(error)
+    return _Extracted(path, stat.st_size, stat.st_mtime_ns, sha, False, articles, reason)
+
+
+def _run_extraction(
+    root: Path, jobs: list[tuple[str, str | None]], workers: int, progress: ProgressCallback | None
+) -> Iterator[_Extracted]:
+    tasks = [(str(root), path, sha) for path, sha in jobs]
+    total = len(tasks)
+    if progress:
+        progress(0, total)
+    if workers <= 1 or total < 8:
+        results: Iterable[_Extracted] = map(_extract_file, tasks)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        # Small chunks keep both workers busy to the end; ordered results keep builds repeatable.
+        results = pool.map(_extract_file, tasks, chunksize=max(1, min(32, total // (workers * 8))))
+    try:
+        for done, result in enumerate(results, 1):
+            if progress:
+                progress(done, total)
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def build_index(
+    corpus: Path,
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Bring the index at ``index_dir`` up to date with the pages under ``corpus``.
+
+    Raises IndexerError when the corpus folder does not exist and IndexBusyError when another
+    process is writing the index.  A page that cannot be extracted is skipped and reported, never
+    fatal.  Nothing becomes visible to readers until the build has fully succeeded.
+    """
+    started = time.perf_counter()
+    corpus = Path(corpus).resolve()
+    if not corpus.is_dir():
+        raise IndexerError(f"corpus folder {corpus} does not exist or is not a folder")
+    store = IndexStore(index_dir)
+    workers = workers or os.cpu_count() or 1
+    with store.write_lock():
+        full = rebuild or not store.exists()
+        generation = store.new_generation() if full else store.current_generation()
+        report = BuildReport(corpus=str(corpus), index=str(store.root), rebuilt=full)
+        manifest = Manifest(generation / MANIFEST_FILE)
+        try:
+            _update(store, generation, manifest, corpus, report, workers, progress)
+        except BaseException:
+            manifest.close()
+            if full:
+                # The new generation never went live; the old index keeps serving.
+                store.remove_stale_generations(keep={_live_name(store)})
+            raise
+        manifest.close()
+        if full:
+            store.swap_in(generation)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _live_name(store: IndexStore) -> str | None:
+    try:
+        return store.current_generation().name
+    except IndexerError:
+        return None
+
+
+def _update(
+    store: IndexStore,
+    generation: Path,
+    manifest: Manifest,
+    corpus: Path,
+    report: BuildReport,
+    workers: int,
+    progress: ProgressCallback | None,
+) -> None:
+    listing = list_corpus(corpus)
+    report.ignored = listing.ignored
+    known = manifest.files()
+    jobs: list[tuple[str, str | None]] = []
+    for path in sorted(listing.pages):
+        page = listing.pages[path]
+        record = known.get(path)
+        if record and record.size == page.size and record.mtime_ns == page.mtime_ns:
+            report.unchanged += 1
+        else:
+            jobs.append((path, record.sha if record else None))
+    removed = sorted(known.keys() - listing.pages.keys())
+
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(generation))
+    writer = ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
+    try:
+        affected: set[str] = set()
+        for path in removed:
+            affected |= manifest.ids_of(path)
+            manifest.remove_file(path)
+            report.removed += 1
+        # On a full build documents are written as they arrive, so writing overlaps extraction;
+        # `written` remembers which copy of each article went in, so that a preferred copy found
+        # later (an article's own page after a rail that embeds it) can replace it at the end.
+        written: dict[str, tuple[int, str, int]] = {}
+        for result in _run_extraction(corpus, jobs, workers, progress):
+            if result.unchanged:
+                manifest.touch(result.path, result.size, result.mtime_ns)
+                report.unchanged += 1
+                continue
+            was_known = result.path in known
+            affected |= manifest.ids_of(result.path)
+            manifest.replace_file(
+                FileRecord(result.path, result.size, result.mtime_ns, result.sha, result.reason),
+                result.articles,
+            )
+            if result.reason is not None:
+                report.skipped.append(SkippedFile(result.path, result.reason))
+                continue
+            if was_known:
+                report.updated += 1
+            else:
+                report.indexed += 1
+            for ordinal, article in enumerate(result.articles):
+                report.embedded += article.embedded
+                if report.rebuilt and article.id not in affected:
+                    key = source_preference(article, ordinal)
+                    if article.id not in written:
+                        written[article.id] = key
+                        writer.add_document(**to_document(article))
+                        continue
+                    if key < written[article.id]:
+                        affected.add(article.id)
+                else:
+                    affected.add(article.id)
+        fixups = 0
+        for article_id in sorted(affected):
+            preferred = manifest.preferred(article_id)
+            if preferred is None:
+                writer.delete_by_term(ID, article_id)
+            elif report.rebuilt and article_id in written:
+                fixups += 1
+            else:
+                writer.update_document(**to_document(preferred))
+        manifest.stamp_build(corpus)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    if fixups:
+        # Whoosh cannot replace a document added by the same uncommitted writer, so preferred
+        # copies that arrived after a first copy was written are swapped in by a second commit.
+        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        try:
+            for article_id in sorted(affected & written.keys()):
+                preferred = manifest.preferred(article_id)
+                if preferred is not None:
+                    writer.update_document(**to_document(preferred))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+    # The manifest is committed after the index: if we die in between, the next run sees the
+    # same files as changed and redoes the same (idempotent) updates.
+    manifest.commit()
+    report.articles = ix.doc_count()
+    report.duplicates = manifest.copy_count()
+    ix.close()

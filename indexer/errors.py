@@ -1,0 +1,19 @@
+"""The indexer's exception hierarchy: the library raises these, the CLI and web app translate them."""
+
+from __future__ import annotations
+
+
+class IndexerError(Exception):
+    """Base class of everything the indexer raises on purpose."""
+
+
+class ExtractionError(IndexerError):
+    """A page yields no article. ``str(error)`` is the one-line reason shown in build reports."""
+
+
+class IndexNotFoundError(IndexerError):
+    """There is no usable index at the given location."""
+
+
+class IndexBusyError(IndexerError):
+    """Another process holds the index's write lock."""

@@ -1,0 +1,154 @@
+"""The Whoosh schema: the one place that names index fields.
+
+Every other module refers to fields through the constants below and converts between an
+:class:`~indexer.article.Article` and index documents only through :func:`to_document` and
+:func:`from_stored`.
+
+Why the fields look the way they do:
+
+- ``title`` and ``body`` share one stemming analyzer with an explicit tokenizer expression
+  (DECISIONS.md rule 3: the forks changed the default) and ``spelling=True`` so that "did you mean"
+  suggests whole words, not stems (rule 4).  The title carries a field boost so that BM25F ranks a
+  match in the title above the same match in the body.
+- Source and author each have a searchable text field (for ``source:`` and ``author:`` in queries),
+  a lower-cased exact field for filters, and a sortable column holding the display name for facets.
+- The whole article is stored once, as JSON in ``article``: one stored field keeps the stored-field
+  format independent of Whoosh's pickling and makes :func:`from_stored` a single ``json.loads``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import fields
+from whoosh.analysis import Analyzer, RegexTokenizer, StemmingAnalyzer
+
+from indexer.article import Article, fingerprint
+
+ID = "id"
+PATH = "path"
+TITLE = "title"
+BODY = "body"
+AUTHOR = "author"
+AUTHOR_KEY = "author_key"
+SOURCE = "source"
+SOURCE_KEY = "source_key"
+SOURCE_NAME = "source_name"
+PUBLISHED = "published"
+DATED = "dated"
+YEAR = "year"
+LANGUAGE = "language"
+TAGS = "tags"
+FINGERPRINT = "fingerprint"
+ARTICLE = "article"
+
+# Words: letters/digits joined by single dots ("U.S.", "3.5"), the tokenizer DECISIONS.md asks for.
+TOKEN_PATTERN = r"\w+(\.?\w+)*"
+TITLE_BOOST = 2.0
+
+# Fields a user may name in a query ("title:mars"), mapped to the index field they search.
+QUERY_FIELDS = {
+    "title": TITLE,
+    "body": BODY,
+    "author": AUTHOR,
+    "source": SOURCE,
+    "tags": TAGS,
+    "tag": TAGS,
+}
+# The fields a query without a field prefix searches.
+DEFAULT_SEARCH_FIELDS = (TITLE, BODY)
+
+
+def text_analyzer() -> Analyzer:
+    """Lower-casing, stop-word removing, Porter-stemming analyzer for titles and bodies."""
+    return StemmingAnalyzer(expression=TOKEN_PATTERN)
+
+
+def name_analyzer() -> Analyzer:
+    """Analyzer for names (authors, sources): whole words, lower-cased, not stemmed."""
+    from whoosh.analysis import LowercaseFilter
+
+    return RegexTokenizer(expression=TOKEN_PATTERN) | LowercaseFilter()
+
+
+def build_schema() -> fields.Schema:
+    text = text_analyzer()
+    names = name_analyzer()
+    return fields.Schema(
+        **{
+            ID: fields.ID(stored=True, unique=True),
+            PATH: fields.ID(),
+            TITLE: fields.TEXT(analyzer=text, field_boost=TITLE_BOOST, spelling=True),
+            BODY: fields.TEXT(analyzer=text, spelling=True),
+            AUTHOR: fields.TEXT(analyzer=names),
+            AUTHOR_KEY: fields.KEYWORD(commas=True, lowercase=True),
+            SOURCE: fields.TEXT(analyzer=names),
+            SOURCE_KEY: fields.ID(),
+            SOURCE_NAME: fields.ID(sortable=True),
+            PUBLISHED: fields.DATETIME(sortable=True),
+            DATED: fields.ID(sortable=True),
+            YEAR: fields.ID(sortable=True),
+            LANGUAGE: fields.ID(),
+            TAGS: fields.KEYWORD(commas=True, lowercase=True, scorable=True),
+            FINGERPRINT: fields.ID(),
+            ARTICLE: fields.STORED(),
+        }
+    )
+
+
+SCHEMA = build_schema()
+
+
+def name_key(name: str) -> str:
+    """The exact-match key of an author or source name: case and spacing do not matter."""
+    return " ".join(name.split()).lower()
+
+
+def parse_published(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime as a naive UTC datetime (Whoosh's DATETIME wants naive)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def to_document(article: Article) -> dict[str, Any]:
+    """The Whoosh document for an article: index fields plus the stored JSON."""
+    published = parse_published(article.published)
+    doc: dict[str, Any] = {
+        ID: article.id,
+        PATH: article.path,
+        TITLE: article.title,
+        BODY: article.body,
+        FINGERPRINT: fingerprint(article.body),
+        ARTICLE: json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":")),
+    }
+    if article.authors:
+        doc[AUTHOR] = " ; ".join(article.authors)
+        doc[AUTHOR_KEY] = ",".join(name_key(a).replace(",", " ") for a in article.authors)
+    if article.source:
+        doc[SOURCE] = article.source
+        doc[SOURCE_KEY] = name_key(article.source)
+        doc[SOURCE_NAME] = article.source
+    if published is not None:
+        doc[PUBLISHED] = published
+        # A sort key of its own puts undated articles last whichever way dates are sorted.
+        doc[DATED] = "1"
+        doc[YEAR] = f"{published.year:04d}"
+    if article.language:
+        doc[LANGUAGE] = article.language.lower()
+    if article.tags:
+        doc[TAGS] = ",".join(t.replace(",", " ") for t in article.tags)
+    return doc
+
+
+def from_stored(stored: dict[str, Any]) -> Article:
+    """The article a search hit's stored fields describe."""
+    return Article.from_dict(json.loads(stored[ARTICLE]))

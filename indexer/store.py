@@ -1,0 +1,158 @@
+"""Where indexes live on disk: opening the live one, building a new one beside it, swapping.
+
+Layout of an index folder::
+
+    INDEX/
+      CURRENT         the name of the live generation (one line)
+      .write.lock     held by the one process writing (DECISIONS.md rule 5)
+      gen-<stamp>/    a Whoosh index plus ``manifest.sqlite`` (which file gave which articles)
+
+Readers resolve ``CURRENT`` each time they open a searcher.  A full rebuild writes a new generation
+folder and only then replaces ``CURRENT`` with ``os.replace``, which is atomic: readers see either
+the old index or the new one, and a build interrupted at any point leaves the old one serving.
+Incremental updates write into the live generation through Whoosh's own commit, which is atomic
+too (a new table of contents is renamed into place), so readers never see half an update.
+The previous generation is kept until the next swap, so a searcher opened just before a swap can
+finish reading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from indexer.errors import IndexBusyError, IndexNotFoundError
+from indexer.schema import SCHEMA
+
+log = logging.getLogger(__name__)
+
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".write.lock"
+GENERATION_PREFIX = "gen-"
+MANIFEST_FILE = "manifest.sqlite"
+
+
+class IndexStore:
+    """One index folder: resolves the live generation and caches its open Whoosh ``Index``.
+
+    Safe to share between threads: it hands out ``Index`` objects, never searchers (DECISIONS.md
+    rules 1 and 2: callers open a new searcher per request and never share it).
+    """
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._open: tuple[str, Index] | None = None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def current_generation(self) -> Path:
+        """The live generation's folder; raises IndexNotFoundError with a fix when there is none."""
+        try:
+            name = (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise IndexNotFoundError(
+                f"no index at {self.root}: run `artsearch index CORPUS --index {self.root}`"
+            ) from None
+        generation = self.root / name
+        if not name.startswith(GENERATION_PREFIX) or not generation.is_dir():
+            raise IndexNotFoundError(
+                f"the index at {self.root} is damaged ({CURRENT_FILE} names {name!r}, which is "
+                f"missing): run `artsearch index CORPUS --index {self.root} --rebuild`"
+            )
+        return generation
+
+    def exists(self) -> bool:
+        try:
+            self.current_generation()
+        except IndexNotFoundError:
+            return False
+        return True
+
+    def open(self) -> Index:
+        """The live Whoosh index, reopened only when a swap has replaced the generation."""
+        generation = self.current_generation()
+        with self._lock:
+            if self._open is None or self._open[0] != generation.name:
+                self._open = (generation.name, whoosh_index.open_dir(str(generation)))
+            return self._open[1]
+
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[object]:
+        """A fresh Whoosh searcher on the live index, closed on exit (never shared, never refreshed)."""
+        searcher = self.open().searcher()
+        try:
+            yield searcher
+        finally:
+            searcher.close()
+
+    def manifest_path(self) -> Path:
+        return self.current_generation() / MANIFEST_FILE
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the folder's write lock; a second writer gets IndexBusyError at once."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IndexBusyError(
+                    f"another process is writing the index at {self.root}; wait for it to finish"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def new_generation(self) -> Path:
+        """An empty Whoosh index in a fresh generation folder, not yet live."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        generation = self.root / f"{GENERATION_PREFIX}{stamp}-{os.getpid()}"
+        generation.mkdir(parents=True)
+        whoosh_index.create_in(str(generation), SCHEMA)
+        return generation
+
+    def swap_in(self, generation: Path) -> None:
+        """Make ``generation`` live atomically, then delete generations older than the previous."""
+        previous = None
+        with contextlib.suppress(IndexNotFoundError):
+            previous = self.current_generation().name
+        pointer = self.root / f"{CURRENT_FILE}.tmp"
+        with open(pointer, "w", encoding="utf-8") as handle:
+            handle.write(generation.name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pointer, self.root / CURRENT_FILE)
+        self._fsync_dir()
+        self.remove_stale_generations(keep={generation.name, previous})
+
+    def remove_stale_generations(self, keep: set[str | None]) -> None:
+        """Delete generation folders that are neither live nor kept (e.g. interrupted builds)."""
+        for child in self.root.iterdir():
+            if child.name.startswith(GENERATION_PREFIX) and child.name not in keep:
+                log.info("removing old index generation %s", child)
+                shutil.rmtree(child, ignore_errors=True)
+
+    def size_bytes(self) -> int:
+        generation = self.current_generation()
+        return sum(p.stat().st_size for p in generation.iterdir() if p.is_file())
+
+    def _fsync_dir(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,149 @@
+"""What a search returns: small frozen dataclasses with ``to_dict()``.
+
+The JSON API serialises these with ``to_dict()``; the templates read their attributes.  No Whoosh
+object ever leaves the ``search`` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.article import Article
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search as a user asked for it; validated by :func:`search.engine.validate_request`.
+
+    ``date_from`` and ``date_to`` are inclusive ISO days (``YYYY-MM-DD``) or None.
+    """
+
+    q: str
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    sort: str = "relevance"
+    source: str | None = None
+    author: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "q": self.q,
+            "page": self.page,
+            "per_page": self.per_page,
+            "sort": self.sort,
+            "source": self.source,
+            "author": self.author,
+            "from": self.date_from,
+            "to": self.date_to,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the article, its score and a snippet.
+
+    ``snippet`` is HTML: article text escaped by our own code, matched terms wrapped in ``<mark>``.
+    """
+
+    article: Article
+    score: float
+    snippet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {
+            "id": a.id,
+            "path": a.path,
+            "title": a.title,
+            "url": a.url,
+            "source": a.source,
+            "authors": list(a.authors),
+            "published": a.published,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count}
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results with the total, facet counts and a "did you mean" suggestion."""
+
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.request.q,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "sort": self.request.sort,
+            "results": [hit.to_dict() for hit in self.hits],
+            "facets": {
+                name: [value.to_dict() for value in values] for name, values in self.facets.items()
+            },
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass(frozen=True)
+class RelatedHit:
+    """A related article with the terms it shares with the article it is related to."""
+
+    hit: Hit
+    shared_terms: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.hit.to_dict()
+        data["reason"] = {
+            "shared_terms": list(self.shared_terms),
+            "text": "Shares: " + ", ".join(self.shared_terms) if self.shared_terms else "",
+        }
+        return data
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What `artsearch stats` prints and ``/api/stats`` could return."""
+
+    path: str
+    articles: int
+    sources: tuple[FacetValue, ...]
+    years: tuple[FacetValue, ...]
+    size_bytes: int
+    built_at: str | None
+    corpus: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "articles": self.articles,
+            "sources": [v.to_dict() for v in self.sources],
+            "years": [v.to_dict() for v in self.years],
+            "size_bytes": self.size_bytes,
+            "built_at": self.built_at,
+            "corpus": self.corpus,
+        }

@@ -1,0 +1,238 @@
+"""The search service: what the web app, the API and the CLI call.
+
+Each public method opens its own Whoosh searcher and closes it before returning (DECISIONS.md rules
+1 and 2), so one :class:`SearchService` can be shared by every thread of a process, and an index
+swapped in by a rebuild is picked up by the next call.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+from whoosh import query, scoring, sorting
+from whoosh.searching import Searcher
+
+from indexer import schema
+from indexer.article import Article
+from indexer.manifest import Manifest
+from indexer.store import IndexStore
+from search.errors import ArticleNotFoundError, BadRequestError
+from search.query import ParsedQuery, is_long, parse_query
+from search.related import find_related
+from search.results import (
+    FacetValue,
+    Hit,
+    IndexStats,
+    RelatedHit,
+    SearchRequest,
+    SearchResults,
+)
+from search.snippets import make_snippet
+from search.suggest import suggest
+
+log = logging.getLogger(__name__)
+
+# BM25F with Whoosh's standard parameters; the title's field boost lives in the schema.
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+FACET_LIMIT = 20
+# Below this many results a "did you mean" is looked for.
+SUGGEST_BELOW = 5
+
+
+def _facet_map() -> dict[str, sorting.FacetType]:
+    return {
+        "source": sorting.FieldFacet(schema.SOURCE_NAME),
+        "year": sorting.FieldFacet(schema.YEAR),
+    }
+
+
+class SearchService:
+    """Searches, article look-ups, related articles and statistics over one index folder."""
+
+    def __init__(self, index_dir: Path | str) -> None:
+        self.store = IndexStore(index_dir)
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        parsed = parse_query(request.q)
+        filters = _filter_query(request)
+        with self.store.searcher() as raw:
+            searcher: Searcher = raw  # type: ignore[assignment]
+            searcher.weighting = WEIGHTING
+            return self._search(searcher, request, parsed, filters)
+
+    def _search(
+        self,
+        searcher: Searcher,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        filters: query.Query | None,
+    ) -> SearchResults:
+        if not request.q:
+            main: query.Query = query.Every()
+        elif is_long(parsed):
+            main = parsed.relaxed  # type: ignore[assignment]
+        else:
+            main = parsed.strict
+        results = self._run(searcher, main, request, filters)
+        if results.scored_length() == 0 and parsed.relaxed is not None and main is parsed.strict:
+            # AND found nothing: fall back to ranking by how many of the words match.
+            main = parsed.relaxed
+            results = self._run(searcher, main, request, filters)
+        total = len(results)
+        last_page = max(1, -(-total // request.per_page))
+        if request.page > last_page:
+            raise BadRequestError(
+                f"page {request.page} is past the last page of results ({last_page}); "
+                f"use a page from 1 to {last_page}"
+            )
+        terms = _highlight_terms(searcher, main)
+        start = (request.page - 1) * request.per_page
+        # For date sorts Whoosh keeps sort keys where scores would be: those are not relevance.
+        scored = request.sort == "relevance" and bool(request.q)
+        hits = tuple(
+            _hit(searcher.stored_fields(hit.docnum), hit.score if scored else 0.0, terms)
+            for hit in results[start : start + request.per_page]
+        )
+        facets = {
+            name: _facet_values(results.groups(name)) for name in ("source", "year")
+        }
+        suggestion = None
+        if request.q and total < SUGGEST_BELOW and not parsed.is_empty:
+            suggestion = suggest(searcher, request.q, total, filters)
+        return SearchResults(request, total, hits, facets, suggestion)
+
+    def _run(
+        self,
+        searcher: Searcher,
+        main: query.Query,
+        request: SearchRequest,
+        filters: query.Query | None,
+    ) -> Any:
+        limit = request.page * request.per_page
+        sortedby = _sort_facet(request.sort)
+        return searcher.search(
+            main,
+            limit=limit,
+            filter=filters,
+            sortedby=sortedby,
+            groupedby=_facet_map(),
+            maptype=sorting.Count,
+            terms=False,
+        )
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def article(self, article_id: str) -> Article:
+        with self.store.searcher() as raw:
+            searcher: Searcher = raw  # type: ignore[assignment]
+            return _load(searcher, article_id)[1]
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[RelatedHit, ...]:
+        with self.store.searcher() as raw:
+            searcher: Searcher = raw  # type: ignore[assignment]
+            searcher.weighting = WEIGHTING
+            docnum, article = _load(searcher, article_id)
+            return find_related(searcher, docnum, article, limit)
+
+    # -- statistics --------------------------------------------------------------------------
+
+    def stats(self) -> IndexStats:
+        with self.store.searcher() as raw:
+            searcher: Searcher = raw  # type: ignore[assignment]
+            results = searcher.search(
+                query.Every(), limit=1, groupedby=_facet_map(), maptype=sorting.Count
+            )
+            sources = _facet_values(results.groups("source"), limit=None)
+            years = tuple(
+                sorted(_facet_values(results.groups("year"), limit=None), key=lambda v: v.value)
+            )
+            articles = searcher.doc_count()
+        manifest = Manifest(self.store.manifest_path())
+        try:
+            meta = manifest.meta()
+        finally:
+            manifest.close()
+        return IndexStats(
+            path=str(self.store.root),
+            articles=articles,
+            sources=sources,
+            years=years,
+            size_bytes=self.store.size_bytes(),
+            built_at=meta.get("built_at"),
+            corpus=meta.get("corpus"),
+        )
+
+
+def _load(searcher: Searcher, article_id: str) -> tuple[int, Article]:
+    docnum = searcher.document_number(**{schema.ID: article_id}) if article_id else None
+    if docnum is None:
+        raise ArticleNotFoundError(f"no article with id {article_id!r}")
+    return docnum, schema.from_stored(searcher.stored_fields(docnum))
+
+
+def _hit(stored: dict[str, Any], score: float | None, terms: frozenset[str]) -> Hit:
+    article = schema.from_stored(stored)
+    return Hit(article, float(score or 0.0), make_snippet(article.body, terms))
+
+
+def _sort_facet(sort: str) -> sorting.FacetType | None:
+    if sort == "relevance":
+        return None
+    newest = sort == "newest"
+    return sorting.MultiFacet(
+        [
+            sorting.FieldFacet(schema.DATED, reverse=True),
+            sorting.FieldFacet(schema.PUBLISHED, reverse=newest),
+        ]
+    )
+
+
+def _filter_query(request: SearchRequest) -> query.Query | None:
+    clauses: list[query.Query] = []
+    if request.source:
+        clauses.append(query.Term(schema.SOURCE_KEY, schema.name_key(request.source)))
+    if request.author:
+        clauses.append(query.Term(schema.AUTHOR_KEY, schema.name_key(request.author)))
+    if request.date_from or request.date_to:
+        start = datetime.fromisoformat(request.date_from) if request.date_from else None
+        end = (
+            datetime.combine(datetime.fromisoformat(request.date_to).date(), time.max)
+            if request.date_to
+            else None
+        )
+        clauses.append(query.DateRange(schema.PUBLISHED, start, end))
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else query.And(clauses)
+
+
+def _highlight_terms(searcher: Searcher, main: query.Query) -> frozenset[str]:
+    """The analysed title/body terms of a query, prefixes and wildcards expanded on the index.
+
+    Leaf by leaf on purpose: whoosh3 3.54's ``Query.existing_terms`` reuses its ``fieldname``
+    argument as a loop variable and so drops every term after the first field it sees.
+    """
+    wanted = {schema.TITLE, schema.BODY}
+    reader = searcher.reader()
+    terms = set()
+    for leaf in main.leaves():
+        if leaf.field() not in wanted:
+            continue
+        for _, text in leaf.expanded_terms(reader, phrases=True):
+            terms.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+    return frozenset(terms)
+
+
+def _facet_values(groups: dict[Any, int], limit: int | None = FACET_LIMIT) -> tuple[FacetValue, ...]:
+    values = [
+        FacetValue(str(key.decode("utf-8") if isinstance(key, bytes) else key), count)
+        for key, count in groups.items()
+        if key not in (None, "", b"")
+    ]
+    values.sort(key=lambda v: (-v.count, v.value))
+    return tuple(values if limit is None else values[:limit])

@@ -1,0 +1,442 @@
+"""The HTML pages: the form, results, article pages, errors, escaping and accessibility basics."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from flask import Flask, render_template
+from flask.testing import FlaskClient
+
+from indexer import Article
+from search import FacetValue, Hit, RelatedHit, SearchRequest, SearchResults
+from web.app import config_from_environment, create_app
+from web.search_links import page_window, search_args
+
+# What must never reach a page unescaped from article text or from the query.
+ACTIVE_MARKUP = re.compile(r"<script|onerror\s*=|<svg[^>]*onload|javascript:", re.IGNORECASE)
+
+
+def page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.get_data(as_text=True), "lxml")
+
+
+def api(client: FlaskClient, url: str) -> Any:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def query_of(link: Tag) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(str(link["href"])).query, keep_blank_values=True)
+
+
+def text_of(soup: BeautifulSoup | Tag) -> str:
+    return " ".join(soup.get_text(" ").split())
+
+
+def assert_accessible_layout(soup: BeautifulSoup) -> None:
+    """The basics every page keeps: language, viewport, landmarks, skip link, headings, labels."""
+    assert soup.html is not None and soup.html.get("lang") == "en"
+    assert soup.find("meta", attrs={"name": "viewport"}) is not None
+    for landmark in ("header", "nav", "main", "footer"):
+        assert soup.find(landmark) is not None, landmark
+    skip = soup.find("a", class_="skip-link")
+    assert skip is not None and skip["href"] == "#main"
+    assert soup.find(id="main") is not None
+    levels = [int(tag.name[1]) for tag in soup.find_all(re.compile(r"^h[1-6]$"))]
+    assert levels.count(1) == 1 and levels[0] == 1, levels
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    for field in soup.find_all(["input", "select", "textarea"]):
+        if field.get("type") in ("hidden", "submit"):
+            continue
+        assert soup.find("label", attrs={"for": field.get("id")}) is not None, field
+
+
+def every_article(client: FlaskClient) -> list[dict[str, Any]]:
+    return api(client, "/api/search?q=&per_page=100&sort=newest")["results"]
+
+
+def title_word(article: dict[str, Any]) -> str:
+    return max(article["title"].split(), key=len).strip(".,:;!?\"'()")
+
+
+# -- configuration --------------------------------------------------------------------------
+
+
+def test_config_comes_from_artsearch_environment_variables() -> None:
+    environ = {"ARTSEARCH_INDEX": "/srv/index", "ARTSEARCH_CORPUS": "/srv/pages", "HOME": "/x"}
+    assert config_from_environment(environ) == {
+        "INDEX_DIR": "/srv/index",
+        "CORPUS_DIR": "/srv/pages",
+    }
+
+
+def test_test_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARTSEARCH_INDEX", "/from/environment")
+    assert create_app().config["INDEX_DIR"] == "/from/environment"
+    assert create_app({"INDEX_DIR": "/from/test"}).config["INDEX_DIR"] == "/from/test"
+
+
+def test_index_dir_defaults_to_var_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARTSEARCH_INDEX", raising=False)
+    assert create_app().config["INDEX_DIR"] == "var/index"
+
+
+# -- the form -------------------------------------------------------------------------------
+
+
+def test_home_page_is_a_plain_get_form_to_search(client: FlaskClient) -> None:
+    soup = page(client, "/")
+    form = soup.find("form", attrs={"role": "search"})
+    assert form is not None
+    assert (form["action"], form["method"]) == ("/search", "get")
+    names = {field.get("name") for field in form.find_all(["input", "select"])}
+    assert {"q", "sort", "from", "to"} <= names
+    assert soup.find("script") is None
+    assert_accessible_layout(soup)
+
+
+def test_pages_forbid_scripts_with_a_content_security_policy(client: FlaskClient) -> None:
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+def test_search_page_lists_results_linking_to_their_articles(client: FlaskClient) -> None:
+    article = every_article(client)[0]
+    soup = page(client, f"/search?q={title_word(article)}")
+    results = soup.select("li.result")
+    assert results
+    links = [str(item.select_one("h3 a")["href"]) for item in results]
+    assert f"/articles/{article['id']}" in links
+    assert all(link.startswith("/articles/") for link in links)
+    assert soup.select_one("li.result .snippet mark") is not None
+    assert_accessible_layout(soup)
+
+
+def test_search_page_shows_the_total_source_date_and_authors(client: FlaskClient) -> None:
+    data = api(client, "/api/search?q=&per_page=3&sort=newest")
+    soup = page(client, "/search?q=&per_page=3&sort=newest")
+    summary = text_of(soup.select_one(".results-summary"))
+    assert f"of {data['total']} results" in summary
+    first = soup.select_one("li.result")
+    hit = data["results"][0]
+    meta = text_of(first.select_one(".meta"))
+    if hit["source"]:
+        assert hit["source"] in meta
+    if hit["published"]:
+        assert hit["published"][:10] in meta
+    for author in hit["authors"]:
+        assert author in meta
+
+
+def test_pagination_links_keep_every_parameter(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=&per_page=2&page=2&sort=oldest&from=2000-01-01")
+    nav = soup.find("nav", attrs={"aria-label": "Result pages"})
+    assert nav is not None
+    previous, following = nav.find("a", rel="prev"), nav.find("a", rel="next")
+    assert query_of(previous)["page"] if "page" in query_of(previous) else True
+    expected = {"q": [""], "per_page": ["2"], "sort": ["oldest"], "from": ["2000-01-01"]}
+    assert query_of(following) == {**expected, "page": ["3"]}
+    assert query_of(previous) == expected  # page 1 is the default, so it is left out
+    current = nav.find("a", attrs={"aria-current": "page"})
+    assert text_of(current) == "Page 2"
+
+
+def test_page_window_links_first_last_and_neighbours() -> None:
+    assert page_window(6, 20) == [1, None, 4, 5, 6, 7, 8, None, 20]
+    assert page_window(1, 3) == [1, 2, 3]
+    assert page_window(1, 1) == [1]
+
+
+def test_search_args_reset_the_page_when_a_filter_changes() -> None:
+    request = SearchRequest(q="frog", page=3, per_page=20, sort="newest")
+    assert search_args(request, {"source": "Wikinews"}) == {
+        "q": "frog",
+        "per_page": "20",
+        "sort": "newest",
+        "source": "Wikinews",
+    }
+    assert search_args(request, {"page": 4})["page"] == "4"
+
+
+def test_source_facet_links_add_the_filter_and_it_can_be_removed(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=&sort=newest")
+    facet_link = soup.select_one(".facets ul a")
+    assert facet_link is not None
+    source = text_of(facet_link)
+    assert query_of(facet_link) == {"q": [""], "sort": ["newest"], "source": [source]}
+
+    filtered = page(client, str(facet_link["href"]))
+    chips = filtered.select(".active-filters li")
+    assert len(chips) == 1 and source in text_of(chips[0])
+    assert query_of(chips[0].find("a")) == {"q": [""], "sort": ["newest"]}
+    hidden = filtered.find("input", attrs={"type": "hidden", "name": "source"})
+    assert hidden is not None and hidden["value"] == source
+
+
+def test_year_facet_links_restrict_to_that_year(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=")
+    year_heading = soup.find("h3", string="Year")
+    assert year_heading is not None
+    link = year_heading.find_next("ul").find("a")
+    year = text_of(link)
+    assert query_of(link) == {"q": [""], "from": [f"{year}-01-01"], "to": [f"{year}-12-31"]}
+    results = api(client, f"/api/search?q=&from={year}-01-01&to={year}-12-31&per_page=100")
+    assert {hit["published"][:4] for hit in results["results"]} == {year}
+    filtered = page(client, str(link["href"]))
+    assert filtered.find("input", id="from")["value"] == f"{year}-01-01"
+    assert filtered.find("input", id="to")["value"] == f"{year}-12-31"
+
+
+def test_sort_selector_offers_relevance_newest_oldest_and_keeps_the_choice(
+    client: FlaskClient,
+) -> None:
+    soup = page(client, "/search?q=&sort=oldest")
+    options = soup.select("select#sort option")
+    assert [option["value"] for option in options] == ["relevance", "newest", "oldest"]
+    selected = [option["value"] for option in options if option.has_attr("selected")]
+    assert selected == ["oldest"]
+
+
+def test_empty_date_fields_from_the_form_are_accepted(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=&sort=relevance&from=&to=")
+    assert soup.select("li.result")
+
+
+def test_did_you_mean_links_to_the_corrected_search(client: FlaskClient) -> None:
+    word = next(
+        w
+        for article in every_article(client)
+        for w in re.findall(r"[a-z]{7,}", article["title"].lower())
+    )
+    typo = word[:3] + word[4] + word[3] + word[5:]  # swap two letters
+    soup = page(client, f"/search?q={typo}&sort=newest")
+    suggestion = soup.select_one(".suggestion a")
+    assert suggestion is not None, f"no suggestion for {typo!r} (from {word!r})"
+    assert "Did you mean" in text_of(soup.select_one(".suggestion"))
+    corrected = text_of(suggestion)
+    assert query_of(suggestion) == {"q": [corrected], "sort": ["newest"]}
+
+
+def test_bad_parameters_render_the_form_with_the_message_and_400(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=frog&per_page=5000", status=400)
+    error = soup.find(id="form-error")
+    assert error is not None and "per_page" in text_of(error)
+    assert soup.find("input", id="q")["value"] == "frog"
+    assert_accessible_layout(soup)
+
+
+def test_query_text_is_escaped_wherever_the_page_repeats_it(client: FlaskClient) -> None:
+    payload = "<script>alert(1)</script><svg onload=alert(2)>"
+    for url in (f"/search?q={payload}", f"/search?q={payload}&page=0"):
+        html = client.get(url).get_data(as_text=True)
+        assert not ACTIVE_MARKUP.search(html), url
+        assert "&lt;script&gt;" in html
+
+
+# -- articles -------------------------------------------------------------------------------
+
+
+def test_article_page_shows_the_metadata_body_and_related_articles(client: FlaskClient) -> None:
+    listed = every_article(client)[0]
+    article = api(client, f"/api/articles/{listed['id']}")
+    soup = page(client, f"/articles/{listed['id']}")
+    assert text_of(soup.find("h1")) == " ".join(article["title"].split())
+    meta = text_of(soup.select_one(".article-meta"))
+    for value in (article["source"], article["language"], *article["authors"], *article["tags"]):
+        if value:
+            assert " ".join(value.split()) in meta
+    paragraphs = soup.select(".article-body p")
+    assert len(paragraphs) == len([p for p in re.split(r"\n\s*\n", article["body"]) if p.strip()])
+    related = api(client, f"/api/articles/{listed['id']}/related")["results"]
+    related_links = [str(a["href"]) for a in soup.select(".related-item > a")]
+    assert related_links == [f"/articles/{hit['id']}" for hit in related]
+    assert_accessible_layout(soup)
+
+
+def test_article_page_links_the_original_url_without_referrer_or_follow(
+    client: FlaskClient,
+) -> None:
+    listed = next(a for a in every_article(client) if (a["url"] or "").startswith("http"))
+    soup = page(client, f"/articles/{listed['id']}")
+    link = soup.select_one(".article-meta a")
+    assert link["href"] == listed["url"]
+    assert set(link["rel"]) == {"noopener", "noreferrer", "nofollow"}
+
+
+def test_article_page_shows_the_credit_line_for_licensed_articles(client: FlaskClient) -> None:
+    licensed = [
+        api(client, f"/api/articles/{a['id']}")
+        for a in every_article(client)
+        if a["source"] == "Wikinews"
+    ]
+    assert licensed, "the test corpus should hold a Wikinews page"
+    article = licensed[0]
+    soup = page(client, f"/articles/{article['id']}")
+    assert text_of(soup.select_one(".credit")) == f"Source: Wikinews, {article['url']}, CC BY 2.5"
+
+
+def sample_article(**changes: Any) -> Article:
+    fields = {
+        "id": "00112233aabbccdd",
+        "path": "news/story.html",
+        "title": "A story",
+        "body": "First paragraph.\n\nSecond paragraph.",
+        "source": "Wikinews",
+        "url": "https://en.wikinews.org/wiki/A_story",
+        "license": "CC BY 2.5",
+        "published": "2015-09-01T10:30:00+00:00",
+    }
+    return Article(**{**fields, **changes})
+
+
+def render_article(app: Flask, article: Article, related: tuple[RelatedHit, ...] = ()) -> str:
+    with app.test_request_context(f"/articles/{article.id}"):
+        return render_template("article.html", article=article, related=related)
+
+
+def test_credit_line_is_exactly_source_url_license(app: Flask) -> None:
+    soup = BeautifulSoup(render_article(app, sample_article()), "lxml")
+    credit = soup.select_one(".credit")
+    assert text_of(credit) == "Source: Wikinews, https://en.wikinews.org/wiki/A_story, CC BY 2.5"
+    assert [text_of(p) for p in soup.select(".article-body p")] == [
+        "First paragraph.",
+        "Second paragraph.",
+    ]
+
+
+def test_credit_line_leaves_out_unknown_parts(app: Flask) -> None:
+    html = render_article(app, sample_article(source=None, url=None, license="CC0"))
+    credit = BeautifulSoup(html, "lxml").select_one(".credit")
+    assert text_of(credit) == "Source: CC0"
+
+
+def test_a_javascript_url_is_never_a_link(app: Flask) -> None:
+    html = render_article(app, sample_article(url="javascript:alert(1)//https://x.org"))
+    soup = BeautifulSoup(html, "lxml")
+    assert all(not str(a["href"]).lower().startswith("javascript") for a in soup.find_all("a"))
+    assert "javascript:alert(1)//https://x.org" in text_of(soup.select_one(".credit"))
+
+
+def test_every_article_field_is_escaped_on_the_article_page(app: Flask) -> None:
+    payload = "<script>alert(1)</script><img src=x onerror=alert(2)><svg onload=alert(3)>"
+    article = sample_article(
+        title=payload,
+        body=f"{payload}\n\n{payload}",
+        authors=(payload,),
+        source=payload,
+        description=payload,
+        tags=(payload,),
+        language=payload,
+        license=payload,
+        url="https://x.org/?" + payload,
+    )
+    related = RelatedHit(Hit(article, 1.0, "escaped &lt;snippet&gt;"), (payload,))
+    html = render_article(app, article, (related,))
+    assert not re.search(r"<script|<img|<svg", html)
+
+
+def test_only_the_snippet_is_trusted_as_markup_on_the_results_page(app: Flask) -> None:
+    payload = "<script>alert(1)</script>"
+    article = sample_article(title=payload, source=payload, authors=(payload,))
+    request = SearchRequest(q=payload)
+    results = SearchResults(
+        request,
+        1,
+        (Hit(article, 1.0, "a <mark>frog</mark> &lt;b&gt;"),),
+        {"source": (FacetValue(payload, 1),), "year": (FacetValue(payload, 1),)},
+        suggestion=payload,
+    )
+    with app.test_request_context("/search"):
+        html = render_template(
+            "search.html",
+            form=search_args(request),
+            search_request=request,
+            results=results,
+            filters=[],
+            pages=[1],
+            year_range=lambda year: {},
+            is_year=lambda value: False,
+            sort_labels={"relevance": "Relevance"},
+        )
+    assert "<script" not in html
+    assert "a <mark>frog</mark> &lt;b&gt;" in html
+
+
+def test_unknown_article_is_an_html_404(client: FlaskClient) -> None:
+    soup = page(client, "/articles/0000000000000000", status=404)
+    assert "Article not found" in text_of(soup.find("h1"))
+    assert_accessible_layout(soup)
+
+
+# -- the test corpus's hostile page ---------------------------------------------------------
+
+
+def xss_articles(client: FlaskClient) -> list[dict[str, Any]]:
+    found = [
+        api(client, f"/api/articles/{a['id']}")
+        for a in every_article(client)
+        if ACTIVE_MARKUP.search(a["title"] + " ".join(a["authors"]))
+    ]
+    assert found, "the test corpus should hold a page with script payloads in its title"
+    return found
+
+
+def test_hostile_article_page_shows_its_payloads_as_text(client: FlaskClient) -> None:
+    for article in xss_articles(client):
+        html = client.get(f"/articles/{article['id']}").get_data(as_text=True)
+        assert not ACTIVE_MARKUP.search(html)
+        assert "&lt;script" in html
+
+
+def test_hostile_article_in_search_results_shows_its_payloads_as_text(
+    client: FlaskClient,
+) -> None:
+    for article in xss_articles(client):
+        response = client.get(f"/search?q={title_word(article)}&per_page=100")
+        html = response.get_data(as_text=True)
+        assert f'data-id="{article["id"]}"' in html
+        assert not ACTIVE_MARKUP.search(html)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_unknown_page_is_an_html_404(client: FlaskClient) -> None:
+    soup = page(client, "/no/such/page", status=404)
+    assert_accessible_layout(soup)
+
+
+def test_posting_the_search_form_is_an_html_405(client: FlaskClient) -> None:
+    response = client.post("/search", data={"q": "frog"})
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_without_an_index_the_pages_say_how_to_build_one(no_index_client: FlaskClient) -> None:
+    for url in ("/search?q=frog", "/articles/0123456789abcdef"):
+        soup = page(no_index_client, url, status=503)
+        assert "artsearch index" in text_of(soup.find("main"))
+        assert_accessible_layout(soup)
+
+
+def test_home_page_works_without_an_index(no_index_client: FlaskClient) -> None:
+    page(no_index_client, "/")
+
+
+def test_static_stylesheet_is_served_and_styles_focus(client: FlaskClient) -> None:
+    response = client.get("/static/artsearch.css")
+    assert response.status_code == 200
+    assert ":focus-visible" in response.get_data(as_text=True)

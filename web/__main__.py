@@ -1,0 +1,5 @@
+"""``python -m web`` is the ``artsearch`` command."""
+
+from web.cli import main
+
+main()

@@ -1,0 +1,319 @@
+"""The OpenAPI 3.1 description of the JSON API, written as data.
+
+The limits come from the search package's own constants, so the document cannot drift from what
+:func:`search.parse_request` enforces; ``tests/test_openapi.py`` checks the routes and parameters
+against the Flask URL map and the response bodies against these schemas.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from search import MAX_QUERY_LENGTH, MAX_RELATED
+from search.request import DEFAULT_RELATED, MAX_FILTER_LENGTH, MAX_PAGE
+from search.results import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+
+_NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
+_STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    # Every property is always present (None becomes null), so all are required.
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_HIT_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "description": "The article id (content-derived, stable)."},
+    "path": {"type": "string", "description": "The page's path inside the corpus folder."},
+    "title": {"type": "string"},
+    "url": {**_NULLABLE_STRING, "description": "The article's original URL, when known."},
+    "source": _NULLABLE_STRING,
+    "authors": _STRINGS,
+    "published": {**_NULLABLE_STRING, "description": "ISO 8601 date or date-time."},
+    "snippet": {
+        "type": "string",
+        "description": "HTML: the article text escaped, matched terms wrapped in <mark>.",
+    },
+    "score": {"type": "number"},
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "status": {"type": "integer", "description": "The HTTP status again."},
+                    "message": {"type": "string", "description": "What is wrong, how to fix it."},
+                }
+            )
+        }
+    ),
+    "FacetValue": _object({"value": {"type": "string"}, "count": {"type": "integer"}}),
+    "SearchHit": _object(_HIT_PROPERTIES),
+    "SearchResults": _object(
+        {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "sort": {"type": "string", "enum": list(SORTS)},
+            "results": {"type": "array", "items": _ref("SearchHit")},
+            "facets": {
+                "type": "object",
+                "description": "Counts over all matches, not only this page.",
+                "properties": {
+                    "source": {"type": "array", "items": _ref("FacetValue")},
+                    "year": {"type": "array", "items": _ref("FacetValue")},
+                },
+                "additionalProperties": {"type": "array", "items": _ref("FacetValue")},
+            },
+            "suggestion": {
+                **_NULLABLE_STRING,
+                "description": 'A corrected query ("did you mean"), or null.',
+            },
+        }
+    ),
+    "Article": _object(
+        {
+            "id": {"type": "string"},
+            "path": {"type": "string"},
+            "title": {"type": "string"},
+            "body": {
+                "type": "string",
+                "description": "Plain text; paragraphs split by a blank line.",
+            },
+            "authors": _STRINGS,
+            "source": _NULLABLE_STRING,
+            "published": _NULLABLE_STRING,
+            "modified": _NULLABLE_STRING,
+            "language": _NULLABLE_STRING,
+            "url": _NULLABLE_STRING,
+            "description": _NULLABLE_STRING,
+            "tags": _STRINGS,
+            "image": _NULLABLE_STRING,
+            "license": _NULLABLE_STRING,
+            "embedded": {
+                "type": "boolean",
+                "description": "True for an article found inside another page (a related rail).",
+            },
+            "provenance": {
+                "type": "object",
+                "description": "Field name -> where its value came from (json-ld, meta, ...).",
+                "additionalProperties": {"type": "string"},
+            },
+        }
+    ),
+    "RelatedHit": _object(
+        {
+            **_HIT_PROPERTIES,
+            "reason": _object(
+                {
+                    "shared_terms": _STRINGS,
+                    "text": {"type": "string", "description": '"Shares: a, b" or empty.'},
+                }
+            ),
+        }
+    ),
+    "RelatedResults": _object(
+        {
+            "id": {"type": "string", "description": "The article the results are related to."},
+            "results": {"type": "array", "items": _ref("RelatedHit")},
+        }
+    ),
+    "IndexStats": _object(
+        {
+            "path": {"type": "string"},
+            "articles": {"type": "integer", "minimum": 0},
+            "sources": {"type": "array", "items": _ref("FacetValue")},
+            "years": {"type": "array", "items": _ref("FacetValue")},
+            "size_bytes": {"type": "integer", "minimum": 0},
+            "built_at": _NULLABLE_STRING,
+            "corpus": _NULLABLE_STRING,
+        }
+    ),
+}
+
+_RESPONSES: dict[str, Any] = {
+    "BadRequest": _json(_ref("Error"), "A parameter or the query cannot be served as sent."),
+    "NotFound": _json(_ref("Error"), "No article with this id."),
+    "NoIndex": _json(_ref("Error"), "No index has been built yet."),
+}
+
+_ARTICLE_ID: dict[str, Any] = {
+    "name": "article_id",
+    "in": "path",
+    "required": True,
+    "description": "An article id from search results.",
+    "schema": {"type": "string"},
+}
+
+_SEARCH_PARAMETERS: list[dict[str, Any]] = [
+    _query(
+        "q",
+        'The query: words (all required), "a phrase", OR, -word, title:/author:/source:/tags:, '
+        "word* (at least 3 letters). Empty lists articles by the filters alone.",
+        {"type": "string", "maxLength": MAX_QUERY_LENGTH, "default": ""},
+    ),
+    _query(
+        "page",
+        "The page of results.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+    ),
+    _query(
+        "per_page",
+        "Results per page.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+    ),
+    _query(
+        "sort",
+        "Order of results.",
+        {"type": "string", "enum": list(SORTS), "default": "relevance"},
+    ),
+    _query(
+        "source",
+        "Only articles from this source.",
+        {"type": "string", "maxLength": MAX_FILTER_LENGTH},
+    ),
+    _query(
+        "author",
+        "Only articles by this author.",
+        {"type": "string", "maxLength": MAX_FILTER_LENGTH},
+    ),
+    _query(
+        "from",
+        "Published on or after this day: YYYY-MM-DD, or YYYY / YYYY-MM for its first day.",
+        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+    ),
+    _query(
+        "to",
+        "Published on or before this day: YYYY-MM-DD, or YYYY / YYYY-MM for its last day.",
+        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+    ),
+]
+
+_NO_INDEX = {"503": _response_ref("NoIndex")}
+
+_PATHS: dict[str, Any] = {
+    "/api/search": {
+        "get": {
+            "operationId": "search",
+            "summary": "Search the articles",
+            "parameters": _SEARCH_PARAMETERS,
+            "responses": {
+                "200": _json(_ref("SearchResults"), "One page of results."),
+                "400": _response_ref("BadRequest"),
+                **_NO_INDEX,
+            },
+        }
+    },
+    "/api/articles/{article_id}": {
+        "get": {
+            "operationId": "getArticle",
+            "summary": "One article with all its fields and its body",
+            "parameters": [_ARTICLE_ID],
+            "responses": {
+                "200": _json(_ref("Article"), "The article."),
+                "404": _response_ref("NotFound"),
+                **_NO_INDEX,
+            },
+        }
+    },
+    "/api/articles/{article_id}/related": {
+        "get": {
+            "operationId": "getRelated",
+            "summary": "Articles related to one article, with the terms they share",
+            "parameters": [
+                _ARTICLE_ID,
+                _query(
+                    "limit",
+                    "How many related articles at most.",
+                    {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_RELATED,
+                        "default": DEFAULT_RELATED,
+                    },
+                ),
+            ],
+            "responses": {
+                "200": _json(_ref("RelatedResults"), "The related articles, best first."),
+                "400": _response_ref("BadRequest"),
+                "404": _response_ref("NotFound"),
+                **_NO_INDEX,
+            },
+        }
+    },
+    "/api/stats": {
+        "get": {
+            "operationId": "getStats",
+            "summary": "What the index holds",
+            "responses": {
+                "200": _json(_ref("IndexStats"), "Counts, sizes and where the index came from."),
+                **_NO_INDEX,
+            },
+        }
+    },
+    "/api/openapi.json": {
+        "get": {
+            "operationId": "getOpenAPI",
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 description of the API.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
+}
+
+_DOCUMENT: dict[str, Any] = {
+    "openapi": OPENAPI_VERSION,
+    "info": {
+        "title": "artsearch API",
+        "version": API_VERSION,
+        "description": (
+            "Full-text search over a folder of articles. Every error, including unknown /api/ "
+            "URLs (404) and wrong methods (405), answers with the Error schema: "
+            '{"error": {"status": N, "message": "..."}}. The message says how to fix the request.'
+        ),
+    },
+    "paths": _PATHS,
+    "components": {"schemas": _SCHEMAS, "responses": _RESPONSES},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """A fresh copy of the document (callers may change it without changing the next one)."""
+    return copy.deepcopy(_DOCUMENT)
