@@ -16,13 +16,6 @@ DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "browser: drives a real Chromium against gunicorn (deselect with -m 'not browser')",
-    )
-
-
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of tests/data/corpus, built once per test session; tests must not write to it."""

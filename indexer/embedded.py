@@ -1,0 +1,348 @@
+"""Page structure around the main article: rails of other articles, and furniture to drop.
+
+News aggregators show one article, then promotions, comments, a "Related Articles" rail holding
+other articles in full, and an app-download banner.  General extractors keep much of that rail
+as body text.  This module finds, by structure and general signals only (class/id words, heading
+wording, nested <article> elements, the amount of text):
+
+- rails: containers labelled related/recommended/more-stories (by class, id or heading) that do
+  not hold the page's title heading;
+- rail items: the parts of a rail that each carry their own headline; an item with enough text
+  is an embedded article, a title-only link list yields nothing;
+- stand-alone <article> elements outside the main article that hold a full story;
+- boilerplate blocks: comments, promotions, newsletter and app banners, cookie notices, ads.
+
+`find_layout` reports all of it without touching the tree; `Layout.prune()` then removes rails,
+embedded articles and boilerplate so that body extraction sees the main article only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from indexer import selectors as sel
+from indexer.metadata import element_text, word_count
+
+# An item of a rail is a full article when its text is this long...
+EMBEDDED_MIN_WORDS = 40
+# ...and, in a rail that holds at least one such article (a rail of full texts, not of teasers),
+# a shorter item is a (short) full article too.
+EMBEDDED_RAIL_MIN_WORDS = 20
+# The first paragraph after the title this long is the main article's lead: never removed.
+_LEAD_WORDS = 25
+_MAX_HEADLINE_WORDS = 40
+
+
+@dataclass
+class RailItem:
+    """One headed item of a rail: its heading element, title and the elements it spans."""
+
+    heading: HtmlElement
+    title: str
+    elements: list[HtmlElement]
+    paragraphs: list[str]
+
+    @property
+    def words(self) -> int:
+        return sum(word_count(p) for p in self.paragraphs)
+
+    def descendants(self) -> list[HtmlElement]:
+        """Every element of the item, in document order."""
+        return [e for root in self.elements for e in root.iter() if isinstance(e.tag, str)]
+
+
+@dataclass
+class Layout:
+    """What surrounds the main article on a page."""
+
+    rails: list[list[HtmlElement]] = field(default_factory=list)
+    embedded: list[RailItem] = field(default_factory=list)
+    boilerplate: list[HtmlElement] = field(default_factory=list)
+
+    def prune(self) -> None:
+        """Remove rails, embedded articles and boilerplate blocks from the tree (their tail text
+        stays: it belongs to the parent)."""
+        removable = [e for rail in self.rails for e in rail]
+        removable += [e for item in self.embedded for e in item.elements] + self.boilerplate
+        for element in removable:
+            parent = element.getparent()
+            if parent is not None:
+                element.drop_tree()
+
+
+def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
+    """Rails, embedded articles and boilerplate blocks of a page whose title heading is `heading`."""
+    protected = _protected(tree, heading)
+    layout = Layout()
+    taken: set[HtmlElement] = set()
+    for rail in _rails(tree, protected):
+        if any(e in taken for e in rail):
+            continue
+        layout.rails.append(rail)
+        taken.update(e for root in rail for e in root.iter())
+        layout.embedded += _full_articles(rail_items(rail))
+    for article in _loose_articles(tree, protected, taken):
+        items = [i for i in rail_items([article]) if i.words >= EMBEDDED_MIN_WORDS]
+        if items:
+            layout.embedded += items
+            taken.update(article.iter())
+    for block in _boilerplate_blocks(tree, protected):
+        if block not in taken:
+            layout.boilerplate.append(block)
+            taken.update(block.iter())
+    return layout
+
+
+# --- what must stay -------------------------------------------------------------------------------
+
+
+def _protected(tree: HtmlElement, heading: HtmlElement | None) -> set[HtmlElement]:
+    """Elements that contain the main article's heading or lead paragraph: never removed."""
+    protected: set[HtmlElement] = {tree}
+    anchors: list[HtmlElement] = []
+    if heading is not None:
+        anchors.append(heading)
+    lead = _lead_paragraph(tree, heading)
+    if lead is not None:
+        anchors.append(lead)
+    for anchor in anchors:
+        protected.add(anchor)
+        protected.update(anchor.iterancestors())
+    return protected
+
+
+def _lead_paragraph(tree: HtmlElement, heading: HtmlElement | None) -> HtmlElement | None:
+    # The first long paragraph after the heading that is not inside a marked rail or block.
+    started = heading is None
+    for element in tree.iter():
+        if element is heading:
+            started = True
+        elif started and element.tag == "p" and word_count(element.text_content()) >= _LEAD_WORDS:
+            if not any(_is_rail_marked(a) or _is_boilerplate_marked(a) for a in element.iterancestors()):
+                return element
+    return None
+
+
+# --- rails ----------------------------------------------------------------------------------------
+
+
+def _marker_text(element: HtmlElement) -> str:
+    return " ".join(v for v in (element.get("class"), element.get("id")) if v)
+
+
+def _is_rail_marked(element: HtmlElement) -> bool:
+    return bool(sel.RAIL_MARKER.search(_marker_text(element)))
+
+
+def _is_boilerplate_marked(element: HtmlElement) -> bool:
+    return bool(sel.BOILERPLATE_MARKER.search(_marker_text(element)))
+
+
+def _rails(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[list[HtmlElement]]:
+    """Rails in document order, each as the list of its top-level elements.
+
+    A rail is the outermost element whose class or id says so, or the block a rail heading
+    ("Related Articles") introduces.  Anything that contains the main heading is not a rail.
+    """
+    inside: set[HtmlElement] = set()
+    for element in tree.iter():
+        if element in inside or not isinstance(element.tag, str) or element in protected:
+            continue
+        if element.tag in sel.PAGE_LEVEL_TAGS:
+            continue
+        rail: list[HtmlElement] | None = None
+        if _is_rail_marked(element) and element.tag not in sel.HEADING_TAGS:
+            rail = [element]
+        elif element.tag in sel.HEADING_TAGS and sel.RAIL_HEADING.match(_heading_text(element)):
+            rail = _block_introduced_by(element, protected)
+        if rail:
+            for root in rail:
+                inside.update(root.iter())
+            yield rail
+
+
+def _heading_text(element: HtmlElement) -> str:
+    return re.sub(r"[\s:»›>|]+$", "", re.sub(r"\s*\(\d+\)$", "", element_text(element)))
+
+
+def _block_introduced_by(heading: HtmlElement, protected: set[HtmlElement]) -> list[HtmlElement]:
+    """The container a heading opens: its ancestors while nothing precedes it there; when the
+    heading shares its parent with earlier content, the heading and its following siblings up to
+    the next heading of the same or a higher level."""
+    block = heading
+    while True:
+        parent = block.getparent()
+        if parent is None or parent in protected or parent.tag in sel.PAGE_LEVEL_TAGS:
+            break
+        if (parent.text or "").strip() or any(
+            word_count(element_text(s)) or (s.tail or "").strip()
+            for s in block.itersiblings(preceding=True)
+        ):
+            break
+        block = parent
+    if block is not heading:
+        return [block]
+    siblings = [heading]
+    level = heading.tag
+    for sibling in heading.itersiblings():
+        # "h2" <= "h3": a heading of the same or a higher level ends the block.
+        if sibling.tag in sel.HEADING_TAGS and sibling.tag <= level:
+            break
+        if sibling in protected:
+            break
+        siblings.append(sibling)
+    return siblings
+
+
+# --- rail items -----------------------------------------------------------------------------------
+
+
+def _is_headline(element: HtmlElement) -> bool:
+    if element.tag in sel.HEADING_TAGS:
+        return True
+    if element.tag not in ("p", "div", "span", "a", "strong") or element.get("class") is None:
+        return False
+    return bool(sel.HEADLINE_MARKER.search(element.get("class") or "")) and not any(
+        child.tag in sel.BLOCK_TAGS for child in element.iterdescendants()
+    )
+
+
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def rail_items(rail: list[HtmlElement]) -> list[RailItem]:
+    """The headed items of a rail (or of one <article>), in document order.
+
+    Headline elements with the same text (a card often repeats its title) belong to one item;
+    an item spans the highest element holding only its own headlines, plus the following
+    siblings that hold no headline (a flat "h3, p, p, h3, p" rail).
+    """
+    headlines: dict[str, list[HtmlElement]] = {}
+    for root in rail:
+        for element in root.iter():
+            if not isinstance(element.tag, str) or not _is_headline(element):
+                continue
+            text = element_text(element)
+            words = word_count(text)
+            if words < 2 or words > _MAX_HEADLINE_WORDS or sel.RAIL_HEADING.match(_heading_text(element)):
+                continue
+            if any(_is_headline(a) for a in element.iterancestors()):
+                continue
+            headlines.setdefault(_normalised(text), []).append(element)
+    if not headlines:
+        return []
+    owner = {element: key for key, elements in headlines.items() for element in elements}
+    tops = {key: _item_top(elements[0], key, owner, rail) for key, elements in headlines.items()}
+    top_set = set(tops.values())
+    items = []
+    for key, top in tops.items():
+        elements = [top]
+        for sibling in top.itersiblings():
+            if sibling in top_set or any(e in owner for e in sibling.iter()):
+                break
+            elements.append(sibling)
+        heading = headlines[key][0]
+        title = element_text(heading)
+        items.append(RailItem(heading, title, elements, _item_paragraphs(elements, rail, title)))
+    return items
+
+
+def _item_top(
+    headline: HtmlElement, key: str, owner: dict[HtmlElement, str], rail: list[HtmlElement]
+) -> HtmlElement:
+    top = headline
+    while top not in rail:
+        parent = top.getparent()
+        if parent is None or any(owner.get(e, key) != key for e in parent.iter()):
+            break
+        top = parent
+    return top
+
+
+def _item_paragraphs(elements: list[HtmlElement], rail: list[HtmlElement], title: str) -> list[str]:
+    """The body paragraphs of a rail item: its paragraphs (or, without <p>, its text blocks)
+    outside headlines, metadata lines, buttons and navigation."""
+    title_key = _normalised(title)
+    paragraphs: list[str] = []
+    blocks = [e for root in elements for e in root.iter("p")]
+    if not blocks:
+        blocks = [
+            e
+            for root in elements
+            for e in root.iter()
+            if e.tag in sel.BLOCK_TAGS
+            and e.tag not in sel.HEADING_TAGS
+            and not any(c.tag in sel.BLOCK_TAGS for c in e.iterdescendants())
+        ]
+    for block in blocks:
+        if _is_headline(block) or _excluded(block, rail):
+            continue
+        text = element_text(block)
+        if word_count(text) <= 3 or _normalised(text) == title_key:
+            continue
+        paragraphs.append(text)
+    return paragraphs
+
+
+def _excluded(block: HtmlElement, rail: list[HtmlElement]) -> bool:
+    # Inside a headline, a metadata line (source, time, tags, share), or a non-text element.
+    for ancestor in block.iterancestors():
+        if ancestor in rail:
+            return False
+        if ancestor.tag in sel.NON_TEXT_TAGS or ancestor.tag in sel.HEADING_TAGS:
+            return True
+        if _is_headline(ancestor) or sel.META_MARKER.search(_marker_text(ancestor)):
+            return True
+    return False
+
+
+def _full_articles(items: list[RailItem]) -> list[RailItem]:
+    """The items of one rail that are full articles, not teasers."""
+    if not any(item.words >= EMBEDDED_MIN_WORDS for item in items):
+        return []
+    return [item for item in items if item.words >= EMBEDDED_RAIL_MIN_WORDS]
+
+
+# --- stand-alone <article> elements ---------------------------------------------------------------
+
+
+def _loose_articles(
+    tree: HtmlElement, protected: set[HtmlElement], taken: set[HtmlElement]
+) -> Iterator[HtmlElement]:
+    """<article> elements (and schema.org Article microdata) that are not the main article nor
+    contain it: an article nested in the main one, or another story appended after it."""
+    for element in tree.iter():
+        if element in taken or element in protected or not isinstance(element.tag, str):
+            continue
+        itemtype = element.get("itemtype") or ""
+        if element.tag == "article" or re.search(r"schema\.org/\w*Article$", itemtype):
+            taken.update(element.iter())
+            yield element
+
+
+# --- boilerplate ----------------------------------------------------------------------------------
+
+
+def _boilerplate_blocks(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """Comments, promotions, sign-up and app banners, cookie notices and ad slots: blocks marked
+    so by class or id, or introduced by such a heading ("Comments", "Download the app")."""
+    inside: set[HtmlElement] = set()
+    for element in tree.iter():
+        if element in inside or element in protected or not isinstance(element.tag, str):
+            continue
+        if element.tag in sel.PAGE_LEVEL_TAGS:
+            continue
+        block: list[HtmlElement] = []
+        if _is_boilerplate_marked(element):
+            block = [element]
+        elif element.tag in sel.HEADING_TAGS and sel.BOILERPLATE_HEADING.search(_heading_text(element)):
+            block = _block_introduced_by(element, protected)
+        for root in block:
+            inside.update(root.iter())
+            yield root
+

@@ -1,0 +1,225 @@
+"""One page's bytes in, its Articles out: the page's own article, then those embedded in it.
+
+The steps, each in its own module: parse (`htmlparse`), read the head once (`metadata.read_page`),
+find the page's structure around the article (`embedded.find_layout`), turn embedded rail items
+into articles, remove rails and furniture from the tree, then read the main article's metadata
+(`metadata`) and body (`body`) from what is left.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from indexer.article import Article, article_id
+from indexer.body import extract_body
+from indexer.embedded import Layout, RailItem, find_layout
+from indexer.errors import ExtractionError
+from indexer.htmlparse import load_page
+from indexer.metadata import (
+    Found,
+    JsonNode,
+    Metadata,
+    PageView,
+    article_nodes,
+    choose_article_ld,
+    clean_text,
+    find_language,
+    find_license,
+    find_url,
+    find_main_heading,
+    header_region,
+    read_metadata,
+    read_page,
+    word_count,
+)
+
+log = logging.getLogger(__name__)
+
+# A title made from the body when the page has none: this many words.
+_TITLE_FROM_BODY_WORDS = 12
+_SAFE_SCHEMES = ("http", "https")
+
+
+def extract_page(data: bytes, path: str, *, mtime: float | None = None) -> list[Article]:
+    """All articles on one page: the page's own article first (embedded=False), then any articles
+    embedded in full on it (e.g. a news aggregator's "Related Articles" rail; embedded=True).
+    `path` is the page's path relative to the corpus root ('/' separators), stored in Article.path.
+    `mtime` is the file's modification time (epoch seconds), the fallback reference time for
+    relative dates. Raises ExtractionError(reason) when the page yields no article; never raises
+    anything else (a bug-proofing `except` at this top level may convert unexpected errors into an
+    ExtractionError whose reason names the exception type, logged with the traceback).
+
+    A page whose own text is empty but which embeds full articles yields those alone.
+    """
+    try:
+        return _extract_page(data, path, mtime)
+    except ExtractionError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the documented bug-proofing boundary
+        log.exception("unexpected error while extracting %s", path)
+        raise ExtractionError(f"extractor bug: {type(error).__name__}") from error
+
+
+def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
+    tree = load_page(data)
+    view = read_page(tree, mtime=mtime)
+    ld_articles = article_nodes(view)
+    view.article_ld = choose_article_ld(view, ld_articles)
+    view.heading = find_main_heading(view)
+
+    layout = find_layout(tree, view.heading)
+    embedded = [_rail_article(item, view, path) for item in layout.embedded]
+    embedded += [_ld_article(node, view, path) for node in ld_articles if node is not view.article_ld]
+    layout.prune()
+
+    view.region = header_region(tree, view.heading)
+    main = _main_article(view, path, layout)
+    articles = _unique([main, *embedded])
+    if not articles:
+        raise ExtractionError("no article text found")
+    return articles
+
+
+def _main_article(view: PageView, path: str, layout: Layout) -> Article | None:
+    ld_body = _ld_string(view.article_ld, "articleBody")
+    body = extract_body(view.tree, ld_body)
+    if body is None or word_count(body.value) == 0:
+        return None
+    metadata = read_metadata(view).with_language(find_language(view, body.value))
+    licence = find_license(view, body.value)
+    return _article(
+        metadata,
+        body,
+        path,
+        embedded=False,
+        license=licence,
+        base_url=metadata.url,
+    )
+
+
+def _rail_article(item: RailItem, page: PageView, path: str) -> Article | None:
+    """An article shown in full in a rail: its own title, source, date and body."""
+    elements = item.descendants()
+    view = PageView(
+        tree=page.tree,
+        reference=page.reference,
+        heading=item.heading,
+        region=elements,
+        scope=elements,
+    )
+    metadata = read_metadata(view)
+    metadata = _replace(metadata, title=clean_text(item.title), title_origin="markup")
+    metadata = metadata.with_language(find_language(page, " ".join(item.paragraphs)))
+    link = next((a.get("href") for a in item.heading.iterancestors("a")), None)
+    link = link or next((a.get("href") for a in item.heading.iter("a")), None)
+    url = _safe_url(link, _page_url(page))
+    if url is not None:
+        metadata = _replace(metadata, url=url, url_origin="markup")
+    body = Found("\n\n".join(item.paragraphs), "markup")
+    return _article(metadata, body, path, embedded=True)
+
+
+def _ld_article(node: JsonNode, page: PageView, path: str) -> Article | None:
+    """An article described in full (with articleBody) by a JSON-LD node that is not the page's."""
+    text = _ld_string(node, "articleBody")
+    if not text or word_count(text) < 40:
+        return None
+    view = PageView(tree=page.tree, reference=page.reference, article_ld=node, ld_ids=page.ld_ids, scope=[])
+    metadata = read_metadata(view)
+    paragraphs = [clean_text(p) for p in text.split("\n") if clean_text(p)]
+    return _article(metadata, Found("\n\n".join(paragraphs), "json-ld"), path, embedded=True)
+
+
+def _article(
+    metadata: Metadata,
+    body: Found[str],
+    path: str,
+    *,
+    embedded: bool,
+    license: Found[str] | None = None,
+    base_url: str | None = None,
+) -> Article | None:
+    if not body.value.strip():
+        return None
+    provenance = {**metadata.provenance, "body": body.origin}
+    title = metadata.title
+    if not title:
+        words = body.value.split()
+        title = " ".join(words[:_TITLE_FROM_BODY_WORDS]) + ("…" if len(words) > _TITLE_FROM_BODY_WORDS else "")
+        provenance["title"] = "text"
+    if license is not None:
+        provenance["license"] = license.origin
+    image = _safe_url(metadata.image, base_url)
+    if image is None:
+        provenance.pop("image", None)
+    url = _safe_url(metadata.url, None)
+    if url is None:
+        provenance.pop("url", None)
+    return Article(
+        id=article_id(body.value),
+        path=path,
+        title=title,
+        body=body.value,
+        authors=metadata.authors,
+        source=metadata.source,
+        published=metadata.published,
+        modified=metadata.modified,
+        language=metadata.language,
+        url=url,
+        description=metadata.description,
+        tags=metadata.tags,
+        image=image,
+        license=license.value if license is not None else None,
+        embedded=embedded,
+        provenance=provenance,
+    )
+
+
+def _unique(articles: list[Article | None]) -> list[Article]:
+    """Articles without repeats (the same story in the rail and in JSON-LD, or the page's own
+    story repeated in its rail): the first of each id is kept."""
+    seen: set[str] = set()
+    unique = []
+    for article in articles:
+        if article is not None and article.id not in seen:
+            seen.add(article.id)
+            unique.append(article)
+    return unique
+
+
+def _ld_string(node: JsonNode | None, key: str) -> str | None:
+    value = node.get(key) if node is not None else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _page_url(page: PageView) -> str | None:
+    found = find_url(page)
+    return found.value if found is not None else None
+
+
+def _safe_url(value: str | None, base: str | None) -> str | None:
+    """An http(s) URL (relative ones resolved against `base`); None for anything else, such as
+    javascript: and data: URLs."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.startswith("//"):
+        value = "https:" + value
+    if base and not urlsplit(value).scheme:
+        value = urljoin(base, value)
+    return value if urlsplit(value).scheme.lower() in _SAFE_SCHEMES else None
+
+
+def _replace(metadata: Metadata, **changes: Any) -> Metadata:
+    """Metadata with some fields replaced; `<field>_origin` keywords set their provenance."""
+    provenance = dict(metadata.provenance)
+    fields = {}
+    for name, value in changes.items():
+        if name.endswith("_origin"):
+            provenance[name.removesuffix("_origin")] = value
+        else:
+            fields[name] = value
+    return replace(metadata, provenance=provenance, **fields)

@@ -1,0 +1,210 @@
+"""Building and updating indexes: reports, incremental updates, deduplication, atomic swaps."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+import indexer.build
+from indexer.build import build_index
+from indexer.errors import IndexBusyError, IndexerError
+from indexer.store import CURRENT_FILE, GENERATION_PREFIX, IndexStore
+from search import ArticleNotFoundError, SearchService, parse_request
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+GOOD_PAGES = 12
+STORIES = 11
+NORTH_KOREA = "outlets/daily-planet-north-korea-quasi-state-of-war.html"
+NORTH_KOREA_COPY = "outlets/metro-times-north-korea-quasi-state-of-war.html"
+AGGREGATOR = "aggregator/daily8-texas-student-ahmed-mohamed.html"
+HAJJ = "wikinews/hundreds-dead-in-hajj-stampede.html"
+CRANE = "outlets/daily-planet-mecca-crane-collapse.html.gz"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the test corpus."""
+    copy = tmp_path / "corpus"
+    shutil.copytree(CORPUS, copy)
+    return copy
+
+
+def ids_for(index: Path, q: str) -> list[str]:
+    results = SearchService(index).search(parse_request({"q": q, "per_page": "100"}))
+    return [hit.article.id for hit in results.hits]
+
+
+def paths_and_ids(index: Path, q: str) -> dict[str, str]:
+    results = SearchService(index).search(parse_request({"q": q, "per_page": "100"}))
+    return {hit.article.path: hit.article.id for hit in results.hits}
+
+
+def paths_for(index: Path, q: str) -> list[str]:
+    results = SearchService(index).search(parse_request({"q": q, "per_page": "100"}))
+    return [hit.article.path for hit in results.hits]
+
+
+def test_full_build_reports_pages_skips_and_ignored_files(corpus: Path, tmp_path: Path) -> None:
+    report = build_index(corpus, tmp_path / "index", workers=1)
+    assert report.rebuilt
+    assert report.indexed == GOOD_PAGES
+    assert [s.path for s in report.skipped] == ["aggregator/broken-download.html"]
+    assert report.skipped[0].reason
+    assert report.ignored == 2  # notes.txt and EXPECTED.md
+    assert report.articles == STORIES
+    assert report.embedded == 3
+
+
+def test_same_story_on_several_pages_is_indexed_once_from_its_own_page(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    report = build_index(corpus, index, workers=1)
+    assert report.duplicates >= 4  # a syndicated copy and three rail copies
+    assert paths_for(index, '"quasi-state of war"') == [NORTH_KOREA]
+    assert paths_for(index, "Mecca crane collapse") == [CRANE]
+
+
+def test_rerun_with_nothing_changed_touches_nothing(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    generation = IndexStore(index).current_generation()
+    report = build_index(corpus, index, workers=1)
+    assert not report.rebuilt
+    assert (report.indexed, report.updated, report.removed) == (0, 0, 0)
+    assert report.unchanged == GOOD_PAGES + 1  # the skipped page is not retried either
+    assert report.articles == STORIES
+    assert IndexStore(index).current_generation() == generation
+
+
+def test_touched_but_identical_file_is_not_reindexed(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    page = corpus / NORTH_KOREA
+    os.utime(page, (1_000_000_000, 1_000_000_000))
+    report = build_index(corpus, index, workers=1)
+    assert report.updated == 0
+    assert report.unchanged == GOOD_PAGES + 1
+
+
+def test_incremental_update_handles_new_changed_and_removed_pages(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    hajj = paths_and_ids(index, '"Hundreds dead in Hajj stampede"')[HAJJ]
+    changed = corpus / "wikinews" / "lantern-festival-in-taipei.html"
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace(
+            "<p>If you really want",
+                "<p>Organisers reported a record zyxwquartz attendance.</p><p>If you really want",
+                1,
+        ),
+        encoding="utf-8",
+    )
+    shutil.copy(corpus / "outlets" / "metro-times-warhol-photo-legacy.html", corpus / "new.html")
+    (corpus / "outlets" / "metro-times-warhol-photo-legacy.html").unlink()
+    (corpus / HAJJ).unlink()
+
+    report = build_index(corpus, index, workers=1)
+
+    assert not report.rebuilt
+    assert (report.indexed, report.updated, report.removed) == (1, 1, 2)
+    assert paths_for(index, "zyxwquartz") == ["wikinews/lantern-festival-in-taipei.html"]
+    assert paths_for(index, "Warhol") == ["new.html"]
+    with pytest.raises(ArticleNotFoundError):
+        SearchService(index).article(hajj)
+    assert report.articles == STORIES - 1
+
+
+def test_removing_an_articles_own_page_keeps_its_copy_from_elsewhere(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    before = ids_for(index, "Mecca crane collapse")
+    (corpus / CRANE).unlink()
+    report = build_index(corpus, index, workers=1)
+    assert report.removed == 1
+    assert ids_for(index, "Mecca crane collapse") == before  # same story, same id
+    assert paths_for(index, "Mecca crane collapse") == [AGGREGATOR]
+    article = SearchService(index).article(before[0])
+    assert article.embedded
+
+
+def test_rebuild_swaps_in_a_new_generation_and_removes_old_ones(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    first = IndexStore(index).current_generation()
+    build_index(corpus, index, workers=1, rebuild=True)
+    second = IndexStore(index).current_generation()
+    build_index(corpus, index, workers=1, rebuild=True)
+    third = IndexStore(index).current_generation()
+    assert len({first, second, third}) == 3
+    generations = sorted(p.name for p in index.iterdir() if p.name.startswith(GENERATION_PREFIX))
+    assert generations == sorted([second.name, third.name])  # the live one and the previous one
+    assert (index / CURRENT_FILE).read_text().strip() == third.name
+
+
+def test_interrupted_rebuild_leaves_the_old_index_serving(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    live = IndexStore(index).current_generation()
+    calls = 0
+    real_extract = indexer.build.extract_page
+
+    def extract_then_die(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise KeyboardInterrupt  # the operator pressed Ctrl-C mid-build
+        return real_extract(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(indexer.build, "extract_page", extract_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, index, workers=1, rebuild=True)
+
+    assert IndexStore(index).current_generation() == live
+    assert [p for p in index.iterdir() if p.name.startswith(GENERATION_PREFIX)] == [live]
+    assert len(ids_for(index, "Warhol")) == 1
+
+
+def test_second_writer_is_refused_while_one_is_writing(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    store = IndexStore(index)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        with store.write_lock():
+            entered.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    entered.wait(10)
+    try:
+        with pytest.raises(IndexBusyError, match="another process is writing"):
+            build_index(corpus, index, workers=1)
+    finally:
+        release.set()
+        holder.join()
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexerError, match="does not exist"):
+        build_index(tmp_path / "nowhere", tmp_path / "index")
+
+
+def test_parallel_extraction_builds_the_same_index(corpus: Path, tmp_path: Path) -> None:
+    serial = build_index(corpus, tmp_path / "serial", workers=1)
+    parallel = build_index(corpus, tmp_path / "parallel", workers=2)
+    assert (parallel.indexed, parallel.articles) == (serial.indexed, serial.articles)
+    assert sorted(ids_for(tmp_path / "parallel", "")) == sorted(ids_for(tmp_path / "serial", ""))

@@ -1,0 +1,93 @@
+"""Query parsing: the syntax users rely on, read forgivingly, and the queries we refuse."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import query
+
+from search.errors import BadRequestError
+from search.query import is_long, parse_query
+
+
+def leaves(q: query.Query) -> set[tuple[str, str]]:
+    return {(leaf.field(), leaf.text) for leaf in q.leaves() if hasattr(leaf, "text")}
+
+
+def test_words_are_all_required_and_stemmed_in_title_and_body() -> None:
+    parsed = parse_query("launches rockets")
+    assert isinstance(parsed.strict, query.And)
+    assert {("title", "launch"), ("body", "launch"), ("body", "rocket")} <= leaves(parsed.strict)
+
+
+def test_quoted_phrase_becomes_a_phrase_query() -> None:
+    parsed = parse_query('"space station"')
+    assert any(isinstance(leaf, query.Phrase) for leaf in parsed.strict.leaves())
+
+
+def test_minus_and_not_exclude_words() -> None:
+    for text in ("mars -russia", "mars NOT russia"):
+        assert "NOT (title:russia OR body:russia)" in str(parse_query(text).strict), text
+
+
+def test_hyphenated_words_are_not_negations() -> None:
+    parsed = parse_query("self-medicating ants")
+    assert "ANDNOT" not in str(parsed.strict)
+    assert ("body", "medicat") in leaves(parsed.strict)
+
+
+def test_or_matches_either_word() -> None:
+    assert isinstance(parse_query("nasa OR roscosmos").strict, query.Or)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("title:mars", "title"), ("author:smith", "author"), ("source:wikinews", "source"),
+     ("tag:science", "tags"), ("tags:science", "tags")],
+)
+def test_field_prefixes_search_their_field(text: str, field: str) -> None:
+    assert {leaf.field() for leaf in parse_query(text).strict.leaves()} == {field}
+
+
+def test_internal_field_names_are_plain_text() -> None:
+    assert "path" not in {leaf.field() for leaf in parse_query("path:secret").strict.leaves()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"unbalanced quote', "stray ) paren (", "(((", "NOT", "AND OR", "ratio 3:2 at 10:30",
+     "title:", ":", "a: b: c:", "-", "+", "^", "~", "[", "{", "what?"],
+)
+def test_odd_syntax_never_raises(text: str) -> None:
+    parse_query(text)
+
+
+def test_odd_syntax_keeps_the_words() -> None:
+    assert ("body", "quot") in leaves(parse_query('"unbalanced quote').strict)
+    assert ("body", "paren") in leaves(parse_query("stray ) paren (").strict)
+
+
+@pytest.mark.parametrize("text", ["*", "**", "title:*", "a*", "ab*"])
+def test_queries_matching_everything_are_refused_with_advice(text: str) -> None:
+    with pytest.raises(BadRequestError, match=r"\*"):
+        parse_query(text)
+
+
+def test_prefix_with_three_letters_is_allowed() -> None:
+    assert any(isinstance(leaf, query.Prefix) for leaf in parse_query("cosmo*").strict.leaves())
+
+
+def test_long_plain_queries_are_relaxed_but_short_ones_are_not() -> None:
+    assert not is_long(parse_query("space station"))
+    assert is_long(parse_query("international space station extension until 2030 operations"))
+    assert not is_long(parse_query('"international space station" extension until 2030 ops'))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
+    try:
+        parse_query(text)
+    except BadRequestError as error:
+        assert "*" in str(error)

@@ -1,0 +1,148 @@
+"""The search service over the test corpus: ranking, filters, sorting, facets, paging, suggestions,
+related articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search import (
+    ArticleNotFoundError,
+    BadRequestError,
+    SearchResults,
+    SearchService,
+    parse_request,
+)
+from search.related import is_copy, shingles
+
+AGGREGATOR = "aggregator/daily8-texas-student-ahmed-mohamed.html"
+HAJJ = "wikinews/hundreds-dead-in-hajj-stampede.html"
+
+
+@pytest.fixture
+def service(index_dir: Path) -> SearchService:
+    return SearchService(index_dir)
+
+
+def run(service: SearchService, **params: str) -> SearchResults:
+    return service.search(parse_request(params))
+
+
+def test_aggregator_main_article_is_found_first_with_a_marked_snippet(
+    service: SearchService,
+) -> None:
+    results = run(service, q="Ahmed Mohamed clock")
+    assert results.hits[0].article.path == AGGREGATOR
+    assert not results.hits[0].article.embedded
+    assert "<mark>" in results.hits[0].snippet
+
+
+def test_title_matches_rank_above_body_only_matches(service: SearchService) -> None:
+    results = run(service, q="lantern")
+    assert results.hits[0].article.title.startswith("Lantern Festival")
+
+
+def test_source_author_and_date_filters_narrow_results(service: SearchService) -> None:
+    everything = run(service, q="", per_page="100")
+    planet = run(service, q="", source="daily planet", per_page="100")
+    assert 0 < planet.total < everything.total
+    assert {hit.article.source for hit in planet.hits} == {"Daily Planet"}
+    by_author = run(service, q="", author="Omar Haddad", per_page="100")
+    assert by_author.total >= 1
+    assert all("Omar Haddad" in hit.article.authors for hit in by_author.hits)
+    in_2015 = run(service, q="", **{"from": "2015-01-01", "to": "2015-12-31"}, per_page="100")
+    assert in_2015.total >= 1
+    assert all((hit.article.published or "").startswith("2015") for hit in in_2015.hits)
+
+
+def test_newest_and_oldest_sorts_order_by_date(service: SearchService) -> None:
+    newest = [h.article.published for h in run(service, q="", sort="newest", per_page="100").hits]
+    oldest = [h.article.published for h in run(service, q="", sort="oldest", per_page="100").hits]
+    dated_newest = [d for d in newest if d]
+    assert dated_newest == sorted(dated_newest, reverse=True)
+    assert [d for d in oldest if d] == sorted(dated_newest)
+
+
+def test_facets_count_sources_and_years_of_the_matches(service: SearchService) -> None:
+    results = run(service, q="")
+    sources = {v.value: v.count for v in results.facets["source"]}
+    assert sources["Daily Planet"] >= 3
+    years = {v.value for v in results.facets["year"]}
+    assert {"2006", "2015", "2018"} <= years
+
+
+def test_pages_are_disjoint_and_past_the_end_is_a_clear_error(service: SearchService) -> None:
+    first = run(service, q="", per_page="3", page="1")
+    second = run(service, q="", per_page="3", page="2")
+    assert not {h.article.id for h in first.hits} & {h.article.id for h in second.hits}
+    with pytest.raises(BadRequestError, match="last page"):
+        run(service, q="", per_page="3", page="50")
+
+
+def test_misspelled_query_gets_a_suggestion_that_finds_results(service: SearchService) -> None:
+    results = run(service, q="stampeed")
+    assert results.suggestion == "stampede"
+    assert run(service, q=results.suggestion).total >= 1
+
+
+def test_correct_query_gets_no_suggestion(service: SearchService) -> None:
+    assert run(service, q="stampede").suggestion is None
+
+
+def test_long_natural_query_still_finds_the_article(service: SearchService) -> None:
+    results = run(
+        service, q="how many pilgrims died in the stampede at the hajj and what did officials say"
+    )
+    assert results.hits and results.hits[0].article.path == HAJJ
+
+
+def test_odd_query_syntax_is_read_as_text(service: SearchService) -> None:
+    results = run(service, q='"Hajj stampede (pilgrims:')
+    assert results.hits and results.hits[0].article.path == HAJJ
+
+
+def test_related_articles_exclude_the_article_and_its_copies(service: SearchService) -> None:
+    article = run(service, q='"quasi-state of war"').hits[0].article
+    related = service.related(article.id, limit=10)
+    assert related
+    own = shingles(article.body)
+    for item in related:
+        assert item.hit.article.id != article.id
+        assert not is_copy(own, shingles(item.hit.article.body))
+        assert item.shared_terms
+    ids = [item.hit.article.id for item in related]
+    assert len(ids) == len(set(ids))
+
+
+def test_unknown_article_id_raises_not_found(service: SearchService) -> None:
+    with pytest.raises(ArticleNotFoundError):
+        service.article("0000000000000000")
+    with pytest.raises(ArticleNotFoundError):
+        service.related("0000000000000000")
+
+
+def test_stats_count_the_articles(service: SearchService) -> None:
+    stats = service.stats()
+    assert stats.articles == 11
+    assert sum(v.count for v in stats.sources) == stats.articles
+    assert stats.size_bytes > 0 and stats.built_at
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "x" * 10_000}, "at most 500 characters"),
+        ({"q": "*"}, r"\*"),
+        ({"q": "a", "page": "0"}, "page must be a whole number from 1 to 1000"),
+        ({"q": "a", "per_page": "101"}, "per_page must be a whole number from 1 to 100"),
+        ({"q": "a", "sort": "random"}, "sort must be one of"),
+        ({"q": "a", "from": "yesterday"}, "YYYY-MM-DD"),
+        ({"q": "a", "from": "2015-02-01", "to": "2015-01-01"}, "swap them"),
+    ],
+)
+def test_requests_that_cannot_be_served_say_how_to_fix_them(
+    service: SearchService, params: dict[str, str], message: str
+) -> None:
+    with pytest.raises(BadRequestError, match=message):
+        service.search(parse_request(params))

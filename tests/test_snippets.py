@@ -1,0 +1,60 @@
+"""Snippets: every matching form marked, escaped by construction, short, cut at word boundaries."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search.snippets import MAX_SNIPPET_CHARS, make_snippet
+
+BODY = (
+    "The head of the space agency made a rare visit. " * 5
+    + "Rockets launched from the pad carried a cosmonaut to the station. "
+    + "Filler words about other matters entirely. " * 10
+    + "Later the cosmonauts returned safely."
+)
+
+
+def visible(snippet: str) -> str:
+    return snippet.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_stemmed_forms_of_the_query_term_are_marked() -> None:
+    snippet = make_snippet(BODY, {"launch"})
+    assert "<mark>launched</mark>" in snippet
+
+
+def test_snippet_is_at_most_the_limit_and_cut_at_word_boundaries() -> None:
+    snippet = make_snippet(BODY, {"cosmonaut"})
+    text = visible(snippet).replace("…", "").strip()
+    assert len(text) <= MAX_SNIPPET_CHARS
+    for word in text.split():
+        assert word.strip(".,") in BODY
+
+
+def test_two_passages_show_terms_far_apart() -> None:
+    snippet = make_snippet(BODY, {"agenc", "return"})
+    assert "<mark>agency</mark>" in snippet
+    assert "<mark>returned</mark>" in snippet
+    assert " … " in snippet
+
+
+def test_article_text_is_escaped() -> None:
+    body = 'Payload <script>alert(1)</script> and <img src=x onerror=alert(1)> near rockets.'
+    snippet = make_snippet(body, {"rocket"})
+    assert "<script>" not in snippet and "<img" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "<mark>rockets</mark>" in snippet
+
+
+def test_without_a_match_the_opening_text_is_shown_unmarked() -> None:
+    snippet = make_snippet(BODY, {"nothing"})
+    assert snippet.startswith("The head of the space agency")
+    assert "<mark>" not in snippet
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=600), st.sets(st.sampled_from(["rocket", "a", "<", "the", "x"])))
+def test_snippets_never_contain_unescaped_markup(body: str, terms: set[str]) -> None:
+    snippet = make_snippet(body, terms)
+    assert "<" not in visible(snippet)
