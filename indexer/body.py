@@ -28,6 +28,8 @@ _HTML_TAG = re.compile(
 _LD_BODY_MIN_WORDS = 40
 # ...and this share of its probe windows is found verbatim in the page's visible text.
 _LD_BODY_MIN_SHARE = 0.8
+# ...and it is not much shorter than what the extractor found.
+_LD_BODY_MIN_RATIO = 0.6
 _PROBE_WINDOWS = 12
 _PROBE_WORDS = 8
 
@@ -44,11 +46,57 @@ def extract_body(tree: HtmlElement, ld_body: str | None = None) -> Found[str] | 
     paragraphs = _trafilatura_paragraphs(tree)
     if ld_body:
         from_ld = _ld_paragraphs(ld_body)
-        if from_ld and _is_page_text(from_ld, tree):
+        # A truncated articleBody (a teaser, a paywall's first paragraphs) is not the body.
+        extracted_words = sum(len(_WORD.findall(p)) for p in paragraphs)
+        ld_words = sum(len(_WORD.findall(p)) for p in from_ld)
+        if from_ld and ld_words >= _LD_BODY_MIN_RATIO * extracted_words and _is_page_text(from_ld, tree):
             return Found("\n\n".join(_with_page_breaks(from_ld, paragraphs)), "json-ld")
     if not paragraphs:
         return None
     return Found("\n\n".join(paragraphs), "extractor")
+
+
+_TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th"})
+_LAYOUT_CELL_CONTENT = frozenset({"p", "div", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"})
+# A cell holding this many words is page layout, not data.
+_LAYOUT_CELL_WORDS = 80
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> int:
+    """Turn tables used for page layout (cells holding paragraphs, headings, nested tables or
+    long text) into plain <div>s, so that the text extractor reads their paragraphs instead of
+    flattening each row into one line; data tables stay.  Returns how many were unwrapped."""
+    layout_tables = [t for t in tree.iter("table") if _is_layout_table(t)]
+    # Collect every part before renaming any: a renamed outer table no longer owns its parts.
+    parts = [e for t in layout_tables for e in t.iter(*_TABLE_PARTS) if _owner_table(e) in layout_tables]
+    for element in parts:
+        element.tag = "div"
+    return len(layout_tables)
+
+
+def _owner_table(element: HtmlElement) -> HtmlElement | None:
+    if element.tag == "table":
+        return element
+    return next(element.iterancestors("table"), None)
+
+
+def _is_layout_table(table: HtmlElement) -> bool:
+    for cell in table.iter("td", "th"):
+        if _owner_table(cell) is not table:
+            continue
+        if any(e.tag in _LAYOUT_CELL_CONTENT for e in cell.iterdescendants()):
+            return True
+        if len(_WORD.findall(cell.text_content())) >= _LAYOUT_CELL_WORDS:
+            return True
+    return False
+
+
+def without_title_line(body: str, title: str | None) -> str:
+    """The body without a first paragraph that only repeats the title."""
+    if not title:
+        return body
+    first, _, rest = body.partition("\n\n")
+    return rest if rest and _normalised_words(first) == _normalised_words(title) else body
 
 
 def _trafilatura_paragraphs(tree: HtmlElement) -> list[str]:

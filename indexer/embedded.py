@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from indexer import selectors as sel
@@ -35,6 +36,18 @@ EMBEDDED_RAIL_MIN_WORDS = 20
 # The first paragraph after the title this long is the main article's lead: never removed.
 _LEAD_WORDS = 25
 _MAX_HEADLINE_WORDS = 40
+
+# Candidates are selected by XPath (in C) rather than by walking every element in Python.
+_LABELLED = etree.XPath(
+    "//body//*[@class or @id or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+)
+_SHORT_LINKED_BLOCKS = etree.XPath(
+    "//body//*[self::p or self::li or self::div][a][string-length(normalize-space(.)) < 300]"
+)
+_ARTICLES = etree.XPath("//body//*[self::article or contains(@itemtype, 'schema.org')]")
+_FOLLOWING_PARAGRAPHS = etree.XPath("following::p")
+_ALL_PARAGRAPHS = etree.XPath("//body//p")
+_NEXT_ARTICLE = etree.XPath("following::article[1]")
 
 
 @dataclass
@@ -74,23 +87,47 @@ class Layout:
                 element.drop_tree()
 
 
+@dataclass
+class _Labels:
+    """The page's elements with a class, id or heading tag, in document order, and which of them
+    are marked as rails or as boilerplate (worked out once per page)."""
+
+    elements: list[HtmlElement]
+    rail: set[HtmlElement]
+    boilerplate: set[HtmlElement]
+
+
+def _read_labels(tree: HtmlElement) -> _Labels:
+    elements = _LABELLED(tree)
+    rail, boilerplate = set(), set()
+    for element in elements:
+        marker = _marker_text(element)
+        if marker:
+            if sel.RAIL_MARKER.search(marker) and element.tag not in sel.HEADING_TAGS:
+                rail.add(element)
+            if sel.BOILERPLATE_MARKER.search(marker):
+                boilerplate.add(element)
+    return _Labels(elements, rail, boilerplate)
+
+
 def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
     """Rails, embedded articles and boilerplate blocks of a page whose title heading is `heading`."""
-    protected = _protected(tree, heading)
+    labels = _read_labels(tree)
+    protected = _protected(tree, heading, labels)
     layout = Layout()
     taken: set[HtmlElement] = set()
-    for rail in _rails(tree, protected):
+    for rail in _rails(labels, protected):
         if any(e in taken for e in rail):
             continue
         layout.rails.append(rail)
         taken.update(e for root in rail for e in root.iter())
         layout.embedded += _full_articles(rail_items(rail))
     for article in _loose_articles(tree, protected, taken):
-        items = [i for i in rail_items([article]) if i.words >= EMBEDDED_MIN_WORDS]
-        if items:
-            layout.embedded += items
+        item = _whole_article(article)
+        if item is not None and item.words >= EMBEDDED_MIN_WORDS:
+            layout.embedded.append(item)
             taken.update(article.iter())
-    for block in _boilerplate_blocks(tree, protected):
+    for block in _boilerplate_blocks(tree, labels, protected):
         if block not in taken:
             layout.boilerplate.append(block)
             taken.update(block.iter())
@@ -100,13 +137,22 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
 # --- what must stay -------------------------------------------------------------------------------
 
 
-def _protected(tree: HtmlElement, heading: HtmlElement | None) -> set[HtmlElement]:
-    """Elements that contain the main article's heading or lead paragraph: never removed."""
+def _protected(tree: HtmlElement, heading: HtmlElement | None, labels: _Labels) -> set[HtmlElement]:
+    """Elements that contain the main article's heading or lead paragraph: never removed.
+
+    When the heading stands outside any <article>, the first <article> after it is the story's
+    text (a page header above an article body) and is protected too.
+    """
     protected: set[HtmlElement] = {tree}
     anchors: list[HtmlElement] = []
     if heading is not None:
         anchors.append(heading)
-    lead = _lead_paragraph(tree, heading)
+        protected.update(heading.iterancestors())
+        if next(heading.iterancestors("article"), None) is None:
+            following = _next_article(tree, heading)
+            if following is not None:
+                anchors.append(following)
+    lead = _lead_paragraph(tree, heading, protected, labels)
     if lead is not None:
         anchors.append(lead)
     for anchor in anchors:
@@ -115,14 +161,23 @@ def _protected(tree: HtmlElement, heading: HtmlElement | None) -> set[HtmlElemen
     return protected
 
 
-def _lead_paragraph(tree: HtmlElement, heading: HtmlElement | None) -> HtmlElement | None:
-    # The first long paragraph after the heading that is not inside a marked rail or block.
-    started = heading is None
-    for element in tree.iter():
-        if element is heading:
-            started = True
-        elif started and element.tag == "p" and word_count(element.text_content()) >= _LEAD_WORDS:
-            if not any(_is_rail_marked(a) or _is_boilerplate_marked(a) for a in element.iterancestors()):
+def _next_article(tree: HtmlElement, heading: HtmlElement) -> HtmlElement | None:
+    following = _NEXT_ARTICLE(heading)
+    return following[0] if following else None
+
+
+def _lead_paragraph(
+    tree: HtmlElement, heading: HtmlElement | None, protected: set[HtmlElement], labels: _Labels
+) -> HtmlElement | None:
+    # The first long paragraph after the heading that is not inside a marked rail or block
+    # (a marker on the heading's own container, such as "paywall" or "has-comments", is ignored).
+    paragraphs = _ALL_PARAGRAPHS(tree) if heading is None else _FOLLOWING_PARAGRAPHS(heading)
+    for element in paragraphs:
+        if word_count(element.text_content()) >= _LEAD_WORDS:
+            if not any(
+                a not in protected and (a in labels.rail or a in labels.boilerplate)
+                for a in element.iterancestors()
+            ):
                 return element
     return None
 
@@ -134,28 +189,18 @@ def _marker_text(element: HtmlElement) -> str:
     return " ".join(v for v in (element.get("class"), element.get("id")) if v)
 
 
-def _is_rail_marked(element: HtmlElement) -> bool:
-    return bool(sel.RAIL_MARKER.search(_marker_text(element)))
-
-
-def _is_boilerplate_marked(element: HtmlElement) -> bool:
-    return bool(sel.BOILERPLATE_MARKER.search(_marker_text(element)))
-
-
-def _rails(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[list[HtmlElement]]:
+def _rails(labels: _Labels, protected: set[HtmlElement]) -> Iterator[list[HtmlElement]]:
     """Rails in document order, each as the list of its top-level elements.
 
     A rail is the outermost element whose class or id says so, or the block a rail heading
     ("Related Articles") introduces.  Anything that contains the main heading is not a rail.
     """
     inside: set[HtmlElement] = set()
-    for element in tree.iter():
-        if element in inside or not isinstance(element.tag, str) or element in protected:
-            continue
-        if element.tag in sel.PAGE_LEVEL_TAGS:
+    for element in labels.elements:
+        if element in inside or element in protected or element.tag in sel.PAGE_LEVEL_TAGS:
             continue
         rail: list[HtmlElement] | None = None
-        if _is_rail_marked(element) and element.tag not in sel.HEADING_TAGS:
+        if element in labels.rail:
             rail = [element]
         elif element.tag in sel.HEADING_TAGS and sel.RAIL_HEADING.match(_heading_text(element)):
             rail = _block_introduced_by(element, protected)
@@ -240,16 +285,32 @@ def rail_items(rail: list[HtmlElement]) -> list[RailItem]:
     tops = {key: _item_top(elements[0], key, owner, rail) for key, elements in headlines.items()}
     top_set = set(tops.values())
     items = []
+    roots = set(rail)
     for key, top in tops.items():
         elements = [top]
         for sibling in top.itersiblings():
+            # A rail root's siblings are outside the rail unless they are rail roots too.
             if sibling in top_set or any(e in owner for e in sibling.iter()):
+                break
+            if top in roots and sibling not in roots:
                 break
             elements.append(sibling)
         heading = headlines[key][0]
         title = element_text(heading)
         items.append(RailItem(heading, title, elements, _item_paragraphs(elements, rail, title)))
     return items
+
+
+def _whole_article(article: HtmlElement) -> RailItem | None:
+    """An <article> element as one item: its first headline and all its paragraphs (its
+    subheadings do not make it several articles)."""
+    heading = next((e for e in article.iter() if isinstance(e.tag, str) and _is_headline(e)), None)
+    if heading is None:
+        return None
+    title = element_text(heading)
+    if not 2 <= word_count(title) <= _MAX_HEADLINE_WORDS:
+        return None
+    return RailItem(heading, title, [article], _item_paragraphs([article], [article], title))
 
 
 def _item_top(
@@ -316,8 +377,8 @@ def _loose_articles(
 ) -> Iterator[HtmlElement]:
     """<article> elements (and schema.org Article microdata) that are not the main article nor
     contain it: an article nested in the main one, or another story appended after it."""
-    for element in tree.iter():
-        if element in taken or element in protected or not isinstance(element.tag, str):
+    for element in _ARTICLES(tree):
+        if element in taken or element in protected:
             continue
         itemtype = element.get("itemtype") or ""
         if element.tag == "article" or re.search(r"schema\.org/\w*Article$", itemtype):
@@ -328,21 +389,34 @@ def _loose_articles(
 # --- boilerplate ----------------------------------------------------------------------------------
 
 
-def _boilerplate_blocks(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+def _is_link_teaser(element: HtmlElement) -> bool:
+    # "Read more: <a>Another story</a>": a short paragraph that is mostly one link elsewhere.
+    if not sel.LINK_TEASER.match(element.text_content().lstrip()):
+        return False
+    text = element_text(element)
+    linked = sum(len(element_text(a)) for a in element.iter("a"))
+    return linked >= 0.5 * len(text)
+
+
+def _boilerplate_blocks(
+    tree: HtmlElement, labels: _Labels, protected: set[HtmlElement]
+) -> Iterator[HtmlElement]:
     """Comments, promotions, sign-up and app banners, cookie notices and ad slots: blocks marked
-    so by class or id, or introduced by such a heading ("Comments", "Download the app")."""
+    so by class or id, or introduced by such a heading ("Comments", "Download the app"); and
+    "Read more: <link>" paragraphs."""
     inside: set[HtmlElement] = set()
-    for element in tree.iter():
-        if element in inside or element in protected or not isinstance(element.tag, str):
-            continue
-        if element.tag in sel.PAGE_LEVEL_TAGS:
+    for element in labels.elements:
+        if element in inside or element in protected or element.tag in sel.PAGE_LEVEL_TAGS:
             continue
         block: list[HtmlElement] = []
-        if _is_boilerplate_marked(element):
+        if element in labels.boilerplate:
             block = [element]
         elif element.tag in sel.HEADING_TAGS and sel.BOILERPLATE_HEADING.search(_heading_text(element)):
             block = _block_introduced_by(element, protected)
         for root in block:
             inside.update(root.iter())
             yield root
-
+    for element in _SHORT_LINKED_BLOCKS(tree):
+        if element not in inside and element not in protected and _is_link_teaser(element):
+            inside.update(element.iter())
+            yield element

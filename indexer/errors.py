@@ -1,4 +1,4 @@
-"""The indexer's exception hierarchy: the library raises these, the CLI and web app translate them."""
+"""The indexer's exceptions: the library raises them, the CLI and web app translate them."""
 
 from __future__ import annotations
 

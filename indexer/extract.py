@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from indexer.article import Article, article_id
-from indexer.body import extract_body
-from indexer.embedded import Layout, RailItem, find_layout
+from indexer.body import extract_body, unwrap_layout_tables, without_title_line
+from indexer.embedded import RailItem, find_layout
 from indexer.errors import ExtractionError
 from indexer.htmlparse import load_page
 from indexer.metadata import (
@@ -28,8 +28,8 @@ from indexer.metadata import (
     clean_text,
     find_language,
     find_license,
-    find_url,
     find_main_heading,
+    find_url,
     header_region,
     read_metadata,
     read_page,
@@ -75,27 +75,30 @@ def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
     embedded += [_ld_article(node, view, path) for node in ld_articles if node is not view.article_ld]
     layout.prune()
 
+    unwrap_layout_tables(tree)
     view.region = header_region(tree, view.heading)
-    main = _main_article(view, path, layout)
+    main = _main_article(view, path)
     articles = _unique([main, *embedded])
     if not articles:
         raise ExtractionError("no article text found")
     return articles
 
 
-def _main_article(view: PageView, path: str, layout: Layout) -> Article | None:
-    ld_body = _ld_string(view.article_ld, "articleBody")
-    body = extract_body(view.tree, ld_body)
-    if body is None or word_count(body.value) == 0:
+def _main_article(view: PageView, path: str) -> Article | None:
+    metadata = read_metadata(view)
+    body = extract_body(view.tree, _ld_string(view.article_ld, "articleBody"))
+    if body is None:
         return None
-    metadata = read_metadata(view).with_language(find_language(view, body.value))
-    licence = find_license(view, body.value)
+    body = Found(without_title_line(body.value, metadata.title), body.origin)
+    if word_count(body.value) == 0:
+        return None
+    metadata = metadata.with_language(find_language(view, body.value))
     return _article(
         metadata,
         body,
         path,
         embedded=False,
-        license=licence,
+        license=find_license(view, body.value),
         base_url=metadata.url,
     )
 

@@ -88,12 +88,11 @@ class Manifest:
         rows = self._db.execute("SELECT id FROM articles WHERE path = ?", (path,))
         return {row[0] for row in rows}
 
-    def replace_file(
-        self, record: FileRecord, articles: Iterable[Article]
-    ) -> None:
+    def replace_file(self, record: FileRecord, articles: Iterable[Article]) -> None:
         """Store a file's new signature and the articles it now gives (none when skipped)."""
         self._db.execute(
-            "INSERT OR REPLACE INTO files (path, size, mtime_ns, sha, reason) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, sha, reason)"
+            " VALUES (?, ?, ?, ?, ?)",
             (record.path, record.size, record.mtime_ns, record.sha, record.reason),
         )
         self._db.execute("DELETE FROM articles WHERE path = ?", (record.path,))

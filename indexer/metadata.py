@@ -20,7 +20,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from lxml import etree
@@ -31,6 +31,17 @@ from indexer import selectors as sel
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# The elements the cascades look at, selected by XPath (in C) rather than by walking the tree.
+_ITEMPROP = etree.XPath("//*[@itemprop]")
+_TIME_ELEMENTS = etree.XPath("//time[@datetime]")
+_REL_LINKS = etree.XPath("//a[@rel]")
+_LICENSE_RELS = etree.XPath("//link[contains(@rel, 'icense')] | //a[contains(@rel, 'icense')]")
+_CREATIVE_COMMONS_LINKS = etree.XPath("//a[contains(@href, 'creativecommons.org/')]")
+_LICENSE_LINES = etree.XPath(
+    "//*[contains(@class, 'licen') or contains(@class, 'attribution') or "
+    "contains(@class, 'copyright') or contains(@id, 'licen') or contains(@id, 'copyright')]"
+)
 JsonNode = dict[str, Any]
 
 _SPACE = re.compile(r"\s+")
@@ -81,6 +92,10 @@ class PageView:
     heading: HtmlElement | None = None
     region: list[HtmlElement] = field(default_factory=list)
     scope: list[HtmlElement] | None = None
+    _scope_set: set[HtmlElement] | None = field(default=None, repr=False)
+    # XPath results by expression: several cascades read the same elements.  Valid as long as
+    # the tree is not changed, so views are made after pruning (or only read before it).
+    _selected: dict[etree.XPath, list[HtmlElement]] = field(default_factory=dict, repr=False)
 
     def meta_values(self, names: Iterable[str]) -> Iterator[tuple[str, str]]:
         """(name, content) of the <meta> tags with these names, in the order of `names`."""
@@ -93,9 +108,16 @@ class PageView:
         """True for the view of an article embedded in a page (a rail item), not the page's own."""
         return self.scope is not None
 
-    def scoped(self) -> Iterable[HtmlElement]:
-        """The elements microdata, <time> and markup bylines are looked for in."""
-        return self.scope if self.scope is not None else self.tree.iter()
+    def select(self, path: etree.XPath) -> list[HtmlElement]:
+        """The elements an XPath finds on the page, kept to the view's scope when it has one."""
+        found = self._selected.get(path)
+        if found is None:
+            found = self._selected[path] = path(self.tree)
+        if self.scope is None:
+            return found
+        if self._scope_set is None:
+            self._scope_set = set(self.scope)
+        return [element for element in found if element in self._scope_set]
 
 
 # --- reading the page once ----------------------------------------------------------------------
@@ -286,18 +308,31 @@ def word_count(text: str) -> int:
 
 
 def find_main_heading(view: PageView) -> HtmlElement | None:
-    """The <h1> that titles the page's article: the first one agreeing with the declared titles
-    (og:title, JSON-LD headline, <title>); else the first h1 outside the site chrome."""
-    headings = [h for h in view.tree.iter("h1") if element_text(h)]
+    """The element that titles the page's article.
+
+    1. the first <h1> agreeing with a declared title (og:title, JSON-LD headline, <title>)
+    2. the first other heading or headline-classed element agreeing with one
+    3. the page's only <h1> outside the site chrome (a page with several unconfirmed <h1>s has
+       no known title heading: one of them may be the article's, the others not)
+    """
     declared = [t for _, t in _title_candidates(view, include_h1=False)]
+    headings = [h for h in view.tree.iter("h1") if element_text(h)]
     for heading in headings:
-        text = element_text(heading)
-        if any(_agrees(text, title) for title in declared):
+        if any(_agrees(element_text(heading), title) for title in declared):
             return heading
-    for heading in headings:
-        if word_count(element_text(heading)) >= 2 and not _is_site_chrome(heading):
-            return heading
-    return None
+    if declared:
+        for element in _SUBHEADINGS(view.tree):
+            text = element_text(element)
+            if 2 <= word_count(text) <= 60 and any(_agrees(text, title) for title in declared):
+                return element
+    candidates = [h for h in headings if word_count(element_text(h)) >= 2 and not _is_site_chrome(h)]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+_SUBHEADINGS = etree.XPath(
+    "//body//*[self::h2 or self::h3 or ((self::div or self::p or self::span or self::header)"
+    " and (contains(@class, 'title') or contains(@class, 'headline')))]"
+)
 
 
 def _is_site_chrome(heading: HtmlElement) -> bool:
@@ -307,27 +342,31 @@ def _is_site_chrome(heading: HtmlElement) -> bool:
     return any(a.get("href") in ("/", "./", "index.html") for a in heading.iter("a"))
 
 
+_REGION_BEFORE_PATH = etree.XPath(f"preceding::*[position() <= {_REGION_BEFORE}]")
+_REGION_AFTER_PATH = etree.XPath(f"following::*[position() <= {_REGION_AFTER}]")
+_REGION_START_PATH = etree.XPath(f"descendant::*[position() <= {_REGION_BEFORE + _REGION_AFTER}]")
+
+
 def header_region(tree: HtmlElement, heading: HtmlElement | None) -> list[HtmlElement]:
     """The elements around the title heading where an article's byline, source and dates are:
-    a few before it and those after it up to the first long paragraph."""
-    container: HtmlElement | None = None
-    if heading is not None:
-        container = next(heading.iterancestors("article"), None)
-    if container is None and heading is None:
-        container = _first_found(tree, ".//article", ".//main", "body")
-    if container is None:
-        container = tree
-    elements = [e for e in container.iter() if isinstance(e.tag, str)]
+    a few before it and those after it up to the first long paragraph, within the heading's
+    <article> when it has one.  Without a heading: the start of the first <article>, <main> or
+    <body>."""
     if heading is None:
+        container = _first_found(tree, ".//article", ".//main", "body")
+        elements = _REGION_START_PATH(container if container is not None else tree)
         start = 0
     else:
-        try:
-            start = max(0, elements.index(heading) - _REGION_BEFORE)
-        except ValueError:
-            start = 0
-    region = []
-    for element in elements[start : start + _REGION_BEFORE + _REGION_AFTER]:
-        if element.tag == "p" and word_count(element_text(element)) >= _BODY_PARAGRAPH_WORDS:
+        before = _REGION_BEFORE_PATH(heading)
+        elements = [*before, heading, *_REGION_AFTER_PATH(heading)]
+        start = len(before)
+        article = next(heading.iterancestors("article"), None)
+        if article is not None:
+            elements = [e for e in elements if e is heading or article in e.iterancestors()]
+            start = elements.index(heading)
+    region = elements[:start]
+    for element in elements[start:]:
+        if element.tag == "p" and word_count(element.text_content()) >= _BODY_PARAGRAPH_WORDS:
             break
         region.append(element)
     return region
@@ -345,6 +384,8 @@ def _region_lines(view: PageView) -> Iterator[tuple[HtmlElement, str]]:
     """(element, text) of the header region's short elements, in document order."""
     for element in view.region:
         if element.tag in sel.NON_TEXT_TAGS or element.tag in sel.HEADING_TAGS:
+            continue
+        if len(element.text_content()) > 4 * _REGION_LINE_CHARS:  # a container, not a line
             continue
         text = element_text(element)
         if text and len(text) <= _REGION_LINE_CHARS:
@@ -394,28 +435,65 @@ def site_names(view: PageView) -> list[str]:
     return [n for n in names if n]
 
 
-def strip_site_name(title: str, names: Sequence[str]) -> tuple[str, str | None]:
-    """A page title without its " | Site" suffix (or "Site - " prefix), and the site part.
+@dataclass(frozen=True)
+class TitleParts:
+    """A page title split into the article's title and the site's name (when it has one).
 
-    A part is dropped when it is a known site name or domain; a short last part after a strong
-    separator ("|", "::", "»") is dropped even unknown.  Dashes need a known name: "X – US NATO
-    envoy" is a title, not a site.
+    `site_confirmed` is true when the site part is a declared site name or is shown on the page
+    as text of its own (a masthead, a logo link, a copyright line), not merely a short suffix.
+    """
+
+    title: str
+    site: str | None = None
+    site_confirmed: bool = False
+
+
+_SHORT_TEXT = etree.XPath("//body//*[normalize-space(text()) = $name]")
+_COPYRIGHT_TEXT = etree.XPath("//body//text()[contains(., '©') or contains(., '(c)')]")
+
+
+def shown_as_site_name(tree: HtmlElement, name: str) -> bool:
+    """True when the page shows `name` as an element's whole text or in its copyright line."""
+    name = clean_text(name)
+    if not name or len(name) > 80:
+        return False
+    if _SHORT_TEXT(tree, name=name):
+        return True
+    return any(name in str(text) for text in _COPYRIGHT_TEXT(tree))
+
+
+def split_site_name(title: str, names: Sequence[str], tree: HtmlElement | None = None) -> TitleParts:
+    """A page title without its " | Site" suffix (or "Site :: " prefix), and the site part.
+
+    A part is dropped when it is a known site name or domain, or when the page shows it as a
+    name of its own (`tree` given); a short last part after a strong separator ("|", "::", "»")
+    is dropped even unconfirmed.  Unconfirmed dashes stay: "X – US NATO envoy" is a title.
     """
     parts = sel.TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
-        return title, None
+        return TitleParts(title)
     separators = sel.TITLE_SEPARATORS.findall(title)
+    without_last = title[: title.rfind(separators[-1])].strip()
+    without_first = title[title.find(separators[0]) + len(separators[0]) :].strip()
     known = {_compact(n) for n in names} | {_compact(n.split(".")[0]) for n in names if "." in n}
     known.discard("")
     last, first = _compact(parts[-1]), _compact(parts[0])
     if last in known or len(last) > 3 and any(last in k or k in last for k in known if len(k) > 3):
-        return title[: title.rfind(separators[-1])].strip(), parts[-1].strip()
+        return TitleParts(without_last, parts[-1].strip(), True)
     if first in known:
-        return title[title.find(separators[0]) + len(separators[0]) :].strip(), parts[0].strip()
-    strong = separators[-1].strip() in ("|", "::", "»", "·", "•")
-    if strong and word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[0]) > len(parts[-1]):
-        return title[: title.rfind(separators[-1])].strip(), parts[-1].strip()
-    return title, None
+        return TitleParts(without_first, parts[0].strip(), True)
+    short_last = word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[0]) > len(parts[-1])
+    if short_last and tree is not None and shown_as_site_name(tree, parts[-1]):
+        return TitleParts(without_last, parts[-1].strip(), True)
+    short_first = word_count(parts[0]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[-1]) > len(parts[0])
+    if short_first and tree is not None and shown_as_site_name(tree, parts[0]):
+        return TitleParts(without_first, parts[0].strip(), True)
+    strong = {s.strip() for s in separators} & {"|", "::", "»", "·", "•"}
+    if strong and short_last and separators[-1].strip() in strong:
+        return TitleParts(without_last, parts[-1].strip())
+    if strong and short_first and separators[0].strip() in strong:
+        return TitleParts(without_first, parts[0].strip())
+    return TitleParts(title)
 
 
 def find_title(view: PageView) -> Found[str] | None:
@@ -434,7 +512,7 @@ def find_title(view: PageView) -> Found[str] | None:
                 return Found(heading, origin)
     names = site_names(view)
     for origin, declared in candidates:
-        stripped, _ = strip_site_name(declared, names)
+        stripped = split_site_name(declared, names, view.tree).title
         if stripped:
             return Found(stripped, origin)
     if view.heading is not None:
@@ -481,7 +559,7 @@ def _clean_name(text: str) -> str | None:
         lowered in sel.AUTHOR_STOP_WORDS
         or sel.AUTHOR_STOP_TOKENS & set(lowered.split())
         or _ROLE_WORDS & set(lowered.split())
-        or any(char.isdigit() for char in name)
+        or sum(char.isdigit() for char in name) * 3 > len(name)
         or "@" in name
         or "://" in name
         or "www." in lowered
@@ -497,15 +575,13 @@ def _clean_name(text: str) -> str | None:
 def find_authors(view: PageView) -> Found[tuple[str, ...]] | None:
     """The article's authors.
 
-    1. JSON-LD author (people, not organisations)  2. <meta name=author>, article:author
+    1. JSON-LD author  2. <meta name=author>, article:author
     3. microdata itemprop=author  4. markup: rel=author links, byline/author elements near the
     title  5. text: a "By ..." line near the title
     """
     raw: list[str] = []
     for node in _ld_nodes_for_facts(view)[:1]:
         for author in _ld_resolve(view, node.get("author") or node.get("creator")):
-            if isinstance(author, dict) and "Organization" in str(author.get("@type", "")):
-                continue
             name = author if isinstance(author, str) else _ld_text(author)
             if name:
                 raw.append(name)
@@ -527,7 +603,7 @@ def find_authors(view: PageView) -> Found[tuple[str, ...]] | None:
 
 def _microdata_authors(view: PageView) -> list[str]:
     names = []
-    for element in view.scoped():
+    for element in view.select(_ITEMPROP):
         if "author" not in (element.get("itemprop") or "").split():
             continue
         named = [e for e in element.iter() if e.get("itemprop") == "name"]
@@ -537,15 +613,11 @@ def _microdata_authors(view: PageView) -> list[str]:
 
 
 def _markup_authors(view: PageView) -> list[str]:
-    names = []
-    region = set(view.region)
-    for element in view.scoped():
-        if not isinstance(element.tag, str):
-            continue
-        rel = (element.get("rel") or "").split()
-        if "author" in rel and element.tag == "a":
-            names.append(element_text(element))
-        elif element in region and sel.AUTHOR_MARKER.search(_marker_text(element)):
+    names = [
+        element_text(a) for a in view.select(_REL_LINKS) if "author" in (a.get("rel") or "").split()
+    ]
+    for element in view.region:
+        if sel.AUTHOR_MARKER.search(_marker_text(element)):
             text = element_text(element)
             if 0 < len(text) <= _REGION_LINE_CHARS:
                 names.append(text)
@@ -558,15 +630,18 @@ def _markup_authors(view: PageView) -> list[str]:
 def find_source(view: PageView) -> Found[str] | None:
     """The outlet that published the article.
 
-    1. JSON-LD publisher  2. a source line marked as such near the title (aggregators show the
-    original outlet there)  3. og:site_name  4. application-name and publisher <meta>
-    5. a short name printed next to the article's date  6. the site part of <title>
+    1. JSON-LD publisher  2. microdata publisher  3. a source line marked as such near the title
+    (aggregators show the original outlet there)  4. og:site_name  5. application-name and
+    publisher <meta>  6. a short name printed next to the article's date  7. the site part of
+    <title>, when the page also shows it as a name
     """
     for node in _ld_nodes_for_facts(view):
         for publisher in _ld_resolve(view, node.get("publisher")):
             name = publisher if isinstance(publisher, str) else _ld_text(publisher)
             if name:
                 return Found(clean_text(name), "json-ld")
+    if (name := _microdata_publisher(view)) is not None:
+        return Found(name, "microdata")
     for element, text in _region_lines(view):
         if sel.SOURCE_MARKER.search(_marker_text(element)) and (name := _source_name(text)):
             return Found(name, "markup")
@@ -578,9 +653,20 @@ def find_source(view: PageView) -> Found[str] | None:
         return Found(name, "text")
     title = None if view.is_embedded else view.tree.find("head/title")
     if title is not None:
-        _, site = strip_site_name(clean_text(title.text_content()), [])
-        if site:
-            return Found(site, "markup")
+        parts = split_site_name(clean_text(title.text_content()), [], view.tree)
+        if parts.site and parts.site_confirmed:
+            return Found(parts.site, "markup")
+    return None
+
+
+def _microdata_publisher(view: PageView) -> str | None:
+    for element in view.select(_ITEMPROP):
+        if "publisher" in (element.get("itemprop") or "").split():
+            named = [e for e in element.iter() if e.get("itemprop") == "name"]
+            target = named[0] if named else element
+            name = clean_text(target.get("content") or element_text(target))
+            if name:
+                return name
     return None
 
 
@@ -618,6 +704,7 @@ def _looks_like_outlet(text: str) -> bool:
         and text[0].isupper()
         and not any(char.isdigit() for char in text)
         and not sel.BYLINE_PREFIX.match(text)
+        and not re.search(r"\bby\b", text, re.I)
         and not sel.RELATIVE_DATE.search(text)
         and text.lower() not in ("time", "date", "updated", "published", "share", "comments")
     )
@@ -664,7 +751,7 @@ def _dateutil_date(value: str) -> ParsedDate | None:
 
 
 def _parsed(moment: datetime, *, has_time: bool) -> ParsedDate:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     if not has_time:
         return ParsedDate(moment.date().isoformat(), aware)
     return ParsedDate(moment.replace(microsecond=0).isoformat(), aware)
@@ -687,7 +774,7 @@ def _text_date_parsed(text: str) -> ParsedDate | None:
         day = date(int(match.group("year")), month_number or 0, int(match.group("day")))
     except ValueError:
         return None
-    return ParsedDate(day.isoformat(), datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
+    return ParsedDate(day.isoformat(), datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
 def plausible(found: ParsedDate, origin: str, reference: datetime | None) -> bool:
@@ -695,7 +782,7 @@ def plausible(found: ParsedDate, origin: str, reference: datetime | None) -> boo
     older than the floor for its kind of origin (guesses must be 1990 or later)."""
     markup = origin in ("json-ld", "opengraph", "meta", "microdata", "time-element")
     floor = sel.EARLIEST_MARKUP_DATE if markup else sel.EARLIEST_GUESSED_DATE
-    latest = (reference or datetime.now(timezone.utc)) + _FUTURE_SLACK
+    latest = (reference or datetime.now(UTC)) + _FUTURE_SLACK
     return found.moment.date() >= floor and found.moment <= latest
 
 
@@ -707,7 +794,7 @@ def find_reference_time(view: PageView, mtime: float | None) -> Found[datetime] 
         if parsed is not None:
             return Found(parsed.moment, "meta")
     if mtime is not None:
-        return Found(datetime.fromtimestamp(mtime, tz=timezone.utc), "file-mtime")
+        return Found(datetime.fromtimestamp(mtime, tz=UTC), "file-mtime")
     return None
 
 
@@ -723,13 +810,13 @@ def resolve_relative(text: str, reference: datetime) -> str | None:
     if word == "today":
         return reference.date().isoformat()
     if word == "just now":
-        return reference.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()
+        return reference.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
     count_text, unit = match.group("count").lower(), match.group("unit").lower()
     count = 1 if count_text in ("a", "an", "one") else int(count_text)
     key = "mo" if unit.startswith("mo") else ("m" if unit.startswith("min") else unit[0])
     moment = reference - timedelta(seconds=count * sel.RELATIVE_UNIT_SECONDS[key])
     if key in ("s", "m", "h"):
-        return moment.astimezone(timezone.utc).replace(second=0, microsecond=0).isoformat()
+        return moment.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
     return moment.date().isoformat()
 
 
@@ -758,7 +845,7 @@ def _meta_dates(view: PageView, opengraph: Sequence[str], other: Sequence[str]) 
 
 
 def _microdata_dates(view: PageView, prop: str) -> Iterator[tuple[str, str]]:
-    for element in view.scoped():
+    for element in view.select(_ITEMPROP):
         if prop in (element.get("itemprop") or "").split():
             value = element.get("content") or element.get("datetime") or element_text(element)
             if value:
@@ -774,8 +861,8 @@ def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]
     those in the header region, then any other in the article's scope."""
     region = set(view.region)
     labelled, near, rest = [], [], []
-    for element in view.scoped():
-        value = element.get("datetime") if element.tag == "time" else None
+    for element in view.select(_TIME_ELEMENTS):
+        value = element.get("datetime")
         if not value:
             continue
         label = _marker_text(element)
@@ -857,11 +944,14 @@ def _shown_date(view: PageView) -> Found[str] | None:
 def _htmldate_guess(view: PageView) -> Found[str] | None:
     from htmldate import find_date  # its import is slow and most pages never need it
 
-    reference = view.reference.value if view.reference else datetime.now(timezone.utc)
+    reference = view.reference.value if view.reference else datetime.now(UTC)
     try:
         guess = find_date(
             view.tree,
             original_date=True,
+            # The extensive search hands free text to dateparser: slow (tens of ms) and the
+            # source of most wrong guesses.
+            extensive_search=False,
             min_date=datetime.combine(sel.EARLIEST_GUESSED_DATE, datetime.min.time()),
             max_date=(reference + _FUTURE_SLACK).replace(tzinfo=None),
         )
@@ -959,30 +1049,47 @@ def _split_keywords(value: Any) -> list[str]:
 
 
 def find_tags(view: PageView) -> Found[tuple[str, ...]] | None:
-    """Tags and section: article:tag, keywords <meta>, JSON-LD keywords, article:section and
-    JSON-LD articleSection, else rel=tag links; merged without duplicates, labelled by the first
-    source that had any."""
-    sources: list[tuple[str, list[str]]] = [
+    """Tags: article:tag, keywords <meta>, JSON-LD and microdata keywords and rel=tag links,
+    merged without duplicates and labelled by the first source that had any; without any of
+    those, the section (article:section, JSON-LD articleSection)."""
+    ld = _ld_nodes_for_facts(view)[:1]
+    keywords: list[tuple[str, list[str]]] = [
         ("opengraph", [v for _, v in view.meta_values(("article:tag",))]),
         ("meta", [k for _, v in view.meta_values(sel.TAG_META[1:]) for k in _split_keywords(v)]),
-        ("json-ld", [k for n in _ld_nodes_for_facts(view)[:1] for k in _split_keywords(n.get("keywords"))]),
-        ("opengraph", [v for _, v in view.meta_values(sel.SECTION_META)]),
-        ("json-ld", [k for n in _ld_nodes_for_facts(view)[:1] for k in _split_keywords(n.get("articleSection"))]),
+        ("json-ld", [k for n in ld for k in _split_keywords(n.get("keywords"))]),
+        ("microdata", [k for v in _microdata_values(view, "keywords") for k in _split_keywords(v)]),
+        ("markup", [element_text(a) for a in view.select(_REL_LINKS) if _is_tag_link(a)]),
     ]
-    tags: list[str] = []
-    seen: set[str] = set()
-    origin = None
-    for source_origin, values in sources:
-        for tag in values:
-            if tag.lower() not in seen and len(tag) <= 60:
-                seen.add(tag.lower())
-                tags.append(tag)
-                origin = origin or source_origin
-    if not tags:
-        links = [element_text(a) for a in view.scoped() if a.tag == "a" and "tag" in (a.get("rel") or "").split()]
-        tags = list(dict.fromkeys(t for t in links if t and len(t) <= 60))
-        origin = "markup"
-    return Found(tuple(tags[:_MAX_TAGS]), origin or "markup") if tags else None
+    sections: list[tuple[str, list[str]]] = [
+        ("opengraph", [v for name, v in view.meta_values(sel.SECTION_META) if name.startswith("article:")]),
+        ("meta", [v for name, v in view.meta_values(sel.SECTION_META) if not name.startswith("article:")]),
+        ("json-ld", [k for n in ld for k in _split_keywords(n.get("articleSection"))]),
+    ]
+    # Keywords from every source, merged; the section only when there are no keywords (it is a
+    # coarse label such as "World" that would otherwise sit on every article of the section).
+    for group in (keywords, sections):
+        tags: list[str] = []
+        origin = None
+        for source_origin, values in group:
+            for tag in values:
+                if tag and len(tag) <= 60 and tag.lower() not in {t.lower() for t in tags}:
+                    tags.append(tag)
+                    origin = origin or source_origin
+        if tags and origin is not None:
+            return Found(tuple(tags[:_MAX_TAGS]), origin)
+    return None
+
+
+def _is_tag_link(element: HtmlElement) -> bool:
+    return element.tag == "a" and "tag" in (element.get("rel") or "").split()
+
+
+def _microdata_values(view: PageView, prop: str) -> Iterator[str]:
+    for element in view.select(_ITEMPROP):
+        if prop in (element.get("itemprop") or "").split():
+            value = element.get("content") or element_text(element)
+            if value:
+                yield value
 
 
 def find_image(view: PageView) -> Found[str] | None:
@@ -1022,18 +1129,18 @@ def license_name(value: str) -> str:
 def find_license(view: PageView, body: str = "") -> Found[str] | None:
     """The licence: <link rel=license>, <a rel=license>, JSON-LD license, a link to a Creative
     Commons licence, or a "CC BY x.y" notice in the body or a licence/attribution line."""
-    for element in view.tree.iter("link", "a"):
+    for element in _LICENSE_RELS(view.tree):
         if "license" in (element.get("rel") or "").lower().split() and element.get("href"):
             return Found(license_name(element.get("href", "")), "markup")
     for node in _ld_nodes_for_facts(view):
         for value in _ld_resolve(view, node.get("license")):
             if (url := _ld_url(value) or _ld_text(value)) is not None:
                 return Found(license_name(url), "json-ld")
-    for element in view.scoped():
-        if element.tag == "a" and sel.CREATIVE_COMMONS_URL.search(element.get("href") or ""):
+    for element in view.select(_CREATIVE_COMMONS_LINKS):
+        if sel.CREATIVE_COMMONS_URL.search(element.get("href") or ""):
             return Found(license_name(element.get("href", "")), "markup")
     lines = [body[-2000:]] + [
-        element_text(e) for e in view.scoped() if sel.LICENSE_MARKER.search(_marker_text(e))
+        element_text(e) for e in view.select(_LICENSE_LINES) if len(e.text_content()) < 1000
     ]
     for text in lines:
         if sel.CREATIVE_COMMONS_TEXT.search(text):
@@ -1081,8 +1188,11 @@ def read_metadata(view: PageView) -> Metadata:
         "image": find_image(view),
     }
     published, modified = found["published"], found["modified"]
-    if published is not None and modified is not None and modified.value[:10] < published.value[:10]:
-        found["modified"] = None  # an "update" before publication is a template default
+    if published is not None and modified is not None and (
+        modified.value[:10] < published.value[:10] or modified.value == published.value
+    ):
+        # An "update" before publication, or at the very moment of it, says nothing new.
+        found["modified"] = None
     provenance = {name: f.origin for name, f in found.items() if f is not None}
     if published is not None and published.origin == "relative" and view.reference is not None:
         provenance["published_reference"] = view.reference.origin

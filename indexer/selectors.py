@@ -39,7 +39,7 @@ def _word_start(words: str) -> re.Pattern[str]:
 
 # Class/id words of "more articles" rails: related/recommended/more-stories lists and widgets.
 RAIL_MARKER = _word_start(
-    "related|recommend|more-?stories|more-?news|more-?articles|more-?from|read-?more|"
+    "related|recommend|more-?stories|more-?news|more-?articles|more-?from|"
     "read-?next|also-?read|read-?also|you-?may|you-?might|most-?read|most-?popular|"
     "most-?viewed|popular|trending|editors?-?picks?|further-?reading|suggested|up-?next|"
     "next-?article|outbrain|taboola|similar"
@@ -61,7 +61,7 @@ RAIL_HEADING = re.compile(
 BOILERPLATE_MARKER = _word_start(
     "comments?|disqus|discussion|respond|replies|promo|newsletter|subscribe|sign-?up|"
     "cookie|consent|gdpr|app-?banner|get-?app|download-?app|app-?download|smart-?banner|"
-    "app-?promo|app-?store|paywall|ad-?slot|adslot|advert|ad-?unit|sponsor|ticker"
+    "app-?promo|app-?store|ad-?slot|adslot|advert|ad-?unit|sponsor|ticker"
 )
 # Headings of such blocks ("Comments (3)", "Download the app", "Try our AI features").
 BOILERPLATE_HEADING = re.compile(
@@ -70,6 +70,11 @@ BOILERPLATE_HEADING = re.compile(
     r"|\b(?:download|get|install) (?:the|our) (?:\w+ )?app\b|^(?:get|download) the app"
     r"|^try (?:our|it|\w+ ai)\b|^sign up\b|^subscribe\b|newsletters?$|^advertisement$",
     re.I,
+)
+# A paragraph that only points to another article ("Read more: <a>Other story</a>").
+LINK_TEASER = re.compile(
+    r"^(?:read more|related|see also|also read|read also|more|watch|listen|recommended|"
+    r"related (?:story|article|coverage|video)|more on this|read next)\s*:", re.I
 )
 # Class/id/itemprop words of an article's metadata lines (never body text of a rail item).
 META_MARKER = _word_start(
@@ -132,7 +137,8 @@ LANGUAGE_META = ("content-language", "language", "dc.language", "lang")
 
 # Byline prefixes, in the languages of the benchmark pages ("By", "Von", "Par", "Por", "Di").
 BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|reported|story|text|words|photos?) )?(?:by|von|par|por|di|door|av)"
+    r"^\s*(?:(?:written|posted|reported|story|text|words|photos?|interview|interviewed|"
+    r"compiled|edited) )?(?:by|von|par|por|di|door|av)"
     r"\s*:?\s+",
     re.I,
 )
@@ -149,15 +155,19 @@ AUTHOR_STOP_WORDS = frozenset(
 # A name containing one of these words is a desk, not a person ("Reuters Staff", "AP Newsroom").
 AUTHOR_STOP_TOKENS = frozenset({"staff", "newsroom", "desk", "editorial", "team", "admin"})
 # How names are joined in a byline: "A and B", "A, B & C", "A; B", "A und B".
-AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\|)\s*", re.I)
+AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|;|&|\|)\s*|\s+(?:and|AND|And|und|et|y|e)\s+")
 # Words that end the name part of a byline ("Jane Doe, Senior Reporter" is cut at the comma, but
 # "Jane Doe Updated 5 PM" needs these).
+_MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 BYLINE_STOP = re.compile(
-    r"\s*(?:[·•|–—]|\bupdated\b|\bpublished\b|\bposted\b|\bon\b \w+ \d|\bat\b \d|\bin\b [A-Z]"
-    r"|\d{1,2}[:/.]\d{2}|\bjan|\bfeb|\bmar\b|\bapr\b|\bjun\b|\bjul\b|\baug\b|\bsep|\boct\b"
-    r"|\bnov\b|\bdec\b|\bmonday|\btuesday|\bwednesday|\bthursday|\bfriday|\bsaturday|\bsunday"
-    r"|\bjanuary|\bfebruary|\bmarch \d|\bapril|\bjune|\bjuly|\baugust|\bseptember|\boctober"
-    r"|\bnovember|\bdecember|\bemail\b|\bfollow\b|\bphotos?\b|\bcontact\b)",
+    r"\s*(?:[·•|–—]"
+    r"|\b(?:updated|published|posted|email|e-mail|follow|contact|photos?|video)\b"
+    r"|\b(?:on|at)\s+\d|\bin\s+[A-Z]|\d{1,2}[:/.]\d{2}"
+    rf"|\b{_MONTH_WORD}\.?\s+\d|\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTH_WORD}\b"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:\d+|an?)\s+\w+\s+ago\b)",
     re.I,
 )
 MAX_AUTHOR_WORDS = 5

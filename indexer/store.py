@@ -89,7 +89,7 @@ class IndexStore:
 
     @contextlib.contextmanager
     def searcher(self) -> Iterator[object]:
-        """A fresh Whoosh searcher on the live index, closed on exit (never shared, never refreshed)."""
+        """A fresh searcher on the live index, closed on exit (never shared, never refreshed)."""
         searcher = self.open().searcher()
         try:
             yield searcher

@@ -64,11 +64,7 @@ PROPER_NAME = re.compile(r"\b[A-Z][\w'-]+(?: (?:of |de |the )?[A-Z][\w'-]+)*")
 POSSESSIVE = re.compile(r"['’]s$")
 SENTENCE_END = frozenset(".!?:;\"“”'‘’([—–-")
 KEYWORD_STOPWORDS = frozenset(
-    """A An And As At But By For From He Her His However I If In It Its Me My No Not Of On Or Our
-    She So That The Their There These They This Those To We What When Where Which While Who Why
-    Yes You Your Image Images File Wikinews Mr Mrs Ms Dr Monday Tuesday Wednesday Thursday Friday
-    Saturday Sunday January February March April May June July August September October November
-    December""".split()
+    ["A", "An", "And", "As", "At", "But", "By", "For", "From", "He", "Her", "His", "However", "I", "If", "In", "It", "Its", "Me", "My", "No", "Not", "Of", "On", "Or", "Our", "She", "So", "That", "The", "Their", "There", "These", "They", "This", "Those", "To", "We", "What", "When", "Where", "Which", "While", "Who", "Why", "Yes", "You", "Your", "Image", "Images", "File", "Wikinews", "Mr", "Mrs", "Ms", "Dr", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 )
 
 

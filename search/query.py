@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from whoosh import fields, query
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser, plugins
 
 from indexer.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
 from search.errors import BadRequestError
@@ -43,7 +43,7 @@ def _parse_schema() -> fields.Schema:
 _PARSE_SCHEMA = _parse_schema()
 
 
-def _make_parser(group: type) -> MultifieldParser:
+def _make_parser(group: type) -> QueryParser:
     parser = MultifieldParser(list(DEFAULT_SEARCH_FIELDS), _PARSE_SCHEMA, group=group)
     # Apostrophes ("Russia's"), ranges and boosts are rarer on purpose than in text by accident.
     parser.remove_plugin_class(plugins.SingleQuotePlugin)

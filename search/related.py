@@ -35,7 +35,8 @@ def shingles(text: str) -> frozenset[int]:
     if len(words) < _SHINGLE_WORDS:
         return frozenset({hash(" ".join(words))}) if words else frozenset()
     return frozenset(
-        hash(" ".join(words[i : i + _SHINGLE_WORDS])) for i in range(len(words) - _SHINGLE_WORDS + 1)
+        hash(" ".join(words[i : i + _SHINGLE_WORDS]))
+        for i in range(len(words) - _SHINGLE_WORDS + 1)
     )
 
 
@@ -87,6 +88,8 @@ def find_related(
         shared = [forms.get(t, t) for t in key_terms if t in candidate_terms]
         snippet = make_snippet(candidate.body, frozenset(candidate_terms & set(key_terms)))
         related.append(
-            RelatedHit(Hit(candidate, float(hit.score), snippet), tuple(shared[:SHARED_TERMS_SHOWN]))
+            RelatedHit(
+                Hit(candidate, float(hit.score), snippet), tuple(shared[:SHARED_TERMS_SHOWN])
+            )
         )
     return tuple(related)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from search.errors import BadRequestError
-from search.results import MAX_PER_PAGE, SORTS, SearchRequest
+from search.results import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 1000
@@ -71,7 +71,7 @@ def _filter_value(params: Mapping[str, str], name: str) -> str | None:
 
 
 def parse_request(params: Mapping[str, str]) -> SearchRequest:
-    """A validated :class:`SearchRequest` from ``q, page, per_page, sort, source, author, from, to``.
+    """A validated request from ``q, page, per_page, sort, source, author, from, to``.
 
     Raises BadRequestError naming the parameter, its limit and how to fix it.
     """
@@ -91,7 +91,7 @@ def parse_request(params: Mapping[str, str]) -> SearchRequest:
     return SearchRequest(
         q=q.strip(),
         page=parse_int(params, "page", 1, 1, MAX_PAGE),
-        per_page=parse_int(params, "per_page", 10, 1, MAX_PER_PAGE),
+        per_page=parse_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         sort=sort,
         source=_filter_value(params, "source"),
         author=_filter_value(params, "author"),

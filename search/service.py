@@ -95,12 +95,10 @@ class SearchService:
         # For date sorts Whoosh keeps sort keys where scores would be: those are not relevance.
         scored = request.sort == "relevance" and bool(request.q)
         hits = tuple(
-            _hit(searcher.stored_fields(hit.docnum), hit.score if scored else 0.0, terms)
+            _hit(searcher.reader().stored_fields(hit.docnum), hit.score if scored else 0.0, terms)
             for hit in results[start : start + request.per_page]
         )
-        facets = {
-            name: _facet_values(results.groups(name)) for name in ("source", "year")
-        }
+        facets = {name: _facet_values(results.groups(name)) for name in ("source", "year")}
         suggestion = None
         if request.q and total < SUGGEST_BELOW and not parsed.is_empty:
             suggestion = suggest(searcher, request.q, total, filters)
@@ -172,7 +170,7 @@ def _load(searcher: Searcher, article_id: str) -> tuple[int, Article]:
     docnum = searcher.document_number(**{schema.ID: article_id}) if article_id else None
     if docnum is None:
         raise ArticleNotFoundError(f"no article with id {article_id!r}")
-    return docnum, schema.from_stored(searcher.stored_fields(docnum))
+    return docnum, schema.from_stored(searcher.reader().stored_fields(docnum))
 
 
 def _hit(stored: dict[str, Any], score: float | None, terms: frozenset[str]) -> Hit:
@@ -228,7 +226,9 @@ def _highlight_terms(searcher: Searcher, main: query.Query) -> frozenset[str]:
     return frozenset(terms)
 
 
-def _facet_values(groups: dict[Any, int], limit: int | None = FACET_LIMIT) -> tuple[FacetValue, ...]:
+def _facet_values(
+    groups: dict[Any, int], limit: int | None = FACET_LIMIT
+) -> tuple[FacetValue, ...]:
     values = [
         FacetValue(str(key.decode("utf-8") if isinstance(key, bytes) else key), count)
         for key, count in groups.items()

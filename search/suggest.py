@@ -1,4 +1,4 @@
-""""Did you mean": a corrected query when the one typed finds little.
+""" "Did you mean": a corrected query when the one typed finds little.
 
 Candidates come from Whoosh's spelling fields, which hold whole (unstemmed) words because the title
 and body are declared with ``spelling=True`` (DECISIONS.md rule 4).  Each word of the query that the
@@ -47,7 +47,7 @@ def _frequency(searcher: Searcher, word: str) -> int:
 def _correct_word(searcher: Searcher, word: str) -> str | None:
     candidates: set[str] = set()
     for field in _SPELL_FIELDS:
-        corrector = searcher.corrector(field)
+        corrector = searcher.reader().corrector(field)
         candidates.update(corrector.suggest(word, limit=20, maxdist=MAX_EDITS))
     ranked = sorted(
         (edit_distance(word, c), -_frequency(searcher, c), c) for c in candidates if c != word

@@ -101,8 +101,8 @@ def test_incremental_update_handles_new_changed_and_removed_pages(
     changed.write_text(
         changed.read_text(encoding="utf-8").replace(
             "<p>If you really want",
-                "<p>Organisers reported a record zyxwquartz attendance.</p><p>If you really want",
-                1,
+            "<p>Organisers reported a record zyxwquartz attendance.</p><p>If you really want",
+            1,
         ),
         encoding="utf-8",
     )

@@ -27,7 +27,9 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def test_index_builds_then_updates_and_lists_skipped_files(runner: CliRunner, tmp_path: Path) -> None:
+def test_index_builds_then_updates_and_lists_skipped_files(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     index = tmp_path / "index"
     result = runner.invoke(main, ["index", str(CORPUS), "--index", str(index)])
     assert result.exit_code == 0, result.output
@@ -92,7 +94,17 @@ def test_extract_prints_one_json_object_per_article(runner: CliRunner) -> None:
     assert [a["embedded"] for a in articles] == [False, True, True, True]
     expected = json.loads((PAGES / "aggregator-seed-layout.expected.json").read_text())
     assert articles[0]["title"] == expected["title"]
-    for field in ("id", "path", "title", "body", "authors", "source", "published", "language", "url"):
+    for field in (
+        "id",
+        "path",
+        "title",
+        "body",
+        "authors",
+        "source",
+        "published",
+        "language",
+        "url",
+    ):
         assert field in articles[0]
 
 

@@ -43,8 +43,13 @@ def test_or_matches_either_word() -> None:
 
 @pytest.mark.parametrize(
     ("text", "field"),
-    [("title:mars", "title"), ("author:smith", "author"), ("source:wikinews", "source"),
-     ("tag:science", "tags"), ("tags:science", "tags")],
+    [
+        ("title:mars", "title"),
+        ("author:smith", "author"),
+        ("source:wikinews", "source"),
+        ("tag:science", "tags"),
+        ("tags:science", "tags"),
+    ],
 )
 def test_field_prefixes_search_their_field(text: str, field: str) -> None:
     assert {leaf.field() for leaf in parse_query(text).strict.leaves()} == {field}
@@ -56,8 +61,24 @@ def test_internal_field_names_are_plain_text() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['"unbalanced quote', "stray ) paren (", "(((", "NOT", "AND OR", "ratio 3:2 at 10:30",
-     "title:", ":", "a: b: c:", "-", "+", "^", "~", "[", "{", "what?"],
+    [
+        '"unbalanced quote',
+        "stray ) paren (",
+        "(((",
+        "NOT",
+        "AND OR",
+        "ratio 3:2 at 10:30",
+        "title:",
+        ":",
+        "a: b: c:",
+        "-",
+        "+",
+        "^",
+        "~",
+        "[",
+        "{",
+        "what?",
+    ],
 )
 def test_odd_syntax_never_raises(text: str) -> None:
     parse_query(text)

@@ -40,7 +40,7 @@ def test_two_passages_show_terms_far_apart() -> None:
 
 
 def test_article_text_is_escaped() -> None:
-    body = 'Payload <script>alert(1)</script> and <img src=x onerror=alert(1)> near rockets.'
+    body = "Payload <script>alert(1)</script> and <img src=x onerror=alert(1)> near rockets."
     snippet = make_snippet(body, {"rocket"})
     assert "<script>" not in snippet and "<img" not in snippet
     assert "&lt;script&gt;" in snippet

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer import Article
 from search import MAX_QUERY_LENGTH, MAX_RELATED
+from web.app import create_app
 
 SEARCH_RESULT_KEYS = {
     "query",
@@ -240,3 +244,31 @@ def test_api_search_with_a_filtered_word_query_matches_the_page(client: FlaskCli
 def test_api_responses_carry_the_security_headers(client: FlaskClient) -> None:
     response = client.get("/api/stats")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# Query-string text a user or a bot might send: any printable text, plus query syntax characters.
+_QUERY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("\"()*:+-~^[]{}!?\\/&=%#<>'")),
+        st.characters(blacklist_categories=("Cs",)),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    q=_QUERY_TEXT,
+    extra=st.dictionaries(
+        st.sampled_from(["page", "per_page", "sort", "source", "author", "from", "to"]),
+        _QUERY_TEXT,
+        max_size=3,
+    ),
+)
+def test_api_search_never_fails_with_a_server_error(
+    index_dir: Path, q: str, extra: dict[str, str]
+) -> None:
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
+    for prefix in ("/api", ""):
+        response = client.get(f"{prefix}/search", query_string={"q": q, **extra})
+        assert response.status_code in (200, 400), (q, extra, response.get_data(as_text=True))

@@ -15,6 +15,7 @@ from indexer import Article
 from search import FacetValue, Hit, RelatedHit, SearchRequest, SearchResults
 from web.app import config_from_environment, create_app
 from web.search_links import page_window, search_args
+from web.templating import repeats_opening_of, web_url
 
 # Article text that tries to become markup; on a page it must appear only as escaped text.
 HOSTILE_TEXT = re.compile(r"<script|onerror\s*=|onload\s*=", re.IGNORECASE)
@@ -288,16 +289,14 @@ def test_article_page_links_the_original_url_without_referrer_or_follow(
     assert set(link["rel"]) == {"noopener", "noreferrer", "nofollow"}
 
 
-def test_article_page_shows_the_credit_line_for_licensed_articles(client: FlaskClient) -> None:
-    licensed = [
-        api(client, f"/api/articles/{a['id']}")
-        for a in every_article(client)
-        if a["source"] == "Wikinews"
-    ]
-    assert licensed, "the test corpus should hold a Wikinews page"
-    article = licensed[0]
-    soup = page(client, f"/articles/{article['id']}")
-    assert text_of(soup.select_one(".credit")) == f"Source: Wikinews, {article['url']}, CC BY 2.5"
+def test_article_page_shows_the_wikinews_credit_line(client: FlaskClient) -> None:
+    articles = [api(client, f"/api/articles/{a['id']}") for a in every_article(client)]
+    licensed = [a for a in articles if a["source"] == "Wikinews" and a["license"]]
+    assert licensed, "the test corpus holds Wikinews pages stating their licence"
+    for article in licensed:
+        soup = page(client, f"/articles/{article['id']}")
+        credit = f"Source: Wikinews, {article['url']}, CC BY 2.5"
+        assert text_of(soup.select_one(".credit")) == credit
 
 
 def sample_article(**changes: Any) -> Article:
@@ -388,6 +387,21 @@ def test_only_the_snippet_is_trusted_as_markup_on_the_results_page(app: Flask) -
     assert "a <mark>frog</mark> &lt;b&gt;" in html
 
 
+def test_a_description_that_opens_the_body_is_not_shown_twice() -> None:
+    body = "A storm caused a crane to fall.\n\nMore text."
+    assert repeats_opening_of("A storm caused a crane to fall.", body)
+    assert repeats_opening_of("A storm caused a crane to fa…", body)
+    assert not repeats_opening_of("Dozens killed in Mecca.", body)
+    assert not repeats_opening_of("", body)
+
+
+def test_only_http_and_https_urls_become_links() -> None:
+    assert web_url(" https://example.org/a ") == "https://example.org/a"
+    assert web_url("http://example.org") == "http://example.org"
+    for unsafe in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//x.org", ""):
+        assert web_url(unsafe) is None
+
+
 def test_unknown_article_is_an_html_404(client: FlaskClient) -> None:
     soup = page(client, "/articles/0000000000000000", status=404)
     assert "Article not found" in text_of(soup.find("h1"))
@@ -447,7 +461,9 @@ def test_without_an_index_the_pages_say_how_to_build_one(no_index_client: FlaskC
 
 
 def test_home_page_works_without_an_index(no_index_client: FlaskClient) -> None:
-    page(no_index_client, "/")
+    soup = page(no_index_client, "/")
+    browse = soup.find("a", string="Browse the newest articles")
+    assert browse is not None and query_of(browse) == {"q": [""], "sort": ["newest"]}
 
 
 def test_static_stylesheet_is_served_and_styles_focus(client: FlaskClient) -> None:

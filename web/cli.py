@@ -82,7 +82,9 @@ def _library_errors(action: Callable[[], Any]) -> Any:
     show_envvar=True,
     help="Extraction processes [default: one per core].",
 )
-@click.option("--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="Print the report as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="Print the report as JSON."
+)
 def index(corpus: Path, index_dir: Path, rebuild: bool, workers: int | None, as_json: bool) -> None:
     """Index the article pages under CORPUS (default: ./corpus, or $ARTSEARCH_CORPUS).
 
@@ -159,9 +161,13 @@ class _progress_bar:  # noqa: N801 - used like a function in a with statement
 )
 @click.option("--source", envvar="ARTSEARCH_SOURCE", help="Only articles from this source.")
 @click.option("--author", envvar="ARTSEARCH_AUTHOR", help="Only articles by this author.")
-@click.option("--from", "date_from", envvar="ARTSEARCH_FROM", help="Published on or after (YYYY-MM-DD).")
+@click.option(
+    "--from", "date_from", envvar="ARTSEARCH_FROM", help="Published on or after (YYYY-MM-DD)."
+)
 @click.option("--to", "date_to", envvar="ARTSEARCH_TO", help="Published on or before (YYYY-MM-DD).")
-@click.option("--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="Print JSON (the API's shape).")
+@click.option(
+    "--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="Print JSON (the API's shape)."
+)
 def search(
     query: str,
     index_dir: Path,
@@ -207,8 +213,17 @@ def search(
 
 @main.command()
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="ARTSEARCH_HOST", show_envvar=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, envvar="ARTSEARCH_PORT", show_envvar=True)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, envvar="ARTSEARCH_HOST", show_envvar=True
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    envvar="ARTSEARCH_PORT",
+    show_envvar=True,
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -237,12 +252,20 @@ def serve(index_dir: Path, host: str, port: int, workers: int | None, threads: i
 
     service = SearchService(index_dir)
     _library_errors(service.store.current_generation)  # fail now, with the fix, if no index
-    run_server(index_dir.resolve(), host=host, port=port, workers=workers or os.cpu_count() or 1, threads=threads)
+    run_server(
+        index_dir.resolve(),
+        host=host,
+        port=port,
+        workers=workers or os.cpu_count() or 1,
+        threads=threads,
+    )
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="One JSON object per article.")
+@click.option(
+    "--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="One JSON object per article."
+)
 def extract(paths: tuple[Path, ...], as_json: bool) -> None:
     """Show what the indexer extracts from pages (folders are walked for pages).
 

@@ -27,7 +27,7 @@ class _ArtsearchServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        # Built in each worker after the fork: nothing is opened before (STYLE: no import-time work).
+        # Built in each worker after the fork, so no worker inherits open files from the parent.
         return create_app({"INDEX_DIR": str(self.index_dir)})
 
 

@@ -29,6 +29,16 @@ def paragraphs(body: str) -> list[str]:
     return [part.strip() for part in _PARAGRAPH_BREAK.split(body) if part.strip()]
 
 
+def repeats_opening_of(description: str, body: str) -> bool:
+    """True when ``description`` is (the start of) the body's first paragraph."""
+    first = " ".join(paragraphs(body)[:1]).split()
+    words = description.split()
+    # A description cut short with an ellipsis still repeats the body.
+    if words and words[-1].endswith(("…", "...")):
+        words = words[:-1]
+    return bool(words) and first[: len(words)] == words
+
+
 def web_url(url: str | None) -> str | None:
     """``url`` if it is an http(s) URL that is safe to put in an href, else None."""
     if not url:
@@ -60,5 +70,6 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(paragraphs)
     app.add_template_filter(web_url)
     app.add_template_filter(language_tag)
+    app.add_template_filter(repeats_opening_of)
     app.add_template_global(search_url)
     app.jinja_env.globals["MAX_QUERY_LENGTH"] = MAX_QUERY_LENGTH
