@@ -18,6 +18,7 @@ embedded articles and boilerplate so that body extraction sees the main article 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,28 +27,31 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from indexer import selectors as sel
-from indexer.metadata import element_text, word_count
+from indexer.pagetext import clean_text, element_text, normalised_words, word_count
 
-# An item of a rail is a full article when its text is this long...
-EMBEDDED_MIN_WORDS = 40
+# An item of a rail is a full article when its text is this long (news teasers are shorter)...
+EMBEDDED_MIN_WORDS = 30
 # ...and, in a rail that holds at least one such article (a rail of full texts, not of teasers),
 # a shorter item is a (short) full article too.
-EMBEDDED_RAIL_MIN_WORDS = 20
+EMBEDDED_RAIL_MIN_WORDS = 10
 # The first paragraph after the title this long is the main article's lead: never removed.
 _LEAD_WORDS = 25
 _MAX_HEADLINE_WORDS = 40
+# An item whose text is more than this share link text is a list of headlines, not an article.
+_MAX_LINKED_SHARE = 0.5
+# An <article> outside any rail is a full story (not a teaser card) with this much text, or with
+# EMBEDDED_MIN_WORDS over at least two paragraphs.
+_LOOSE_ARTICLE_WORDS = 80
 
-# Candidates are selected by XPath (in C) rather than by walking every element in Python.
-_LABELLED = etree.XPath(
-    "//body//*[@class or @id or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
-)
-_SHORT_LINKED_BLOCKS = etree.XPath(
-    "//body//*[self::p or self::li or self::div][a][string-length(normalize-space(.)) < 300]"
-)
-_ARTICLES = etree.XPath("//body//*[self::article or contains(@itemtype, 'schema.org')]")
+# The tags a rail or a boilerplate block can be (iterating these by tag runs in C; testing every
+# element's attributes in Python or in an XPath predicate is several times slower).
+_CONTAINER_TAGS = (
+    "div", "section", "aside", "ul", "ol", "nav", "footer", "header", "article", "p", "form",
+    "table", "iframe", "h2", "h3", "h4", "h5", "h6",
+)  # fmt: skip
+_ITEMTYPED = etree.XPath("//body//*[@itemtype]")
 _FOLLOWING_PARAGRAPHS = etree.XPath("following::p")
 _ALL_PARAGRAPHS = etree.XPath("//body//p")
-_NEXT_ARTICLE = etree.XPath("following::article[1]")
 
 
 @dataclass
@@ -58,10 +62,16 @@ class RailItem:
     title: str
     elements: list[HtmlElement]
     paragraphs: list[str]
+    linked_chars: int = 0  # how much of the paragraphs' text is link text
 
     @property
     def words(self) -> int:
         return sum(word_count(p) for p in self.paragraphs)
+
+    @property
+    def is_link_list(self) -> bool:
+        """True when the item's "paragraphs" are mostly links (a list of other headlines)."""
+        return self.linked_chars > _MAX_LINKED_SHARE * sum(len(p) for p in self.paragraphs)
 
     def descendants(self) -> list[HtmlElement]:
         """Every element of the item, in document order."""
@@ -98,39 +108,52 @@ class _Labels:
 
 
 def _read_labels(tree: HtmlElement) -> _Labels:
-    elements = _LABELLED(tree)
+    elements = [
+        e
+        for e in tree.iter(_CONTAINER_TAGS)
+        if e.tag in sel.HEADING_TAGS or e.get("class") is not None or e.get("id") is not None
+    ]
     rail, boilerplate = set(), set()
     for element in elements:
         marker = _marker_text(element)
         if marker:
-            if sel.RAIL_MARKER.search(marker) and element.tag not in sel.HEADING_TAGS:
+            is_rail, is_boilerplate = _classify_marker(marker)
+            if is_rail and element.tag not in sel.HEADING_TAGS:
                 rail.add(element)
-            if sel.BOILERPLATE_MARKER.search(marker):
+            if is_boilerplate:
                 boilerplate.add(element)
     return _Labels(elements, rail, boilerplate)
 
 
+@functools.lru_cache(maxsize=16384)
+def _classify_marker(marker: str) -> tuple[bool, bool]:
+    # (rail?, boilerplate?) of a class/id string.  Cached: pages repeat the same class strings
+    # (every nav item, every card) and sites repeat them across pages.
+    return bool(sel.RAIL_MARKER.search(marker)), bool(sel.BOILERPLATE_MARKER.search(marker))
+
+
 def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
-    """Rails, embedded articles and boilerplate blocks of a page whose title heading is `heading`."""
+    """Rails, embedded articles and boilerplate blocks of a page titled by `heading`."""
     labels = _read_labels(tree)
     protected = _protected(tree, heading, labels)
     layout = Layout()
-    taken: set[HtmlElement] = set()
+    # Boilerplate first: a comment form or an ad inside a rail item is not part of its text.
+    furniture: set[HtmlElement] = set()
+    for block in _boilerplate_blocks(tree, labels, protected):
+        layout.boilerplate.append(block)
+        furniture.update(block.iter())
+    taken = set(furniture)
     for rail in _rails(labels, protected):
         if any(e in taken for e in rail):
             continue
         layout.rails.append(rail)
         taken.update(e for root in rail for e in root.iter())
-        layout.embedded += _full_articles(rail_items(rail))
+        layout.embedded += _full_articles(rail_items(rail, furniture))
     for article in _loose_articles(tree, protected, taken):
-        item = _whole_article(article)
-        if item is not None and item.words >= EMBEDDED_MIN_WORDS:
+        item = _whole_article(article, furniture)
+        if item is not None and _is_full_story(item):
             layout.embedded.append(item)
             taken.update(article.iter())
-    for block in _boilerplate_blocks(tree, labels, protected):
-        if block not in taken:
-            layout.boilerplate.append(block)
-            taken.update(block.iter())
     return layout
 
 
@@ -138,20 +161,12 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
 
 
 def _protected(tree: HtmlElement, heading: HtmlElement | None, labels: _Labels) -> set[HtmlElement]:
-    """Elements that contain the main article's heading or lead paragraph: never removed.
-
-    When the heading stands outside any <article>, the first <article> after it is the story's
-    text (a page header above an article body) and is protected too.
-    """
+    """Elements that contain the main article's heading or lead paragraph: never removed."""
     protected: set[HtmlElement] = {tree}
     anchors: list[HtmlElement] = []
     if heading is not None:
         anchors.append(heading)
         protected.update(heading.iterancestors())
-        if next(heading.iterancestors("article"), None) is None:
-            following = _next_article(tree, heading)
-            if following is not None:
-                anchors.append(following)
     lead = _lead_paragraph(tree, heading, protected, labels)
     if lead is not None:
         anchors.append(lead)
@@ -161,11 +176,6 @@ def _protected(tree: HtmlElement, heading: HtmlElement | None, labels: _Labels) 
     return protected
 
 
-def _next_article(tree: HtmlElement, heading: HtmlElement) -> HtmlElement | None:
-    following = _NEXT_ARTICLE(heading)
-    return following[0] if following else None
-
-
 def _lead_paragraph(
     tree: HtmlElement, heading: HtmlElement | None, protected: set[HtmlElement], labels: _Labels
 ) -> HtmlElement | None:
@@ -173,12 +183,11 @@ def _lead_paragraph(
     # (a marker on the heading's own container, such as "paywall" or "has-comments", is ignored).
     paragraphs = _ALL_PARAGRAPHS(tree) if heading is None else _FOLLOWING_PARAGRAPHS(heading)
     for element in paragraphs:
-        if word_count(element.text_content()) >= _LEAD_WORDS:
-            if not any(
-                a not in protected and (a in labels.rail or a in labels.boilerplate)
-                for a in element.iterancestors()
-            ):
-                return element
+        if word_count(element.text_content()) >= _LEAD_WORDS and not any(
+            a not in protected and (a in labels.rail or a in labels.boilerplate)
+            for a in element.iterancestors()
+        ):
+            return element
     return None
 
 
@@ -256,11 +265,9 @@ def _is_headline(element: HtmlElement) -> bool:
     )
 
 
-def _normalised(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def rail_items(rail: list[HtmlElement]) -> list[RailItem]:
+def rail_items(
+    rail: list[HtmlElement], furniture: set[HtmlElement] | None = None
+) -> list[RailItem]:
     """The headed items of a rail (or of one <article>), in document order.
 
     Headline elements with the same text (a card often repeats its title) belong to one item;
@@ -274,11 +281,15 @@ def rail_items(rail: list[HtmlElement]) -> list[RailItem]:
                 continue
             text = element_text(element)
             words = word_count(text)
-            if words < 2 or words > _MAX_HEADLINE_WORDS or sel.RAIL_HEADING.match(_heading_text(element)):
+            if (
+                words < 2
+                or words > _MAX_HEADLINE_WORDS
+                or sel.RAIL_HEADING.match(_heading_text(element))
+            ):
                 continue
             if any(_is_headline(a) for a in element.iterancestors()):
                 continue
-            headlines.setdefault(_normalised(text), []).append(element)
+            headlines.setdefault(normalised_words(text), []).append(element)
     if not headlines:
         return []
     owner = {element: key for key, elements in headlines.items() for element in elements}
@@ -297,11 +308,12 @@ def rail_items(rail: list[HtmlElement]) -> list[RailItem]:
             elements.append(sibling)
         heading = headlines[key][0]
         title = element_text(heading)
-        items.append(RailItem(heading, title, elements, _item_paragraphs(elements, rail, title)))
+        paragraphs, linked = _item_paragraphs(elements, rail, title, furniture or set())
+        items.append(RailItem(heading, title, elements, paragraphs, linked))
     return items
 
 
-def _whole_article(article: HtmlElement) -> RailItem | None:
+def _whole_article(article: HtmlElement, furniture: set[HtmlElement]) -> RailItem | None:
     """An <article> element as one item: its first headline and all its paragraphs (its
     subheadings do not make it several articles)."""
     heading = next((e for e in article.iter() if isinstance(e.tag, str) and _is_headline(e)), None)
@@ -310,7 +322,15 @@ def _whole_article(article: HtmlElement) -> RailItem | None:
     title = element_text(heading)
     if not 2 <= word_count(title) <= _MAX_HEADLINE_WORDS:
         return None
-    return RailItem(heading, title, [article], _item_paragraphs([article], [article], title))
+    paragraphs, linked = _item_paragraphs([article], [article], title, furniture)
+    return RailItem(heading, title, [article], paragraphs, linked)
+
+
+def _is_full_story(item: RailItem) -> bool:
+    # A teaser card has one short blurb; a story has several paragraphs or a long one.
+    if item.is_link_list or item.words < EMBEDDED_MIN_WORDS:
+        return False
+    return len(item.paragraphs) >= 2 or item.words >= _LOOSE_ARTICLE_WORDS
 
 
 def _item_top(
@@ -325,11 +345,15 @@ def _item_top(
     return top
 
 
-def _item_paragraphs(elements: list[HtmlElement], rail: list[HtmlElement], title: str) -> list[str]:
-    """The body paragraphs of a rail item: its paragraphs (or, without <p>, its text blocks)
-    outside headlines, metadata lines, buttons and navigation."""
-    title_key = _normalised(title)
+def _item_paragraphs(
+    elements: list[HtmlElement], rail: list[HtmlElement], title: str, furniture: set[HtmlElement]
+) -> tuple[list[str], int]:
+    """The body paragraphs of a rail item (its paragraphs or, without <p>, its text blocks)
+    outside headlines, metadata lines, buttons, navigation and boilerplate; and how many of
+    their characters are link text."""
+    title_key = normalised_words(title)
     paragraphs: list[str] = []
+    linked = 0
     blocks = [e for root in elements for e in root.iter("p")]
     if not blocks:
         blocks = [
@@ -340,14 +364,28 @@ def _item_paragraphs(elements: list[HtmlElement], rail: list[HtmlElement], title
             and e.tag not in sel.HEADING_TAGS
             and not any(c.tag in sel.BLOCK_TAGS for c in e.iterdescendants())
         ]
+    # Without <p>s, short blocks are labels ("Russia Today", "Show less"), not paragraphs.
+    min_words = 1 if blocks and blocks[0].tag == "p" else 4
     for block in blocks:
-        if _is_headline(block) or _excluded(block, rail):
+        if block in furniture or _is_headline(block) or _excluded(block, rail):
             continue
         text = element_text(block)
-        if word_count(text) <= 3 or _normalised(text) == title_key:
+        if word_count(text) < min_words or normalised_words(text) == title_key:
             continue
         paragraphs.append(text)
-    return paragraphs
+        # A blurb inside a link (a whole card that is one link) counts as link text.
+        if any(a.tag == "a" for a in _ancestors_within(block, elements)):
+            linked += len(text)
+        else:
+            linked += sum(len(clean_text(a.text_content())) for a in block.iter("a"))
+    return paragraphs, linked
+
+
+def _ancestors_within(element: HtmlElement, roots: list[HtmlElement]) -> Iterator[HtmlElement]:
+    for ancestor in element.iterancestors():
+        yield ancestor
+        if ancestor in roots:
+            return
 
 
 def _excluded(block: HtmlElement, rail: list[HtmlElement]) -> bool:
@@ -363,7 +401,8 @@ def _excluded(block: HtmlElement, rail: list[HtmlElement]) -> bool:
 
 
 def _full_articles(items: list[RailItem]) -> list[RailItem]:
-    """The items of one rail that are full articles, not teasers."""
+    """The items of one rail that are full articles, not teasers or headline lists."""
+    items = [item for item in items if not item.is_link_list]
     if not any(item.words >= EMBEDDED_MIN_WORDS for item in items):
         return []
     return [item for item in items if item.words >= EMBEDDED_RAIL_MIN_WORDS]
@@ -377,13 +416,14 @@ def _loose_articles(
 ) -> Iterator[HtmlElement]:
     """<article> elements (and schema.org Article microdata) that are not the main article nor
     contain it: an article nested in the main one, or another story appended after it."""
-    for element in _ARTICLES(tree):
+    typed = [
+        e for e in _ITEMTYPED(tree) if re.search(r"schema\.org/\w*Article$", e.get("itemtype", ""))
+    ]
+    for element in [*tree.iter("article"), *typed]:
         if element in taken or element in protected:
             continue
-        itemtype = element.get("itemtype") or ""
-        if element.tag == "article" or re.search(r"schema\.org/\w*Article$", itemtype):
-            taken.update(element.iter())
-            yield element
+        taken.update(element.iter())
+        yield element
 
 
 # --- boilerplate ----------------------------------------------------------------------------------
@@ -391,7 +431,8 @@ def _loose_articles(
 
 def _is_link_teaser(element: HtmlElement) -> bool:
     # "Read more: <a>Another story</a>": a short paragraph that is mostly one link elsewhere.
-    if not sel.LINK_TEASER.match(element.text_content().lstrip()):
+    raw = element.text_content()
+    if len(raw) > 300 or not sel.LINK_TEASER.match(raw.lstrip()):
         return False
     text = element_text(element)
     linked = sum(len(element_text(a)) for a in element.iter("a"))
@@ -411,12 +452,14 @@ def _boilerplate_blocks(
         block: list[HtmlElement] = []
         if element in labels.boilerplate:
             block = [element]
-        elif element.tag in sel.HEADING_TAGS and sel.BOILERPLATE_HEADING.search(_heading_text(element)):
+        elif element.tag in sel.HEADING_TAGS and sel.BOILERPLATE_HEADING.search(
+            _heading_text(element)
+        ):
             block = _block_introduced_by(element, protected)
         for root in block:
             inside.update(root.iter())
             yield root
-    for element in _SHORT_LINKED_BLOCKS(tree):
+    for element in tree.iter("p", "li"):
         if element not in inside and element not in protected and _is_link_teaser(element):
             inside.update(element.iter())
             yield element

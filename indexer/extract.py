@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from indexer.article import Article, article_id
-from indexer.body import extract_body, unwrap_layout_tables, without_title_line
-from indexer.embedded import RailItem, find_layout
+from indexer.body import extract_body, unwrap_layout_tables, without_page_furniture
+from indexer.embedded import EMBEDDED_MIN_WORDS, RailItem, find_layout
 from indexer.errors import ExtractionError
 from indexer.htmlparse import load_page
 from indexer.metadata import (
@@ -23,9 +23,9 @@ from indexer.metadata import (
     JsonNode,
     Metadata,
     PageView,
+    SelectionCache,
     article_nodes,
     choose_article_ld,
-    clean_text,
     find_language,
     find_license,
     find_main_heading,
@@ -33,8 +33,8 @@ from indexer.metadata import (
     header_region,
     read_metadata,
     read_page,
-    word_count,
 )
+from indexer.pagetext import clean_text, word_count
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def extract_page(data: bytes, path: str, *, mtime: float | None = None) -> list[
         return _extract_page(data, path, mtime)
     except ExtractionError:
         raise
-    except Exception as error:  # noqa: BLE001 - the documented bug-proofing boundary
+    except Exception as error:  # the documented bug-proofing boundary: log it, report it
         log.exception("unexpected error while extracting %s", path)
         raise ExtractionError(f"extractor bug: {type(error).__name__}") from error
 
@@ -71,8 +71,11 @@ def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
     view.heading = find_main_heading(view)
 
     layout = find_layout(tree, view.heading)
-    embedded = [_rail_article(item, view, path) for item in layout.embedded]
-    embedded += [_ld_article(node, view, path) for node in ld_articles if node is not view.article_ld]
+    shared: SelectionCache = {}  # the rail items' views select from the same unpruned tree
+    embedded = [_rail_article(item, view, path, shared) for item in layout.embedded]
+    embedded += [
+        _ld_article(node, view, path) for node in ld_articles if node is not view.article_ld
+    ]
     layout.prune()
 
     unwrap_layout_tables(tree)
@@ -89,7 +92,8 @@ def _main_article(view: PageView, path: str) -> Article | None:
     body = extract_body(view.tree, _ld_string(view.article_ld, "articleBody"))
     if body is None:
         return None
-    body = Found(without_title_line(body.value, metadata.title), body.origin)
+    # Extractors keep the title, a date line or a copyright notice around short articles.
+    body = Found(without_page_furniture(body.value, metadata.title), body.origin)
     if word_count(body.value) == 0:
         return None
     metadata = metadata.with_language(find_language(view, body.value))
@@ -103,7 +107,9 @@ def _main_article(view: PageView, path: str) -> Article | None:
     )
 
 
-def _rail_article(item: RailItem, page: PageView, path: str) -> Article | None:
+def _rail_article(
+    item: RailItem, page: PageView, path: str, selection_cache: SelectionCache
+) -> Article | None:
     """An article shown in full in a rail: its own title, source, date and body."""
     elements = item.descendants()
     view = PageView(
@@ -112,15 +118,16 @@ def _rail_article(item: RailItem, page: PageView, path: str) -> Article | None:
         heading=item.heading,
         region=elements,
         scope=elements,
+        selection_cache=selection_cache,
     )
-    metadata = read_metadata(view)
-    metadata = _replace(metadata, title=clean_text(item.title), title_origin="markup")
+    # The item's headline is its title; the page's <title> and og:title are the page's.
+    metadata = _with_field(read_metadata(view), "title", clean_text(item.title), "markup")
     metadata = metadata.with_language(find_language(page, " ".join(item.paragraphs)))
     link = next((a.get("href") for a in item.heading.iterancestors("a")), None)
     link = link or next((a.get("href") for a in item.heading.iter("a")), None)
     url = _safe_url(link, _page_url(page))
     if url is not None:
-        metadata = _replace(metadata, url=url, url_origin="markup")
+        metadata = _with_field(metadata, "url", url, "markup")
     body = Found("\n\n".join(item.paragraphs), "markup")
     return _article(metadata, body, path, embedded=True)
 
@@ -128,9 +135,15 @@ def _rail_article(item: RailItem, page: PageView, path: str) -> Article | None:
 def _ld_article(node: JsonNode, page: PageView, path: str) -> Article | None:
     """An article described in full (with articleBody) by a JSON-LD node that is not the page's."""
     text = _ld_string(node, "articleBody")
-    if not text or word_count(text) < 40:
+    if not text or word_count(text) < EMBEDDED_MIN_WORDS:
         return None
-    view = PageView(tree=page.tree, reference=page.reference, article_ld=node, ld_ids=page.ld_ids, scope=[])
+    view = PageView(
+        tree=page.tree,
+        reference=page.reference,
+        article_ld=node,
+        ld_ids=page.ld_ids,
+        scope=[],
+    )
     metadata = read_metadata(view)
     paragraphs = [clean_text(p) for p in text.split("\n") if clean_text(p)]
     return _article(metadata, Found("\n\n".join(paragraphs), "json-ld"), path, embedded=True)
@@ -151,7 +164,9 @@ def _article(
     title = metadata.title
     if not title:
         words = body.value.split()
-        title = " ".join(words[:_TITLE_FROM_BODY_WORDS]) + ("…" if len(words) > _TITLE_FROM_BODY_WORDS else "")
+        title = " ".join(words[:_TITLE_FROM_BODY_WORDS]) + (
+            "…" if len(words) > _TITLE_FROM_BODY_WORDS else ""
+        )
         provenance["title"] = "text"
     if license is not None:
         provenance["license"] = license.origin
@@ -211,18 +226,16 @@ def _safe_url(value: str | None, base: str | None) -> str | None:
     value = value.strip()
     if value.startswith("//"):
         value = "https:" + value
-    if base and not urlsplit(value).scheme:
-        value = urljoin(base, value)
-    return value if urlsplit(value).scheme.lower() in _SAFE_SCHEMES else None
+    try:
+        if base and not urlsplit(value).scheme:
+            value = urljoin(base, value)
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:  # not a URL at all ("http://[broken")
+        return None
+    return value if scheme in _SAFE_SCHEMES else None
 
 
-def _replace(metadata: Metadata, **changes: Any) -> Metadata:
-    """Metadata with some fields replaced; `<field>_origin` keywords set their provenance."""
-    provenance = dict(metadata.provenance)
-    fields = {}
-    for name, value in changes.items():
-        if name.endswith("_origin"):
-            provenance[name.removesuffix("_origin")] = value
-        else:
-            fields[name] = value
-    return replace(metadata, provenance=provenance, **fields)
+def _with_field(metadata: Metadata, name: str, value: Any, origin: str) -> Metadata:
+    """Metadata with one field set, and its provenance."""
+    provenance = {**metadata.provenance, name: origin}
+    return replace(metadata, provenance=provenance, **{name: value})

@@ -1,6 +1,7 @@
 """Page bytes in, lxml tree out: decompression, decoding and parsing, with the refusals they need.
 
-`load_page(data)` is the one entry point.  It rejects what cannot be an HTML page (empty, binary,
+`load_page(data)` is the entry point (`page_text` then `parse_html`, for callers that also want
+the text).  It rejects what cannot be an HTML page (empty, binary,
 oversized) with an :class:`~indexer.errors.ExtractionError` whose message is the reason, and
 otherwise always returns a tree: decoding never fails (undecodable bytes become U+FFFD) and the
 parser is lenient.  `parse_html` is the only place that names the parser.
@@ -92,7 +93,13 @@ _TRUSTED_DETECTIONS = {
     "shift_jis",
     "tis_620",
 }
-_XML_PROLOGUE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_HIGH_BYTES = bytes(range(128, 256))
+_MIN_DETECTION_BYTES = 32
+# Characters XML forbids, written out or as character references (&#1; &#x1f;).
+_XML_INCOMPATIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+    r"|&#0*(?:[0-8]|1[124-9]|2\d|3[01])(?!\d);?|&#[xX]0*(?:[0-8bBcCeEfF]|1[\da-fA-F])(?![\da-fA-F]);?"
+)
 # Flattening a too-deep page: block containers become paragraphs (which cannot nest), inline
 # wrappers disappear.  The text survives, the pathological structure does not.
 _BLOCK_TAG = re.compile(
@@ -100,19 +107,26 @@ _BLOCK_TAG = re.compile(
     r"table|tbody|thead|tr|td|th|ul|ol|li|dl|dd|dt|form|fieldset)\b[^>]*>",
     re.I,
 )
-_INLINE_TAG = re.compile(r"</?(?:span|font|b|i|em|strong|u|small|big|a|sup|sub|label)\b[^>]*>", re.I)
+_INLINE_TAG = re.compile(
+    r"</?(?:span|font|b|i|em|strong|u|small|big|a|sup|sub|label)\b[^>]*>", re.I
+)
 _TOO_DEEP = etree.XPath("boolean(" + "/*" * MAX_TREE_DEPTH + ")")
 
 
 def load_page(data: bytes) -> HtmlElement:
     """Decompress, decode and parse one page; raise ExtractionError when it is not an HTML page."""
+    return parse_html(page_text(data))
+
+
+def page_text(data: bytes) -> str:
+    """A page file's text: decompressed when gzipped, decoded; ExtractionError when the file is
+    empty, too large or binary."""
     data = _decompress_if_gzip(data)
     if len(data) > MAX_PAGE_BYTES:
         raise ExtractionError(_too_large(len(data)))
     if not data.strip():
         raise ExtractionError("empty file")
-    text = decode_page(data)
-    return parse_html(text)
+    return decode_page(data)
 
 
 def parse_html(text: str) -> HtmlElement:
@@ -121,7 +135,11 @@ def parse_html(text: str) -> HtmlElement:
     An XML prologue is removed first (lxml refuses str input that declares an encoding), and a
     page nesting deeper than MAX_TREE_DEPTH is flattened and parsed again.
     """
-    text = _XML_PROLOGUE.sub("", text, count=1)
+    text = _without_xml_declaration(text)
+    if _XML_INCOMPATIBLE.search(text) is not None:
+        # libxml2 keeps control characters in text nodes, and lxml then refuses to set any text
+        # built from them ("All strings must be XML compatible"), e.g. when pruning the tree.
+        text = _XML_INCOMPATIBLE.sub("", text)
     tree = _parse(text)
     if _TOO_DEEP(tree):
         log.debug("page nests deeper than %d levels: flattening it", MAX_TREE_DEPTH)
@@ -129,6 +147,16 @@ def parse_html(text: str) -> HtmlElement:
         if _TOO_DEEP(tree):
             raise ExtractionError(f"page nests elements more than {MAX_TREE_DEPTH} levels deep")
     return tree
+
+
+def _without_xml_declaration(text: str) -> str:
+    # lxml refuses str input that starts with an XML declaration naming an encoding (even a
+    # truncated one): the text is already decoded, so the declaration goes.
+    stripped = text.lstrip()
+    if not stripped.startswith("<?xml"):
+        return text
+    end = stripped.find(">")
+    return stripped[end + 1 :] if end != -1 else ""
 
 
 def _parse(text: str) -> HtmlElement:
@@ -203,9 +231,13 @@ def declared_encoding(head: bytes) -> str | None:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Guess the encoding of undeclared non-UTF-8 bytes; windows-1252 unless clearly another script."""
+    """Guess the encoding of undeclared non-UTF-8 bytes: windows-1252 unless the detector finds
+    a script windows-1252 cannot write (Cyrillic, Greek, CJK...)."""
     from charset_normalizer import from_bytes  # imported on first use: a rare path
 
+    # A few stray bytes are too little to tell scripts apart: they are windows-1252 typography.
+    if len(sample) - len(sample.translate(None, _HIGH_BYTES)) < _MIN_DETECTION_BYTES:
+        return "cp1252"
     best = from_bytes(sample).best()
     if best is not None:
         name = codecs.lookup(best.encoding).name.replace("-", "_")
@@ -248,7 +280,6 @@ def _decompress_if_gzip(data: bytes) -> bytes:
 
 def _too_large(size: int, *, decompressed: bool = False) -> str:
     what = "decompressed page" if decompressed else "page"
-    return (
-        f"{what} is larger than the {MAX_PAGE_BYTES // 1048576} MB limit (MAX_PAGE_BYTES)"
-        + ("" if decompressed else f": {size / 1048576:.1f} MB")
+    return f"{what} is larger than the {MAX_PAGE_BYTES // 1048576} MB limit (MAX_PAGE_BYTES)" + (
+        "" if decompressed else f": {size / 1048576:.1f} MB"
     )

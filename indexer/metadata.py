@@ -13,24 +13,34 @@ holds the item's elements as its "header region" and no page-level metadata.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from indexer import selectors as sel
+from indexer.dates import (
+    FUTURE_SLACK,
+    ParsedDate,
+    parse_date,
+    plausible,
+    resolve_relative,
+    text_date,
+    text_date_match,
+)
+from indexer.pagetext import clean_text, element_text, normalised_words, word_count
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+JsonNode = dict[str, Any]
+SelectionCache = dict[etree.XPath, list[HtmlElement]]
 
 # The elements the cascades look at, selected by XPath (in C) rather than by walking the tree.
 _ITEMPROP = etree.XPath("//*[@itemprop]")
@@ -38,14 +48,14 @@ _TIME_ELEMENTS = etree.XPath("//time[@datetime]")
 _REL_LINKS = etree.XPath("//a[@rel]")
 _LICENSE_RELS = etree.XPath("//link[contains(@rel, 'icense')] | //a[contains(@rel, 'icense')]")
 _CREATIVE_COMMONS_LINKS = etree.XPath("//a[contains(@href, 'creativecommons.org/')]")
-_LICENSE_LINES = etree.XPath(
-    "//*[contains(@class, 'licen') or contains(@class, 'attribution') or "
-    "contains(@class, 'copyright') or contains(@id, 'licen') or contains(@id, 'copyright')]"
-)
-JsonNode = dict[str, Any]
+_FOOTERS = etree.XPath("//footer")
+_NAVIGATION_LINKS = etree.XPath("//nav//a | //*[contains(@class, 'breadcrumb')]//a")
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+# On pages with more elements than this, the whole-page guesses (htmldate, looking for the site
+# name in the page's text, scanning every element for a headline) are skipped: each takes
+# seconds on a 20 MB page of hundreds of thousands of elements.
+HUGE_PAGE_ELEMENTS = 30_000
 
-_SPACE = re.compile(r"\s+")
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 _WORD = re.compile(r"\w+")
 # How far around the title heading the article's byline, source and date lines are looked for.
 _REGION_BEFORE = 12
@@ -54,7 +64,6 @@ _REGION_LINE_CHARS = 160
 # A paragraph this long is body text: the header region ends there.
 _BODY_PARAGRAPH_WORDS = 30
 _MAX_TAGS = 30
-_FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -63,14 +72,6 @@ class Found(Generic[T]):
 
     value: T
     origin: str
-
-
-@dataclass(frozen=True)
-class ParsedDate:
-    """A date read from a page: its ISO 8601 text and the moment used for range checks."""
-
-    iso: str
-    moment: datetime  # timezone-aware (naive values are taken as UTC for comparisons)
 
 
 @dataclass
@@ -92,10 +93,12 @@ class PageView:
     heading: HtmlElement | None = None
     region: list[HtmlElement] = field(default_factory=list)
     scope: list[HtmlElement] | None = None
+    elements: int = 0  # how many elements the page has (huge pages skip the slow guesses)
+    # XPath results by expression: several cascades read the same elements.  Valid only while
+    # the tree is unchanged: the page's view selects after pruning, rail items' views (which may
+    # share one cache) before it.
+    selection_cache: SelectionCache = field(default_factory=dict, repr=False)
     _scope_set: set[HtmlElement] | None = field(default=None, repr=False)
-    # XPath results by expression: several cascades read the same elements.  Valid as long as
-    # the tree is not changed, so views are made after pruning (or only read before it).
-    _selected: dict[etree.XPath, list[HtmlElement]] = field(default_factory=dict, repr=False)
 
     def meta_values(self, names: Iterable[str]) -> Iterator[tuple[str, str]]:
         """(name, content) of the <meta> tags with these names, in the order of `names`."""
@@ -110,9 +113,9 @@ class PageView:
 
     def select(self, path: etree.XPath) -> list[HtmlElement]:
         """The elements an XPath finds on the page, kept to the view's scope when it has one."""
-        found = self._selected.get(path)
+        found = self.selection_cache.get(path)
         if found is None:
-            found = self._selected[path] = path(self.tree)
+            found = self.selection_cache[path] = path(self.tree)
         if self.scope is None:
             return found
         if self._scope_set is None:
@@ -125,7 +128,7 @@ class PageView:
 
 def read_page(tree: HtmlElement, *, mtime: float | None = None) -> PageView:
     """A PageView of a freshly parsed page: its <meta> map, JSON-LD nodes and reference time."""
-    view = PageView(tree=tree, meta=read_meta(tree))
+    view = PageView(tree=tree, meta=read_meta(tree), elements=int(_COUNT_ELEMENTS(tree)))
     view.json_ld, view.ld_ids = read_json_ld(tree)
     view.page_ld = next((n for n in view.json_ld if _ld_types(n) & sel.PAGE_TYPES), None)
     view.reference = find_reference_time(view, mtime)
@@ -207,7 +210,10 @@ def choose_article_ld(view: PageView, nodes: Sequence[JsonNode]) -> JsonNode | N
         headline = _ld_text(node.get("headline") or node.get("name"))
         if headline and any(_agrees(headline, title) for title in titles):
             return node
-        if canonical and canonical in (_ld_url(node.get("url")), _ld_url(node.get("mainEntityOfPage"))):
+        if canonical and canonical in (
+            _ld_url(node.get("url")),
+            _ld_url(node.get("mainEntityOfPage")),
+        ):
             return node
     return nodes[0]
 
@@ -233,7 +239,11 @@ def _ld_resolve(view: PageView, value: Any) -> list[Any]:
     items = value if isinstance(value, list) else [value]
     resolved = []
     for item in items:
-        if isinstance(item, dict) and set(item) <= {"@id", "@type"} and item.get("@id") in view.ld_ids:
+        if (
+            isinstance(item, dict)
+            and set(item) <= {"@id", "@type"}
+            and item.get("@id") in view.ld_ids
+        ):
             item = view.ld_ids[item["@id"]]
         if item is not None:
             resolved.append(item)
@@ -248,47 +258,11 @@ def _ld_nodes_for_facts(view: PageView) -> list[JsonNode]:
 # --- text helpers -------------------------------------------------------------------------------
 
 
-def clean_text(text: str | None) -> str:
-    """Text with invisible characters removed and white space collapsed."""
-    if not text:
-        return ""
-    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
-
-
-_SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
-
-
-def element_text(element: HtmlElement) -> str:
-    """The visible text of an element, white space collapsed: scripts and styles skipped, block
-    boundaries kept as spaces (inline boundaries are not: "Hel<b>lo</b>" is "Hello")."""
-    parts: list[str] = []
-    walker = etree.iterwalk(element, events=("start", "end"))
-    for event, node in walker:
-        if event == "start":
-            if node.tag in _SKIPPED_TEXT_TAGS or not isinstance(node.tag, str):
-                walker.skip_subtree()
-                continue
-            if node.tag in sel.BLOCK_TAGS or node.tag == "br":
-                parts.append(" ")
-            if node.text:
-                parts.append(node.text)
-        else:
-            if node.tag in sel.BLOCK_TAGS:
-                parts.append(" ")
-            if node is not element and node.tail:
-                parts.append(node.tail)
-    return clean_text("".join(parts))
-
-
 def _marker_text(element: HtmlElement) -> str:
     # What a class/id/itemprop pattern is matched against.
     return " ".join(
         v for v in (element.get("class"), element.get("id"), element.get("itemprop")) if v
     )
-
-
-def _norm(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
 
 
 def _compact(text: str) -> str:
@@ -298,10 +272,6 @@ def _compact(text: str) -> str:
 
 def _first(values: Iterable[str]) -> str | None:
     return next(iter(values), None)
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 # --- the header region --------------------------------------------------------------------------
@@ -320,12 +290,14 @@ def find_main_heading(view: PageView) -> HtmlElement | None:
     for heading in headings:
         if any(_agrees(element_text(heading), title) for title in declared):
             return heading
-    if declared:
+    if declared and view.elements <= HUGE_PAGE_ELEMENTS:
         for element in _SUBHEADINGS(view.tree):
             text = element_text(element)
             if 2 <= word_count(text) <= 60 and any(_agrees(text, title) for title in declared):
                 return element
-    candidates = [h for h in headings if word_count(element_text(h)) >= 2 and not _is_site_chrome(h)]
+    candidates = [
+        h for h in headings if word_count(element_text(h)) >= 2 and not _is_site_chrome(h)
+    ]
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -406,7 +378,7 @@ def _title_candidates(
             if headline:
                 candidates.append(("json-ld", headline))
     candidates += [("opengraph", t) for _, t in view.meta_values(("og:title",))]
-    title = view.tree.find("head/title")
+    title = None if view.is_embedded else view.tree.find("head/title")
     if title is not None and clean_text(title.text_content()):
         candidates.append(("markup", clean_text(title.text_content())))
     candidates += [("meta", t) for _, t in view.meta_values(("twitter:title", "dc.title"))]
@@ -418,7 +390,7 @@ def _title_candidates(
 def _agrees(shorter: str, longer: str) -> bool:
     """True when two titles are the same, or one is the other plus a site suffix/prefix, or one
     is a truncation of the other."""
-    a, b = _norm(shorter), _norm(longer)
+    a, b = normalised_words(shorter), normalised_words(longer)
     if not a or not b:
         return False
     if a == b:
@@ -430,7 +402,11 @@ def _agrees(shorter: str, longer: str) -> bool:
 
 def site_names(view: PageView) -> list[str]:
     """Names the site goes by (publisher, og:site_name, application-name)."""
-    names = [_ld_text(p) for n in _ld_nodes_for_facts(view) for p in _ld_resolve(view, n.get("publisher"))]
+    names = [
+        _ld_text(p)
+        for n in _ld_nodes_for_facts(view)
+        for p in _ld_resolve(view, n.get("publisher"))
+    ]
     names += [v for _, v in view.meta_values(sel.SITE_NAME_META + sel.APPLICATION_NAME_META)]
     return [n for n in names if n]
 
@@ -462,7 +438,9 @@ def shown_as_site_name(tree: HtmlElement, name: str) -> bool:
     return any(name in str(text) for text in _COPYRIGHT_TEXT(tree))
 
 
-def split_site_name(title: str, names: Sequence[str], tree: HtmlElement | None = None) -> TitleParts:
+def split_site_name(
+    title: str, names: Sequence[str], tree: HtmlElement | None = None
+) -> TitleParts:
     """A page title without its " | Site" suffix (or "Site :: " prefix), and the site part.
 
     A part is dropped when it is a known site name or domain, or when the page shows it as a
@@ -482,10 +460,16 @@ def split_site_name(title: str, names: Sequence[str], tree: HtmlElement | None =
         return TitleParts(without_last, parts[-1].strip(), True)
     if first in known:
         return TitleParts(without_first, parts[0].strip(), True)
-    short_last = word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[0]) > len(parts[-1])
+    short_last = word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[0]) > len(
+        parts[-1]
+    )
+    if tree is not None and int(_COUNT_ELEMENTS(tree)) > HUGE_PAGE_ELEMENTS:
+        tree = None
     if short_last and tree is not None and shown_as_site_name(tree, parts[-1]):
         return TitleParts(without_last, parts[-1].strip(), True)
-    short_first = word_count(parts[0]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[-1]) > len(parts[0])
+    short_first = word_count(parts[0]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[-1]) > len(
+        parts[0]
+    )
     if short_first and tree is not None and shown_as_site_name(tree, parts[0]):
         return TitleParts(without_first, parts[0].strip(), True)
     strong = {s.strip() for s in separators} & {"|", "::", "»", "·", "•"}
@@ -512,7 +496,7 @@ def find_title(view: PageView) -> Found[str] | None:
                 return Found(heading, origin)
     names = site_names(view)
     for origin, declared in candidates:
-        stripped = split_site_name(declared, names, view.tree).title
+        stripped = split_site_name(declared, names, None if view.is_embedded else view.tree).title
         if stripped:
             return Found(stripped, origin)
     if view.heading is not None:
@@ -585,15 +569,15 @@ def find_authors(view: PageView) -> Found[tuple[str, ...]] | None:
             name = author if isinstance(author, str) else _ld_text(author)
             if name:
                 raw.append(name)
-    if (authors := clean_authors(raw)):
+    if authors := clean_authors(raw):
         return Found(authors, "json-ld")
     origin_of = {"article:author": "opengraph"}
     for name, content in view.meta_values(sel.AUTHOR_META):
-        if (authors := clean_authors([content])):
+        if authors := clean_authors([content]):
             return Found(authors, origin_of.get(name, "meta"))
-    if (authors := clean_authors(_microdata_authors(view))):
+    if authors := clean_authors(_microdata_authors(view)):
         return Found(authors, "microdata")
-    if (authors := clean_authors(_markup_authors(view))):
+    if authors := clean_authors(_markup_authors(view)):
         return Found(authors, "markup")
     for _, text in _region_lines(view):
         if sel.BYLINE_PREFIX.match(text) and (authors := clean_authors([text])):
@@ -627,13 +611,17 @@ def _markup_authors(view: PageView) -> list[str]:
 # --- source (publisher) -------------------------------------------------------------------------
 
 
-def find_source(view: PageView) -> Found[str] | None:
+def find_source(view: PageView, authors: Sequence[str] = ()) -> Found[str] | None:
     """The outlet that published the article.
 
     1. JSON-LD publisher  2. microdata publisher  3. a source line marked as such near the title
-    (aggregators show the original outlet there)  4. og:site_name  5. application-name and
-    publisher <meta>  6. a short name printed next to the article's date  7. the site part of
-    <title>, when the page also shows it as a name
+    (aggregators show the original outlet there)  4. a short name printed next to the article's
+    date ("Coastal Courier · 2 days ago"), when it is not one of the `authors` nor a section of
+    the site's navigation  5. og:site_name  6. application-name and publisher <meta>  7. the
+    site part of <title>, when the page also shows it as a name
+
+    On an aggregator the site's own name (og:site_name, the <title> suffix) is the aggregator,
+    so what the article's header shows comes before it.
     """
     for node in _ld_nodes_for_facts(view):
         for publisher in _ld_resolve(view, node.get("publisher")):
@@ -645,12 +633,12 @@ def find_source(view: PageView) -> Found[str] | None:
     for element, text in _region_lines(view):
         if sel.SOURCE_MARKER.search(_marker_text(element)) and (name := _source_name(text)):
             return Found(name, "markup")
+    if (name := _source_beside_date(view, authors)) is not None:
+        return Found(name, "text")
     for _, content in view.meta_values(sel.SITE_NAME_META):
         return Found(content, "opengraph")
     for _, content in view.meta_values(sel.APPLICATION_NAME_META):
         return Found(content, "meta")
-    if (name := _source_beside_date(view)) is not None:
-        return Found(name, "text")
     title = None if view.is_embedded else view.tree.find("head/title")
     if title is not None:
         parts = split_site_name(clean_text(title.text_content()), [], view.tree)
@@ -673,17 +661,22 @@ def _microdata_publisher(view: PageView) -> str | None:
 def _source_name(text: str) -> str | None:
     text = re.sub(r"^(?:source|via|from|quelle|fuente)\s*:?\s*", "", text, flags=re.I)
     text = text.strip(" ·•|-–—")
-    if not text or word_count(text) > 8 or sel.RELATIVE_DATE.search(text) or _text_date(text):
+    if not text or word_count(text) > 8 or sel.RELATIVE_DATE.search(text) or text_date_match(text):
         return None
     return text
 
 
-def _source_beside_date(view: PageView) -> str | None:
+def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
     # Aggregator cards print "Outlet · 2 hours ago": a short name before the date in the same
-    # line, or in the element just before or after the date's element.
-    title = _norm(element_text(view.heading)) if view.heading is not None else ""
+    # line, or in the element just before or after the date's element.  Publisher pages print
+    # "Jane Doe · March 3" or "Politics · 2 hours ago" there: authors and sections are not
+    # outlets.
+    title = normalised_words(element_text(view.heading)) if view.heading is not None else ""
+    not_outlets = {normalised_words(a) for a in authors} | {title}
+    not_outlets |= {normalised_words(v) for _, v in view.meta_values(sel.SECTION_META)}
+    not_outlets |= {normalised_words(element_text(a)) for a in view.select(_NAVIGATION_LINKS)}
     for element, text in _region_lines(view):
-        date_match = sel.RELATIVE_DATE.search(text) or _text_date(text)
+        date_match = sel.RELATIVE_DATE.search(text) or text_date_match(text)
         if date_match is None and element.tag != "time":
             continue
         neighbours = [text[: date_match.start()]] if date_match is not None else []
@@ -692,7 +685,7 @@ def _source_beside_date(view: PageView) -> str | None:
                 neighbours.append(element_text(sibling))
         for candidate in neighbours:
             candidate = candidate.strip(" ·•|-–—,")
-            if _looks_like_outlet(candidate) and _norm(candidate) != title:
+            if _looks_like_outlet(candidate) and normalised_words(candidate) not in not_outlets:
                 return candidate
         return None
     return None
@@ -713,79 +706,6 @@ def _looks_like_outlet(text: str) -> bool:
 # --- dates --------------------------------------------------------------------------------------
 
 
-def parse_date(value: str, *, text: bool = False) -> ParsedDate | None:
-    """An ISO 8601 form of a date as pages write it in markup (ISO, RFC 2822, "March 3, 2020",
-    "20191118") or, with `text`, only the visible-date forms of selectors.TEXT_DATES."""
-    value = clean_text(value)
-    if not value:
-        return None
-    if text:
-        return _text_date_parsed(value)
-    try:
-        moment = datetime.fromisoformat(value.replace(" ", "T", 1) if len(value) > 10 else value)
-        return _parsed(moment, has_time=len(value) > 10)
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-        return _parsed(moment, has_time=True)
-    except (TypeError, ValueError, IndexError):
-        pass
-    if (found := _text_date_parsed(value)) is not None:
-        return found
-    return _dateutil_date(value)
-
-
-def _dateutil_date(value: str) -> ParsedDate | None:
-    if not re.search(r"\d{4}", value) or len(value) > 60:
-        return None
-    from dateutil import parser as dateutil_parser  # the rare formats only
-
-    with warnings.catch_warnings():  # unknown zone names ("EST5EDT") warn and come back naive
-        warnings.simplefilter("ignore")
-        try:
-            moment = dateutil_parser.parse(value, default=datetime(2000, 1, 1))
-        except (ValueError, OverflowError, TypeError):
-            return None
-    return _parsed(moment, has_time=bool(re.search(r"\d:\d\d", value)))
-
-
-def _parsed(moment: datetime, *, has_time: bool) -> ParsedDate:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    if not has_time:
-        return ParsedDate(moment.date().isoformat(), aware)
-    return ParsedDate(moment.replace(microsecond=0).isoformat(), aware)
-
-
-def _text_date(text: str) -> re.Match[str] | None:
-    for pattern in sel.TEXT_DATES:
-        if (match := pattern.search(text)) is not None:
-            return match
-    return None
-
-
-def _text_date_parsed(text: str) -> ParsedDate | None:
-    match = _text_date(text)
-    if match is None:
-        return None
-    month = match.group("month")
-    month_number = int(month) if month.isdigit() else sel.MONTHS.get(month.lower().rstrip("."))
-    try:
-        day = date(int(match.group("year")), month_number or 0, int(match.group("day")))
-    except ValueError:
-        return None
-    return ParsedDate(day.isoformat(), datetime(day.year, day.month, day.day, tzinfo=UTC))
-
-
-def plausible(found: ParsedDate, origin: str, reference: datetime | None) -> bool:
-    """A date is kept when it is not in the future (of the page's reference time, or now) and not
-    older than the floor for its kind of origin (guesses must be 1990 or later)."""
-    markup = origin in ("json-ld", "opengraph", "meta", "microdata", "time-element")
-    floor = sel.EARLIEST_MARKUP_DATE if markup else sel.EARLIEST_GUESSED_DATE
-    latest = (reference or datetime.now(UTC)) + _FUTURE_SLACK
-    return found.moment.date() >= floor and found.moment <= latest
-
-
 def find_reference_time(view: PageView, mtime: float | None) -> Found[datetime] | None:
     """When the page was generated or fetched (relative dates count back from it): a <meta> that
     says so, else the file's modification time."""
@@ -798,29 +718,9 @@ def find_reference_time(view: PageView, mtime: float | None) -> Found[datetime] 
     return None
 
 
-def resolve_relative(text: str, reference: datetime) -> str | None:
-    """The ISO date a relative time ("2 days ago", "an hour ago", "yesterday") means at
-    `reference`: a day for day-sized units, a UTC minute for smaller ones."""
-    match = sel.RELATIVE_DATE.search(text)
-    if match is None:
-        return None
-    word = (match.group("word") or "").lower()
-    if word == "yesterday":
-        return (reference - timedelta(days=1)).date().isoformat()
-    if word == "today":
-        return reference.date().isoformat()
-    if word == "just now":
-        return reference.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
-    count_text, unit = match.group("count").lower(), match.group("unit").lower()
-    count = 1 if count_text in ("a", "an", "one") else int(count_text)
-    key = "mo" if unit.startswith("mo") else ("m" if unit.startswith("min") else unit[0])
-    moment = reference - timedelta(seconds=count * sel.RELATIVE_UNIT_SECONDS[key])
-    if key in ("s", "m", "h"):
-        return moment.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
-    return moment.date().isoformat()
-
-
-def _first_plausible(view: PageView, candidates: Iterable[tuple[str, str]]) -> Found[ParsedDate] | None:
+def _first_plausible(
+    view: PageView, candidates: Iterable[tuple[str, str]]
+) -> Found[ParsedDate] | None:
     reference = view.reference.value if view.reference else None
     for origin, value in candidates:
         parsed = parse_date(value)
@@ -839,7 +739,9 @@ def _ld_dates(view: PageView, *keys: str) -> Iterator[tuple[str, str]]:
                 yield "json-ld", value
 
 
-def _meta_dates(view: PageView, opengraph: Sequence[str], other: Sequence[str]) -> Iterator[tuple[str, str]]:
+def _meta_dates(
+    view: PageView, opengraph: Sequence[str], other: Sequence[str]
+) -> Iterator[tuple[str, str]]:
     yield from (("opengraph", v) for _, v in view.meta_values(opengraph))
     yield from (("meta", v) for _, v in view.meta_values(other))
 
@@ -870,7 +772,7 @@ def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]
         if updated or is_update:
             if updated and is_update:
                 labelled.append(value)
-        elif _PUBLISHED.search(label) or "pubdate" in element.keys():
+        elif _PUBLISHED.search(label) or "pubdate" in element.attrib:
             labelled.append(value)
         elif element in region:
             near.append(value)
@@ -901,8 +803,12 @@ def find_published(view: PageView) -> Found[str] | None:
     if markup is not None:
         return Found(markup.value.iso, markup.origin)
     if (shown := _shown_date(view)) is not None:
-        return shown
-    return None if view.is_embedded else _htmldate_guess(view)
+        # A relative date with nothing to count back from: the day is unknown, and a guess
+        # from elsewhere on the page would be some other date.
+        return None if shown is _UNRESOLVABLE else shown
+    if view.is_embedded or view.elements > HUGE_PAGE_ELEMENTS:
+        return None
+    return _htmldate_guess(view)
 
 
 def find_modified(view: PageView) -> Found[str] | None:
@@ -926,15 +832,21 @@ def _chain(*iterables: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
         yield from iterable
 
 
+_UNRESOLVABLE: Found[str] = Found("", "relative")
+
+
 def _shown_date(view: PageView) -> Found[str] | None:
     # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday".
+    # _UNRESOLVABLE when that line is relative and the page has no reference time.
     reference = view.reference.value if view.reference else None
     for _, text in _region_lines(view):
-        if (absolute := _text_date_parsed(text)) is not None:
+        if (absolute := text_date(text)) is not None:
             if plausible(absolute, "text", reference):
                 return Found(absolute.iso, "text")
             continue
-        if reference is not None and sel.RELATIVE_DATE.search(text) and len(text) <= 60:
+        if sel.RELATIVE_DATE.search(text) and len(text) <= 60:
+            if reference is None:
+                return _UNRESOLVABLE
             resolved = resolve_relative(text, reference)
             if resolved is not None:
                 return Found(resolved, "relative")
@@ -953,7 +865,7 @@ def _htmldate_guess(view: PageView) -> Found[str] | None:
             # source of most wrong guesses.
             extensive_search=False,
             min_date=datetime.combine(sel.EARLIEST_GUESSED_DATE, datetime.min.time()),
-            max_date=(reference + _FUTURE_SLACK).replace(tzinfo=None),
+            max_date=(reference + FUTURE_SLACK).replace(tzinfo=None),
         )
     except (ValueError, TypeError, OverflowError) as error:  # htmldate's own parsing edge cases
         log.debug("htmldate failed: %s", error)
@@ -967,7 +879,7 @@ _LANGUAGE_CODE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$", re.I)
 
 
 def normalise_language(value: str | None) -> str | None:
-    """"en-US", "en_GB", "EN" -> "en"; anything that is not a language tag -> None."""
+    """ "en-US", "en_GB", "EN" -> "en"; anything that is not a language tag -> None."""
     match = _LANGUAGE_CODE.match((value or "").strip())
     return match.group(1).lower() if match else None
 
@@ -1013,7 +925,7 @@ def _canonical_link(tree: HtmlElement) -> str | None:
 
 def find_url(view: PageView) -> Found[str] | None:
     """The canonical URL: <link rel=canonical>, og:url, JSON-LD url (absolute http(s) only)."""
-    if (href := _canonical_link(view.tree)) is not None:
+    if not view.is_embedded and (href := _canonical_link(view.tree)) is not None:
         return Found(href, "markup")
     for _, content in view.meta_values(("og:url",)):
         if content.startswith(("http://", "https://")):
@@ -1061,8 +973,18 @@ def find_tags(view: PageView) -> Found[tuple[str, ...]] | None:
         ("markup", [element_text(a) for a in view.select(_REL_LINKS) if _is_tag_link(a)]),
     ]
     sections: list[tuple[str, list[str]]] = [
-        ("opengraph", [v for name, v in view.meta_values(sel.SECTION_META) if name.startswith("article:")]),
-        ("meta", [v for name, v in view.meta_values(sel.SECTION_META) if not name.startswith("article:")]),
+        (
+            "opengraph",
+            [v for name, v in view.meta_values(sel.SECTION_META) if name.startswith("article:")],
+        ),
+        (
+            "meta",
+            [
+                v
+                for name, v in view.meta_values(sel.SECTION_META)
+                if not name.startswith("article:")
+            ],
+        ),
         ("json-ld", [k for n in ld for k in _split_keywords(n.get("articleSection"))]),
     ]
     # Keywords from every source, merged; the section only when there are no keywords (it is a
@@ -1100,7 +1022,7 @@ def find_image(view: PageView) -> Found[str] | None:
         for image in _ld_resolve(view, node.get("image")):
             if (url := _ld_url(image)) is not None:
                 return Found(url, "json-ld")
-    for link in view.tree.iter("link"):
+    for link in [] if view.is_embedded else view.tree.iter("link"):
         if link.get("rel") == "image_src" and link.get("href"):
             return Found(link.get("href", "").strip(), "markup")
     return None
@@ -1128,8 +1050,8 @@ def license_name(value: str) -> str:
 
 def find_license(view: PageView, body: str = "") -> Found[str] | None:
     """The licence: <link rel=license>, <a rel=license>, JSON-LD license, a link to a Creative
-    Commons licence, or a "CC BY x.y" notice in the body or a licence/attribution line."""
-    for element in _LICENSE_RELS(view.tree):
+    Commons licence, or a "CC BY x.y" notice at the end of the body or in the page footer."""
+    for element in [] if view.is_embedded else view.select(_LICENSE_RELS):
         if "license" in (element.get("rel") or "").lower().split() and element.get("href"):
             return Found(license_name(element.get("href", "")), "markup")
     for node in _ld_nodes_for_facts(view):
@@ -1139,9 +1061,9 @@ def find_license(view: PageView, body: str = "") -> Found[str] | None:
     for element in view.select(_CREATIVE_COMMONS_LINKS):
         if sel.CREATIVE_COMMONS_URL.search(element.get("href") or ""):
             return Found(license_name(element.get("href", "")), "markup")
-    lines = [body[-2000:]] + [
-        element_text(e) for e in view.select(_LICENSE_LINES) if len(e.text_content()) < 1000
-    ]
+    # A licence notice is printed at the end of the article or in the page footer.
+    footers = [] if view.is_embedded else view.select(_FOOTERS)
+    lines = [body[-2000:]] + [e.text_content()[-2000:] for e in footers]
     for text in lines:
         if sel.CREATIVE_COMMONS_TEXT.search(text):
             return Found(license_name(text), "text")
@@ -1171,15 +1093,19 @@ class Metadata:
     def with_language(self, language: Found[str] | None) -> Metadata:
         if language is None:
             return self
-        return replace(self, language=language.value, provenance={**self.provenance, "language": language.origin})
+        return replace(
+            self,
+            language=language.value,
+            provenance={**self.provenance, "language": language.origin},
+        )
 
 
 def read_metadata(view: PageView) -> Metadata:
     """Every metadata cascade over one view (language is added once the body is known)."""
     found: dict[str, Found[Any] | None] = {
         "title": find_title(view),
-        "authors": find_authors(view),
-        "source": find_source(view),
+        "authors": (authors := find_authors(view)),
+        "source": find_source(view, authors.value if authors is not None else ()),
         "published": find_published(view),
         "modified": find_modified(view),
         "url": find_url(view),
@@ -1188,8 +1114,10 @@ def read_metadata(view: PageView) -> Metadata:
         "image": find_image(view),
     }
     published, modified = found["published"], found["modified"]
-    if published is not None and modified is not None and (
-        modified.value[:10] < published.value[:10] or modified.value == published.value
+    if (
+        published is not None
+        and modified is not None
+        and (modified.value[:10] < published.value[:10] or modified.value == published.value)
     ):
         # An "update" before publication, or at the very moment of it, says nothing new.
         found["modified"] = None

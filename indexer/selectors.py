@@ -48,7 +48,7 @@ RAIL_MARKER = _word_start(
 RAIL_HEADING = re.compile(
     r"^(?:related(?: articles| stories| news| posts| content| coverage| reading| links)?"
     r"|recommended(?: for you| articles| stories| reading)?|recommendations"
-    r"|more (?:stories|news|articles|headlines|to read|like this|from .{1,40}|on .{1,40}|in .{1,40})"
+    r"|more (?:stories|news|articles|headlines|to read|like this)|more (?:from|on|in) .{1,40}"
     r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|also (?:read|on .{1,40})"
     r"|read (?:more|also|next)|further reading|what to read next|up next|see also|in other news"
     r"|most (?:read|popular|viewed|shared|commented)|trending(?: now| stories| news)?"
@@ -74,8 +74,12 @@ BOILERPLATE_HEADING = re.compile(
 # A paragraph that only points to another article ("Read more: <a>Other story</a>").
 LINK_TEASER = re.compile(
     r"^(?:read more|related|see also|also read|read also|more|watch|listen|recommended|"
-    r"related (?:story|article|coverage|video)|more on this|read next)\s*:", re.I
+    r"related (?:story|article|coverage|video)|more on this|read next)\s*:",
+    re.I,
 )
+# A copyright or rights notice printed as the body's first or last paragraph.
+COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.I)
+COPYRIGHT_LINE_MAX_WORDS = 25
 # Class/id/itemprop words of an article's metadata lines (never body text of a rail item).
 META_MARKER = _word_start(
     "meta|byline|author|source|publisher|provider|date|time|timestamp|posted|dateline|"
@@ -86,7 +90,6 @@ SOURCE_MARKER = _word_start("source|publisher|provider|outlet|origin|src|site-?n
 # Class/id words of headline elements that are not h1-h6.
 HEADLINE_MARKER = _word_start("title|headline")
 AUTHOR_MARKER = _word_start("author|byline|writer|contributor|reporter")
-LICENSE_MARKER = _word_start("licen[cs]e|attribution|copyright")
 
 # --- JSON-LD --------------------------------------------------------------------------------------
 
@@ -102,7 +105,11 @@ PAGE_TYPES = frozenset({"WebPage", "ItemPage", "CollectionPage", "AboutPage", "M
 
 # --- <meta> names (lower-case; `name=`, `property=` and `itemprop=` share one key space) ----------
 
-PUBLISHED_META_OPENGRAPH = ("article:published_time", "og:published_time", "og:article:published_time")
+PUBLISHED_META_OPENGRAPH = (
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+)
 PUBLISHED_META = (
     "date", "pubdate", "publishdate", "publish-date", "publish_date", "published_time",
     "publication_date", "dc.date", "dc.date.issued", "dc.date.created", "dcterms.date",
@@ -130,7 +137,13 @@ APPLICATION_NAME_META = ("application-name", "apple-mobile-web-app-title", "publ
 DESCRIPTION_META = ("description", "dc.description", "twitter:description")
 TAG_META = ("article:tag", "news_keywords", "keywords", "parsely-tags", "sailthru.tags")
 SECTION_META = ("article:section", "parsely-section", "section")
-IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+IMAGE_META = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+)
 LANGUAGE_META = ("content-language", "language", "dc.language", "lang")
 
 # --- text -----------------------------------------------------------------------------------------
@@ -179,10 +192,11 @@ MAX_SITE_SUFFIX_WORDS = 4
 
 # --- dates ----------------------------------------------------------------------------------------
 
-# Dates read from machine-readable markup (JSON-LD, meta, <time datetime>) older than this are
-# defaults, not dates ("0001-01-01", the 1970 epoch).  Dates guessed from text or by htmldate must
-# be 1990 or later: earlier "dates" there are copyright years and founding dates.
-EARLIEST_MARKUP_DATE = date(1970, 1, 2)
+# Dates a page states (JSON-LD, <meta>, <time datetime>, microdata, or printed next to the title)
+# older than this are placeholders, not dates ("0001-01-01", the 1970 epoch).  Dates htmldate
+# guesses from the rest of the page must be 1990 or later: older "dates" there are copyright
+# years and founding dates.  (Pages of the Reuters-21578 test corpus state 1987 dates.)
+EARLIEST_STATED_DATE = date(1970, 1, 2)
 EARLIEST_GUESSED_DATE = date(1990, 1, 1)
 
 MONTHS = {
@@ -195,13 +209,19 @@ _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|
 # Visible dates in the forms news pages print them.
 TEXT_DATES = (
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)\b"),
-    re.compile(rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
-    re.compile(rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(
+        rf"\b{_MONTH}\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I
+    ),
+    re.compile(
+        rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I
+    ),
 )
 # Relative times ("2 days ago", "an hour ago", "yesterday", "just now").
+# A number may follow a word directly: an icon's text often runs into it ("time16 minutes ago").
 RELATIVE_DATE = re.compile(
-    r"\b(?:(?P<count>\d{1,3}|an?|one)\s+(?P<unit>sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|"
-    r"weeks?|months?|years?)\s+ago|(?P<word>yesterday|today|just now))\b",
+    r"(?:(?:(?<![\d.,])(?P<count>\d{1,3})\s*|\b(?P<article>an?|one)\s+)"
+    r"(?P<unit>sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago"
+    r"|\b(?P<word>yesterday|today|just now))\b",
     re.I,
 )
 RELATIVE_UNIT_SECONDS = {

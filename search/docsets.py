@@ -50,7 +50,8 @@ def version_key(searcher: Searcher) -> tuple[tuple[str, int], ...]:
     key = []
     for leaf, _ in searcher.reader().leaf_readers():
         segment = leaf.segment()
-        key.append((segment.segment_id(), segment.deleted_count()))
+        if segment is not None:
+            key.append((segment.segment_id(), segment.deleted_count()))
     return tuple(key)
 
 
@@ -65,7 +66,7 @@ class DocValues:
     source_keys: dict[str, int]  # name_key(source) -> code
     year_codes: np.ndarray
     year_names: tuple[str, ...]
-    published: np.ndarray  # uint64 Whoosh datetime longs; meaningful only where dated
+    published: np.ndarray  # int64 Whoosh datetime longs (microseconds); 0 where undated
     dated: np.ndarray  # bool
 
 
@@ -90,9 +91,11 @@ def _load_values(searcher: Searcher) -> DocValues:
     source_codes, source_names = _codes(sources)
     year_codes, year_names = _codes([v or "" for v in column(schema.YEAR)])
     dated = np.array([v == "1" for v in column(schema.DATED)], dtype=bool)
-    published = np.array(
+    raw_published = np.array(
         [v or 0 for v in column(schema.PUBLISHED, translate=False)], dtype=np.uint64
     )
+    # Undated documents hold a sentinel beyond int64 in the column: zero them out.
+    published = np.where(dated, raw_published, 0).astype(np.int64)
     return DocValues(
         live=live,
         live_ids=np.flatnonzero(live).astype(_DOCNUM),
@@ -112,7 +115,8 @@ class DocSets:
     def __init__(self, postings_budget: int = POSTINGS_CACHE_ENTRIES) -> None:
         self._lock = threading.Lock()
         self._values: OrderedDict[tuple[Any, ...], DocValues] = OrderedDict()
-        self._postings: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+        self._postings: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lengths: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
         self._postings_size = 0
         self._budget = postings_budget
 
@@ -136,22 +140,51 @@ class DocSets:
 
     def term_docs(self, searcher: Searcher, field: str, text: str | bytes) -> np.ndarray:
         """Sorted live document numbers containing the term."""
-        key = (version_key(searcher), field, text)
+        return self.term_postings(searcher, field, text)[0]
+
+    def term_postings(
+        self, searcher: Searcher, field: str, text: str | bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The term's live postings: sorted document numbers and their weights (term frequency
+        times the field's boost, as Whoosh stores it)."""
+        btext = text if isinstance(text, bytes) else searcher.schema[field].to_bytes(text)
+        key = (version_key(searcher), field, btext)
         with self._lock:
             cached = self._postings.get(key)
             if cached is not None:
                 self._postings.move_to_end(key)
                 return cached
-        docs = _read_postings(searcher, field, text)
-        values = self.values(searcher)
-        docs = docs[values.live[docs]] if len(docs) else docs
+        docs, weights = _read_postings(searcher, field, btext)
+        if len(docs):
+            keep = self.values(searcher).live[docs]
+            docs, weights = docs[keep], weights[keep]
+        entry = (docs, weights)
         with self._lock:
-            self._postings[key] = docs
+            self._postings[key] = entry
             self._postings_size += len(docs) + 16
             while self._postings_size > self._budget and self._postings:
-                _, evicted = self._postings.popitem(last=False)
+                _, (evicted, _) = self._postings.popitem(last=False)
                 self._postings_size -= len(evicted) + 16
-        return docs
+        return entry
+
+    def field_lengths(self, searcher: Searcher, field: str) -> np.ndarray:
+        """Every document's length in ``field``, as Whoosh stores it (byte-quantised)."""
+        key = (version_key(searcher), "#length", field)
+        with self._lock:
+            cached = self._lengths.get(key)
+        if cached is not None:
+            return cached
+        reader = searcher.reader()
+        lengths = np.fromiter(
+            (reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())),
+            dtype=np.float64,
+            count=reader.doc_count_all(),
+        )
+        with self._lock:
+            self._lengths[key] = lengths
+            while len(self._lengths) > VERSIONS_KEPT * 8:
+                self._lengths.popitem(last=False)
+        return lengths
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -163,37 +196,51 @@ class DocSets:
         return _Evaluator(self, searcher).mask(q)
 
 
-def _read_postings(searcher: Searcher, field: str, text: str | bytes) -> np.ndarray:
+def _read_postings(searcher: Searcher, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     reader = searcher.reader()
-    btext = text if isinstance(text, bytes) else searcher.schema[field].to_bytes(text)
-    chunks: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
         if (field, btext) not in leaf:
             continue
-        matcher = leaf.postings(field, btext)
-        chunks.append(_leaf_ids(matcher) + offset)
-    if not chunks:
-        return _EMPTY
-    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        leaf_ids, leaf_weights = _leaf_postings(leaf.postings(field, btext))
+        ids.append(leaf_ids + offset)
+        weights.append(leaf_weights)
+    if not ids:
+        return _EMPTY, np.empty(0, dtype=np.float64)
+    if len(ids) == 1:
+        return ids[0], weights[0]
+    return np.concatenate(ids), np.concatenate(weights)
 
 
-def _leaf_ids(matcher: Any) -> np.ndarray:
-    """All document numbers of a leaf posting matcher, a block at a time.
+def _leaf_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
+    """All document numbers and weights of a leaf posting matcher, a block at a time.
 
-    whoosh3's block matcher keeps each decoded block in ``_ids``; reading whole blocks avoids two
-    Python method calls per posting.  Any other matcher is read posting by posting.
+    whoosh3's block matcher keeps each decoded block in ``_ids``/``_weights``; reading whole blocks
+    avoids several Python method calls per posting.  Other matchers are read posting by posting.
     """
-    if not all(hasattr(matcher, name) for name in ("_read_ids", "_next_block", "_i")):
-        return np.fromiter(matcher.all_ids(), dtype=_DOCNUM)
-    chunks = []
+    needed = ("_read_ids", "_read_weights", "_next_block", "_i", "_ids", "_weights")
+    if not all(hasattr(matcher, name) for name in needed):
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=_DOCNUM), np.array(weights, dtype=np.float64)
+    ids_chunks = []
+    weight_chunks = []
     while matcher.is_active():
         if matcher._ids is None:  # noqa: SLF001
             matcher._read_ids()  # noqa: SLF001
-        chunks.append(np.asarray(matcher._ids[matcher._i :], dtype=_DOCNUM))  # noqa: SLF001
+        if matcher._weights is None:  # noqa: SLF001
+            matcher._read_weights()  # noqa: SLF001
+        start = matcher._i  # noqa: SLF001
+        ids_chunks.append(np.asarray(matcher._ids[start:], dtype=_DOCNUM))  # noqa: SLF001
+        weight_chunks.append(np.asarray(matcher._weights[start:], dtype=np.float64))  # noqa: SLF001
         matcher._next_block()  # noqa: SLF001
-    if not chunks:
-        return _EMPTY
-    return np.concatenate(chunks)
+    if not ids_chunks:
+        return _EMPTY, np.empty(0, dtype=np.float64)
+    return np.concatenate(ids_chunks), np.concatenate(weight_chunks)
 
 
 class _Evaluator:

@@ -1,8 +1,9 @@
 """The search service: what the web app, the API and the CLI call.
 
-Each public method opens its own Whoosh searcher and closes it before returning (DECISIONS.md rules
-1 and 2), so one :class:`SearchService` can be shared by every thread of a process, and an index
-swapped in by a rebuild is picked up by the next call.
+Each public method takes the calling thread's searcher from the index store (a searcher is never
+shared between threads nor refreshed: DECISIONS.md rules 1 and 2), so one :class:`SearchService`
+can be shared by every thread of a process, and an index updated or swapped in by a build is
+picked up by the next call.
 """
 
 from __future__ import annotations
@@ -12,18 +13,18 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from whoosh import query, scoring, sorting
+from whoosh import query, scoring
 from whoosh.searching import Searcher
 
 from indexer import schema
 from indexer.article import Article
 from indexer.manifest import Manifest
 from indexer.store import IndexStore
+from search import execute
 from search.errors import ArticleNotFoundError, BadRequestError
 from search.query import ParsedQuery, is_long, parse_query
 from search.related import find_related
 from search.results import (
-    FacetValue,
     Hit,
     IndexStats,
     RelatedHit,
@@ -37,16 +38,8 @@ log = logging.getLogger(__name__)
 
 # BM25F with Whoosh's standard parameters; the title's field boost lives in the schema.
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
-FACET_LIMIT = 20
 # Below this many results a "did you mean" is looked for.
 SUGGEST_BELOW = 5
-
-
-def _facet_map() -> dict[str, sorting.FacetType]:
-    return {
-        "source": sorting.FieldFacet(schema.SOURCE_NAME),
-        "year": sorting.FieldFacet(schema.YEAR),
-    }
 
 
 class SearchService:
@@ -78,12 +71,14 @@ class SearchService:
             main = parsed.relaxed  # type: ignore[assignment]
         else:
             main = parsed.strict
-        results = self._run(searcher, main, request, filters)
-        if results.scored_length() == 0 and parsed.relaxed is not None and main is parsed.strict:
+        allowed = execute.filter_mask(searcher, request)
+        ranked = request.sort == "relevance" and bool(request.q)
+        matches = execute.match(searcher, main, allowed, WEIGHTING, ranked=ranked)
+        if matches.total == 0 and parsed.relaxed is not None and main is parsed.strict:
             # AND found nothing: fall back to ranking by how many of the words match.
             main = parsed.relaxed
-            results = self._run(searcher, main, request, filters)
-        total = len(results)
+            matches = execute.match(searcher, main, allowed, WEIGHTING, ranked=ranked)
+        total = matches.total
         last_page = max(1, -(-total // request.per_page))
         if request.page > last_page:
             raise BadRequestError(
@@ -91,37 +86,18 @@ class SearchService:
                 f"use a page from 1 to {last_page}"
             )
         terms = _highlight_terms(searcher, main)
-        start = (request.page - 1) * request.per_page
-        # For date sorts Whoosh keeps sort keys where scores would be: those are not relevance.
-        scored = request.sort == "relevance" and bool(request.q)
+        reader = searcher.reader()
         hits = tuple(
-            _hit(searcher.reader().stored_fields(hit.docnum), hit.score if scored else 0.0, terms)
-            for hit in results[start : start + request.per_page]
+            _hit(reader.stored_fields(docnum), score, terms)
+            for docnum, score in execute.page_of_documents(
+                searcher, main, matches, request, WEIGHTING
+            )
         )
-        facets = {name: _facet_values(results.groups(name)) for name in ("source", "year")}
+        facets = execute.facet_counts(searcher, matches.mask)
         suggestion = None
         if request.q and total < SUGGEST_BELOW and not parsed.is_empty:
             suggestion = suggest(searcher, request.q, total, filters)
         return SearchResults(request, total, hits, facets, suggestion)
-
-    def _run(
-        self,
-        searcher: Searcher,
-        main: query.Query,
-        request: SearchRequest,
-        filters: query.Query | None,
-    ) -> Any:
-        limit = request.page * request.per_page
-        sortedby = _sort_facet(request.sort)
-        return searcher.search(
-            main,
-            limit=limit,
-            filter=filters,
-            sortedby=sortedby,
-            groupedby=_facet_map(),
-            maptype=sorting.Count,
-            terms=False,
-        )
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -142,13 +118,9 @@ class SearchService:
     def stats(self) -> IndexStats:
         with self.store.searcher() as raw:
             searcher: Searcher = raw  # type: ignore[assignment]
-            results = searcher.search(
-                query.Every(), limit=1, groupedby=_facet_map(), maptype=sorting.Count
-            )
-            sources = _facet_values(results.groups("source"), limit=None)
-            years = tuple(
-                sorted(_facet_values(results.groups("year"), limit=None), key=lambda v: v.value)
-            )
+            facets = execute.all_facets(searcher)
+            sources = facets["source"]
+            years = tuple(sorted(facets["year"], key=lambda v: v.value))
             articles = searcher.doc_count()
         manifest = Manifest(self.store.manifest_path())
         try:
@@ -176,18 +148,6 @@ def _load(searcher: Searcher, article_id: str) -> tuple[int, Article]:
 def _hit(stored: dict[str, Any], score: float | None, terms: frozenset[str]) -> Hit:
     article = schema.from_stored(stored)
     return Hit(article, float(score or 0.0), make_snippet(article.body, terms))
-
-
-def _sort_facet(sort: str) -> sorting.FacetType | None:
-    if sort == "relevance":
-        return None
-    newest = sort == "newest"
-    return sorting.MultiFacet(
-        [
-            sorting.FieldFacet(schema.DATED, reverse=True),
-            sorting.FieldFacet(schema.PUBLISHED, reverse=newest),
-        ]
-    )
 
 
 def _filter_query(request: SearchRequest) -> query.Query | None:
@@ -224,15 +184,3 @@ def _highlight_terms(searcher: Searcher, main: query.Query) -> frozenset[str]:
         for _, text in leaf.expanded_terms(reader, phrases=True):
             terms.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
     return frozenset(terms)
-
-
-def _facet_values(
-    groups: dict[Any, int], limit: int | None = FACET_LIMIT
-) -> tuple[FacetValue, ...]:
-    values = [
-        FacetValue(str(key.decode("utf-8") if isinstance(key, bytes) else key), count)
-        for key, count in groups.items()
-        if key not in (None, "", b"")
-    ]
-    values.sort(key=lambda v: (-v.count, v.value))
-    return tuple(values if limit is None else values[:limit])

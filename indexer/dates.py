@@ -1,0 +1,124 @@
+"""Dates as pages write them, normalised to ISO 8601; relative dates resolved; plausibility.
+
+Pure functions over strings and datetimes: the metadata cascades (indexer.metadata) decide where
+a date comes from, this module what it means.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from indexer import selectors as sel
+from indexer.pagetext import clean_text
+
+# A date up to a day after the reference time is not "in the future": time zones.
+FUTURE_SLACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A date read from a page: its ISO 8601 text and the moment used for range checks."""
+
+    iso: str
+    moment: datetime  # timezone-aware (naive values are taken as UTC for comparisons)
+
+
+def parse_date(value: str) -> ParsedDate | None:
+    """A date as pages write it in markup (ISO 8601 in its variants, RFC 2822, "March 3, 2020",
+    "20191118"), parsed; its ISO form keeps the time and offset the page gave, "Z" as
+    "+00:00"."""
+    value = clean_text(value)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T", 1) if len(value) > 10 else value)
+        return _parsed(moment, has_time=len(value) > 10)
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+        return _parsed(moment, has_time=True)
+    except (TypeError, ValueError, IndexError):
+        pass
+    if (found := text_date(value)) is not None:
+        return found
+    return _dateutil_date(value)
+
+
+def _dateutil_date(value: str) -> ParsedDate | None:
+    if not re.search(r"\d{4}", value) or len(value) > 60:
+        return None
+    from dateutil import parser as dateutil_parser  # the rare formats only
+
+    with warnings.catch_warnings():  # unknown zone names ("EST5EDT") warn and come back naive
+        warnings.simplefilter("ignore")
+        try:
+            moment = dateutil_parser.parse(value, default=datetime(2000, 1, 1))
+        except (ValueError, OverflowError, TypeError):
+            return None
+    return _parsed(moment, has_time=bool(re.search(r"\d:\d\d", value)))
+
+
+def _parsed(moment: datetime, *, has_time: bool) -> ParsedDate:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not has_time:
+        return ParsedDate(moment.date().isoformat(), aware)
+    return ParsedDate(moment.replace(microsecond=0).isoformat(), aware)
+
+
+def text_date_match(text: str) -> re.Match[str] | None:
+    """The first visible date ("Feb 26, 1987", "3 March 2020", "2020-03-03") in a text."""
+    for pattern in sel.TEXT_DATES:
+        if (match := pattern.search(text)) is not None:
+            return match
+    return None
+
+
+def text_date(text: str) -> ParsedDate | None:
+    """The first visible date in a text, parsed."""
+    match = text_date_match(text)
+    if match is None:
+        return None
+    month = match.group("month")
+    month_number = int(month) if month.isdigit() else sel.MONTHS.get(month.lower().rstrip("."))
+    try:
+        day = date(int(match.group("year")), month_number or 0, int(match.group("day")))
+    except ValueError:
+        return None
+    return ParsedDate(day.isoformat(), datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def plausible(found: ParsedDate, origin: str, reference: datetime | None) -> bool:
+    """A date is kept when it is not in the future (of the page's reference time, or now) and not
+    older than the floor for its kind of origin: a date the page states (markup, or printed next
+    to the title) from 1970, a guess (htmldate, relative) from 1990."""
+    stated = origin in ("json-ld", "opengraph", "meta", "microdata", "time-element", "text")
+    floor = sel.EARLIEST_STATED_DATE if stated else sel.EARLIEST_GUESSED_DATE
+    latest = (reference or datetime.now(UTC)) + FUTURE_SLACK
+    return found.moment.date() >= floor and found.moment <= latest
+
+
+def resolve_relative(text: str, reference: datetime) -> str | None:
+    """The ISO date a relative time ("2 days ago", "an hour ago", "yesterday") means at
+    `reference`: a day for day-sized units, a UTC minute for smaller ones."""
+    match = sel.RELATIVE_DATE.search(text)
+    if match is None:
+        return None
+    word = (match.group("word") or "").lower()
+    if word == "yesterday":
+        return (reference - timedelta(days=1)).date().isoformat()
+    if word == "today":
+        return reference.date().isoformat()
+    if word == "just now":
+        return reference.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+    count = int(match.group("count")) if match.group("count") else 1  # "an hour ago"
+    unit = match.group("unit").lower()
+    key = "mo" if unit.startswith("mo") else ("m" if unit.startswith("min") else unit[0])
+    moment = reference - timedelta(seconds=count * sel.RELATIVE_UNIT_SECONDS[key])
+    if key in ("s", "m", "h"):
+        return moment.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+    return moment.date().isoformat()

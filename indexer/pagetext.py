@@ -1,0 +1,53 @@
+"""The visible text of elements, and the normalisations every extraction step shares."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from indexer import selectors as sel
+
+_SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_WORD = re.compile(r"\w+")
+_SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
+
+
+def clean_text(text: str | None) -> str:
+    """Text with invisible characters removed and white space collapsed."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def element_text(element: HtmlElement) -> str:
+    """The visible text of an element, white space collapsed: scripts and styles skipped, block
+    boundaries kept as spaces (inline boundaries are not: "Hel<b>lo</b>" is "Hello")."""
+    parts: list[str] = []
+    walker = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            if node.tag in _SKIPPED_TEXT_TAGS or not isinstance(node.tag, str):
+                walker.skip_subtree()
+                continue
+            if node.tag in sel.BLOCK_TAGS or node.tag == "br":
+                parts.append(" ")
+            if node.text:
+                parts.append(node.text)
+        else:
+            if node.tag in sel.BLOCK_TAGS:
+                parts.append(" ")
+            if node is not element and node.tail:
+                parts.append(node.tail)
+    return clean_text("".join(parts))
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def normalised_words(text: str) -> str:
+    """Lower-case words separated by single spaces: what two texts are compared by."""
+    return " ".join(_WORD.findall(text.lower()))

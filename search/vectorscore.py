@@ -1,0 +1,131 @@
+"""BM25F scores for every matching document at once, as NumPy arrays.
+
+Whoosh scores one posting at a time in Python: a query matching 6,000 of 21,578 articles took
+~240 ms even with its block-skipping collector.  For the query shapes the parser produces (terms
+combined with And, Or, Not and AndNot) this module computes the same scores as Whoosh's
+``BM25F`` weighting with array arithmetic: per term one vectorised BM25 over its posting list, then
+the query tree's sums over dense score arrays.  The formulas and global statistics (idf from the
+total document count, average field length, byte-quantised field lengths, weights that carry the
+field boost) are Whoosh's own, and tests compare our scores with Whoosh's on real queries.
+
+A query with any other node (phrases, prefixes, a coordination-scaled Or, a non-BM25F weighting)
+returns None, and the caller lets Whoosh score it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import log
+
+import numpy as np
+from whoosh import query, scoring
+from whoosh.searching import Searcher
+
+from search.docsets import DocSets
+
+
+class Unsupported(Exception):
+    """The query has a node whose scores this module does not reproduce."""
+
+
+def score_all(
+    docsets: DocSets, searcher: Searcher, q: query.Query, weighting: scoring.WeightingModel
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(mask, scores)`` over all document numbers, or None when Whoosh must score ``q``."""
+    if type(weighting) is not scoring.BM25F:
+        return None
+    try:
+        return _Scorer(docsets, searcher, weighting).node(q)
+    except Unsupported:
+        return None
+
+
+class _Scorer:
+    def __init__(self, docsets: DocSets, searcher: Searcher, weighting: scoring.BM25F) -> None:
+        self.docsets = docsets
+        self.searcher = searcher
+        self.weighting = weighting
+        self.values = docsets.values(searcher)
+        self.size = len(self.values.live)
+        self.doc_count = searcher.doc_count_all()
+
+    def empty(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64)
+
+    def node(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
+        if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+            return self.empty()
+        if getattr(q, "boost", 1.0) != 1.0 and not isinstance(q, query.Term):
+            raise Unsupported(q)
+        if isinstance(q, query.Term):
+            return self.term(q)
+        if isinstance(q, query.And):
+            return self.conjunction(q.subqueries)
+        if isinstance(q, query.Or) and not q.minmatch and not q.scale:
+            mask, scores = self.empty()
+            for sub in q.subqueries:
+                sub_mask, sub_scores = self.node(sub)
+                mask |= sub_mask
+                scores += sub_scores
+            return mask, scores
+        if isinstance(q, query.AndNot):
+            mask, scores = self.node(q.a)
+            excluded = self.docsets.matching(self.searcher, q.b)
+            mask &= ~excluded
+            return mask, np.where(mask, scores, 0.0)
+        raise Unsupported(q)
+
+    def conjunction(self, subqueries: Sequence[query.Query]) -> tuple[np.ndarray, np.ndarray]:
+        mask = self.values.live.copy()
+        scores = np.zeros(self.size, dtype=np.float64)
+        for sub in subqueries:
+            if isinstance(sub, query.Not):
+                mask &= ~self.docsets.matching(self.searcher, sub.query)
+                # Whoosh matches a negated clause with an inverse matcher whose score is 1.
+                scores += 1.0
+                continue
+            sub_mask, sub_scores = self.node(sub)
+            mask &= sub_mask
+            scores += sub_scores
+        return mask, np.where(mask, scores, 0.0)
+
+    def term(self, q: query.Term) -> tuple[np.ndarray, np.ndarray]:
+        field = q.fieldname
+        mask, scores = self.empty()
+        if field not in self.searcher.schema:
+            return mask, scores
+        docs, weights = self.docsets.term_postings(self.searcher, field, q.text)
+        if not len(docs):
+            return mask, scores
+        mask[docs] = True
+        if not self.searcher.schema[field].scorable:
+            raise Unsupported(q)  # Whoosh scores these by their weight alone; rare in queries
+        lengths = self.docsets.field_lengths(self.searcher, field)[docs]
+        text = q.text
+        frequency = self.searcher.reader().doc_frequency(field, text)
+        idf = log(self.doc_count / (frequency + 1)) + 1
+        avgfl = self.searcher.avg_field_length(field) or 1
+        b = self.weighting._field_B.get(field, self.weighting.B)  # noqa: SLF001
+        k1 = self.weighting.K1
+        term_scores = idf * (
+            (weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl))
+        )
+        scores[docs] = term_scores * q.boost
+        return mask, scores
+
+
+def top_documents(
+    mask: np.ndarray, scores: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` best-scoring documents in ``mask``, best first, ties by document number."""
+    docs = np.flatnonzero(mask)
+    if not len(docs) or count <= 0:
+        return docs[:0], scores[:0]
+    doc_scores = scores[docs]
+    if len(docs) > count:
+        # Keep everything tied with the count-th score, then order exactly.
+        threshold = np.partition(doc_scores, len(docs) - count)[len(docs) - count]
+        keep = doc_scores >= threshold
+        docs, doc_scores = docs[keep], doc_scores[keep]
+    order = np.lexsort((docs, -doc_scores))[:count]
+    return docs[order], doc_scores[order]

@@ -1,0 +1,459 @@
+"""Metadata cascades (indexer.metadata): one test per rule, on fixture pages or a few tags."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from indexer.htmlparse import load_page, parse_html
+from indexer.metadata import (
+    PageView,
+    article_nodes,
+    choose_article_ld,
+    clean_authors,
+    find_authors,
+    find_description,
+    find_image,
+    find_language,
+    find_license,
+    find_main_heading,
+    find_modified,
+    find_published,
+    find_source,
+    find_tags,
+    find_title,
+    find_url,
+    header_region,
+    license_name,
+    read_metadata,
+    read_page,
+)
+
+PAGES = Path(__file__).parent / "data" / "pages"
+# 2020-03-02T12:00:00Z, a file modification time.
+MTIME = datetime(2020, 3, 2, 12, tzinfo=UTC).timestamp()
+
+
+def prepared(view: PageView) -> PageView:
+    view.article_ld = choose_article_ld(view, article_nodes(view))
+    view.heading = find_main_heading(view)
+    view.region = header_region(view.tree, view.heading)
+    return view
+
+
+def view_of(html: str, *, mtime: float | None = None) -> PageView:
+    """The view of a page made of a few tags."""
+    return prepared(read_page(parse_html(html), mtime=mtime))
+
+
+def fixture_view(name: str, *, mtime: float | None = None) -> PageView:
+    return prepared(read_page(load_page((PAGES / name).read_bytes()), mtime=mtime))
+
+
+def value(found: object) -> object:
+    return getattr(found, "value", None)
+
+
+def origin(found: object) -> object:
+    return getattr(found, "origin", None)
+
+
+# --- title ----------------------------------------------------------------------------------------
+
+
+def test_title_is_the_h1_when_it_agrees_with_og_title_minus_the_site_suffix() -> None:
+    view = view_of(
+        '<meta property="og:title" content="Ferry resumes after repairs | NewsPulse">'
+        "<h1>Ferry resumes after repairs</h1>"
+    )
+    found = find_title(view)
+    assert (value(found), origin(found)) == ("Ferry resumes after repairs", "opengraph")
+
+
+def test_title_drops_a_site_suffix_that_is_the_declared_site_name() -> None:
+    view = view_of(
+        '<title>Ferry resumes after repairs - Harbour Post</title><meta property="og:site_name" '
+        'content="Harbour Post"><p>text</p>'
+    )
+    assert value(find_title(view)) == "Ferry resumes after repairs"
+
+
+def test_title_drops_a_short_unknown_suffix_after_a_pipe() -> None:
+    view = view_of("<title>Ferry resumes after repairs | Daily8</title><p>text</p>")
+    assert value(find_title(view)) == "Ferry resumes after repairs"
+
+
+def test_title_keeps_a_dash_part_that_is_not_a_site_name() -> None:
+    title = "Sanctions on partners 'obvious next step' – US NATO envoy (VIDEO)"
+    view = view_of(f"<title>{title}</title><p>text</p>")
+    assert value(find_title(view)) == title
+
+
+def test_title_drops_a_dash_suffix_the_page_shows_as_its_masthead() -> None:
+    assert value(find_title(fixture_view("legacy-cp1252.html"))) == (
+        "North Korea puts military in ‘quasi-state of war’"
+    )
+
+
+def test_title_drops_a_site_prefix_before_a_double_colon() -> None:
+    assert value(find_title(fixture_view("meta-only.html"))) == (
+        "Parents prosecuted after homeopathic treatment leads to daughter's death"
+    )
+
+
+def test_title_prefers_the_json_ld_headline_when_no_heading_agrees() -> None:
+    view = view_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Rowing club'
+        ' turns 100"}</script><title>Home | Lakeside Herald</title><h1>Latest news</h1>'
+        "<h1>Weather</h1>"
+    )
+    assert (value(find_title(view)), origin(find_title(view))) == (
+        "Rowing club turns 100",
+        "json-ld",
+    )
+
+
+def test_main_heading_is_a_headline_classed_element_when_no_h1_agrees() -> None:
+    view = view_of(
+        '<meta property="og:title" content="Rowing club turns 100 years old">'
+        "<h1>Site logo text</h1>"
+        '<div class="story-headline">Rowing club turns 100 years old</div>'
+    )
+    assert view.heading is not None and view.heading.get("class") == "story-headline"
+
+
+# --- authors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Jane Doe", ("Jane Doe",)),
+        ("Posted by Tom Becker", ("Tom Becker",)),
+        ("By Jane Doe and John Roe", ("Jane Doe", "John Roe")),
+        ("Ana Torres, Li Wei & Omar Haddad", ("Ana Torres", "Li Wei", "Omar Haddad")),
+        ("by Kim Hae-won, August 21, 2015", ("Kim Hae-won",)),
+        ("By Maria Lopez · March 8, 2011", ("Maria Lopez",)),
+        ("Jane Doe 3 hours ago", ("Jane Doe",)),
+        ("Jane Doe, Senior Reporter", ("Jane Doe",)),
+        ("Reuters Staff", ()),
+        ("Staff", ()),
+        ("Editorial Board", ()),
+        ("BY JANE DOE", ("Jane Doe",)),
+        ("Mary E. Smith", ("Mary E. Smith",)),
+        ("Theresa May", ("Theresa May",)),
+        ('Eve "><svg onload=alert(1)>', ('Eve "><svg onload=alert(1)>',)),
+    ],
+)
+def test_bylines_are_cleaned_to_person_names(byline: str, names: tuple[str, ...]) -> None:
+    assert clean_authors([byline]) == names
+
+
+def test_authors_are_deduplicated_case_insensitively() -> None:
+    assert clean_authors(["Jane Doe", "JANE DOE", "jane doe and John Roe"]) == (
+        "Jane Doe",
+        "John Roe",
+    )
+
+
+def test_authors_come_from_a_json_ld_author_list() -> None:
+    found = find_authors(fixture_view("publisher-jsonld-graph.html"))
+    assert (value(found), origin(found)) == (("Jane Doe", "John Roe"), "json-ld")
+
+
+def test_authors_come_from_meta_author() -> None:
+    found = find_authors(fixture_view("meta-only.html"))
+    assert (value(found), origin(found)) == (("Priya Natarajan",), "meta")
+
+
+def test_authors_come_from_microdata() -> None:
+    found = find_authors(fixture_view("microdata.html"))
+    assert (value(found), origin(found)) == (("Tom Becker", "Aiko Sato"), "microdata")
+
+
+def test_authors_come_from_a_visible_by_line() -> None:
+    found = find_authors(fixture_view("time-element-only.html"))
+    assert (value(found), origin(found)) == (("Maria Lopez",), "text")
+
+
+def test_an_article_author_that_is_a_profile_url_is_no_name() -> None:
+    view = view_of(
+        '<meta property="article:author" content="https://facebook.com/someone">'
+        "<h1>A title here</h1>"
+    )
+    assert find_authors(view) is None
+
+
+# --- source ---------------------------------------------------------------------------------------
+
+
+def test_source_is_the_json_ld_publisher_even_by_id_reference() -> None:
+    found = find_source(fixture_view("publisher-jsonld-graph.html"))
+    assert (value(found), origin(found)) == ("Adriatic Ledger", "json-ld")
+
+
+def test_source_is_the_microdata_publisher() -> None:
+    found = find_source(fixture_view("microdata.html"))
+    assert (value(found), origin(found)) == ("Netwatch Weekly", "microdata")
+
+
+def test_aggregator_source_line_beats_the_aggregators_own_site_name() -> None:
+    found = find_source(fixture_view("aggregator-seed-layout.html"))
+    assert (value(found), origin(found)) == ("Wikinews", "markup")
+
+
+def test_name_printed_beside_a_relative_date_is_the_source() -> None:
+    found = find_source(fixture_view("extract-relative-no-reference.html"))
+    assert (value(found), origin(found)) == ("Coastal Courier", "text")
+
+
+def test_an_author_or_a_section_beside_the_date_is_not_the_source() -> None:
+    view = view_of(
+        '<nav><a href="/politics">Politics</a></nav><h1>Council approves the budget</h1>'
+        '<div><span>Politics</span> <span>2 hours ago</span></div><p class="byline">By Ana Torres'
+        "</p><div><span>Ana Torres</span> <span>3 hours ago</span></div>",
+        mtime=MTIME,
+    )
+    assert find_source(view, ["Ana Torres"]) is None
+
+
+def test_source_is_og_site_name() -> None:
+    found = find_source(fixture_view("opengraph-only.html"))
+    assert (value(found), origin(found)) == ("Harbour Post", "opengraph")
+
+
+def test_source_is_application_name() -> None:
+    view = view_of('<meta name="application-name" content="Valley Gazette"><h1>Some title</h1>')
+    assert (value(find_source(view)), origin(find_source(view))) == ("Valley Gazette", "meta")
+
+
+def test_source_is_a_title_suffix_the_page_also_shows() -> None:
+    found = find_source(fixture_view("xml-prologue.html"))
+    assert (value(found), origin(found)) == ("Levant Review", "markup")
+
+
+def test_a_title_part_the_page_never_shows_is_not_a_source() -> None:
+    assert find_source(fixture_view("meta-only.html")) is None
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def test_published_comes_from_json_ld_in_a_graph() -> None:
+    found = find_published(fixture_view("publisher-jsonld-graph.html"))
+    assert (value(found), origin(found)) == ("2015-08-02T08:30:00+02:00", "json-ld")
+
+
+def test_published_comes_from_a_json_ld_list_value() -> None:
+    view = view_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A title here",'
+        ' "datePublished": ["2019-05-20", "2019-05-21"]}</script><h1>A title here</h1>'
+    )
+    assert value(find_published(view)) == "2019-05-20"
+
+
+def test_published_comes_from_article_published_time() -> None:
+    found = find_published(fixture_view("opengraph-only.html"))
+    assert (value(found), origin(found)) == ("2010-10-09T16:20:00+00:00", "opengraph")
+
+
+def test_published_comes_from_meta_name_date() -> None:
+    found = find_published(fixture_view("meta-only.html"))
+    assert (value(found), origin(found)) == ("2009-05-08", "meta")
+
+
+def test_published_comes_from_microdata() -> None:
+    found = find_published(fixture_view("microdata.html"))
+    assert (value(found), origin(found)) == ("2008-01-20T10:00:00+00:00", "microdata")
+
+
+def test_published_comes_from_a_time_element() -> None:
+    found = find_published(fixture_view("time-element-only.html"))
+    assert (value(found), origin(found)) == ("2011-03-08T09:15:00-05:00", "time-element")
+
+
+def test_a_time_element_labelled_updated_is_the_modified_date_not_the_published_one() -> None:
+    view = view_of(
+        '<h1>A title here</h1><time class="updated" datetime="2020-01-05">Jan 5</time>'
+        '<time datetime="2020-01-02">Jan 2</time>'
+    )
+    assert value(find_published(view)) == "2020-01-02"
+    assert (value(find_modified(view)), origin(find_modified(view))) == (
+        "2020-01-05",
+        "time-element",
+    )
+
+
+def test_published_comes_from_a_date_printed_under_the_title() -> None:
+    found = find_published(fixture_view("utf8-no-declaration.html"))
+    assert (value(found), origin(found)) == ("2013-11-16", "text")
+
+
+def test_relative_date_counts_back_from_the_pages_generated_time() -> None:
+    view = fixture_view("relative-dates.html", mtime=MTIME)
+    metadata = read_metadata(view)
+    assert metadata.published == "2015-05-18"  # "yesterday" on 2015-05-19
+    assert metadata.provenance["published"] == "relative"
+    assert metadata.provenance["published_reference"] == "meta"
+
+
+def test_relative_date_counts_back_from_the_file_time_without_a_generated_time() -> None:
+    # og:updated_time says when the article changed, not when the page was made.
+    metadata = read_metadata(fixture_view("extract-relative-no-reference.html", mtime=MTIME))
+    assert metadata.published == "2020-02-29"  # "2 days ago" on 2020-03-02
+    assert metadata.provenance["published_reference"] == "file-mtime"
+
+
+def test_relative_date_without_any_reference_time_is_no_date() -> None:
+    assert find_published(fixture_view("extract-relative-no-reference.html")) is None
+
+
+def test_a_date_in_the_future_of_the_reference_time_is_skipped() -> None:
+    view = view_of(
+        '<meta property="article:published_time" content="2030-01-01T00:00:00Z">'
+        '<meta name="date" content="2019-06-01"><h1>A title here</h1>',
+        mtime=MTIME,
+    )
+    assert value(find_published(view)) == "2019-06-01"
+
+
+def test_placeholder_dates_are_skipped() -> None:
+    view = view_of(
+        '<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
+        '<meta name="date" content="0001-01-01"><h1>A title here</h1><p>No other date.</p>',
+        mtime=MTIME,
+    )
+    assert find_published(view) is None
+
+
+def test_htmldate_guesses_a_date_the_markup_does_not_state() -> None:
+    view = view_of(
+        '<link rel="canonical" href="https://example.org/news/2019/11/18/ferry-resumes">'
+        "<h1>Ferry resumes</h1><p>The ferry is back.</p>",
+        mtime=MTIME,
+    )
+    found = find_published(view)
+    assert (value(found), origin(found)) == ("2019-11-18", "extractor")
+
+
+def test_modified_is_kept_apart_from_published() -> None:
+    metadata = read_metadata(fixture_view("publisher-jsonld-graph.html"))
+    assert metadata.published == "2015-08-02T08:30:00+02:00"
+    assert metadata.modified == "2015-08-03T11:05:00+02:00"
+
+
+def test_modified_equal_to_published_is_dropped() -> None:
+    assert read_metadata(fixture_view("truncated.html")).modified is None
+
+
+# --- language, URL, description, tags, image, licence ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "code", "where"),
+    [
+        ('<html lang="en-US"><h1>x</h1></html>', "en", "markup"),
+        ('<meta property="og:locale" content="fr_FR"><h1>x</h1>', "fr", "opengraph"),
+        ('<meta http-equiv="content-language" content="de"><h1>x</h1>', "de", "meta"),
+        (
+            '<script type="application/ld+json">{"@type": "Article", "inLanguage": "pt-BR"}'
+            "</script><h1>x</h1>",
+            "pt",
+            "json-ld",
+        ),  # fmt: skip
+    ],
+)
+def test_language_cascade(html: str, code: str, where: str) -> None:
+    found = find_language(view_of(html))
+    assert (value(found), origin(found)) == (code, where)
+
+
+def test_language_is_detected_from_the_body_when_the_page_does_not_say() -> None:
+    body = "Die Regierung hat am Montag neue Maßnahmen beschlossen, die den Verkehr betreffen."
+    found = find_language(view_of("<h1>x</h1>"), body)
+    assert (value(found), origin(found)) == ("de", "detected")
+
+
+def test_canonical_link_comes_before_og_url_and_relative_ones_are_ignored() -> None:
+    view = view_of(
+        '<link rel="canonical" href="/relative/path"><meta property="og:url" '
+        'content="https://example.org/a"><h1>x</h1>'
+    )
+    assert (value(find_url(view)), origin(find_url(view))) == ("https://example.org/a", "opengraph")
+    assert value(find_url(fixture_view("publisher-jsonld-graph.html"))) == (
+        "https://adriatic-ledger.example/europe/2015/08/02/italy-religious-schools-taxes"
+    )
+
+
+def test_description_prefers_og_description_over_meta_description() -> None:
+    view = view_of(
+        '<meta name="description" content="from meta"><meta property="og:description" '
+        'content="from og"><h1>x</h1>'
+    )
+    assert value(find_description(view)) == "from og"
+
+
+def test_tags_merge_keywords_without_duplicates() -> None:
+    view = view_of(
+        '<meta property="article:tag" content="Italy"><meta name="keywords" content="italy, Taxes">'
+        '<meta property="article:section" content="Europe"><h1>x</h1>'
+    )
+    assert (value(find_tags(view)), origin(find_tags(view))) == (("Italy", "Taxes"), "opengraph")
+
+
+def test_section_is_the_tag_only_without_keywords() -> None:
+    view = view_of('<meta property="article:section" content="Europe"><h1>x</h1>')
+    assert value(find_tags(view)) == ("Europe",)
+
+
+def test_microdata_keywords_are_tags() -> None:
+    assert value(find_tags(fixture_view("microdata.html"))) == ("Scientology", "Anonymous", "DDoS")
+
+
+def test_image_comes_from_og_image_then_json_ld_image_object() -> None:
+    assert value(find_image(fixture_view("publisher-jsonld-graph.html"))) == (
+        "https://adriatic-ledger.example/media/2015/08/gonzaga-school.jpg"
+    )
+    view = view_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "image": {"@type": '
+        '"ImageObject", "url": "https://example.org/lead.jpg"}}</script><h1>x</h1>'
+    )
+    assert (value(find_image(view)), origin(find_image(view))) == (
+        "https://example.org/lead.jpg",
+        "json-ld",
+    )
+
+
+@pytest.mark.parametrize(
+    ("licence", "short"),
+    [
+        ("https://creativecommons.org/licenses/by/2.5/", "CC BY 2.5"),
+        ("http://creativecommons.org/licenses/by-sa/4.0/deed.en", "CC BY-SA 4.0"),
+        ("https://creativecommons.org/licenses/by-nc-nd/3.0/", "CC BY-NC-ND 3.0"),
+        ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0 1.0"),
+        ("Source: Wikinews, https://en.wikinews.org/wiki/X, CC BY 2.5", "CC BY 2.5"),
+        ("https://example.org/terms", "https://example.org/terms"),
+    ],
+)
+def test_creative_commons_licences_get_their_short_names(licence: str, short: str) -> None:
+    assert license_name(licence) == short
+
+
+def test_licence_comes_from_link_rel_license() -> None:
+    found = find_license(fixture_view("truncated.html"))
+    assert (value(found), origin(found)) == ("CC BY 2.5", "markup")
+
+
+def test_licence_comes_from_json_ld_license() -> None:
+    view = view_of(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "license": '
+        '"https://creativecommons.org/licenses/by-sa/3.0/"}</script><h1>x</h1>'
+    )
+    assert (value(find_license(view)), origin(find_license(view))) == ("CC BY-SA 3.0", "json-ld")
+
+
+def test_licence_comes_from_a_notice_at_the_end_of_the_body() -> None:
+    found = find_license(view_of("<h1>x</h1>"), "Text.\n\nSource: Wikinews, CC BY 2.5")
+    assert (value(found), origin(found)) == ("CC BY 2.5", "text")
