@@ -37,6 +37,23 @@ _PROBE_WINDOWS = 12
 _PROBE_WORDS = 8
 
 
+MAX_BODY_CHARS = 1_000_000
+"""A body is cut after this many characters (about 170,000 words; the longest benchmark
+article has 8,000)."""
+
+_COUNT_ELEMENTS = etree.XPath("count(//*)")
+_COUNT_PARAGRAPHS = etree.XPath("count(//p)")
+# Pages with more elements than this are extracted by trafilatura's fast mode (news pages have
+# one to two thousand; trafilatura's second opinion, readability and jusText, grows faster
+# than the page does)...
+_FAST_EXTRACTION_ELEMENTS = 10_000
+# ...and pages beyond these (a 20 MB page of link cards or of paragraphs) by reading their
+# paragraphs: trafilatura needs tens of seconds there.
+_PARAGRAPHS_ONLY_ELEMENTS = 200_000
+_PARAGRAPHS_ONLY_PARAGRAPHS = 5_000
+_MIN_PARAGRAPH_WORDS = 5
+
+
 def extract_body(tree: HtmlElement, ld_body: str | None = None) -> Found[str] | None:
     """The article text of a page, paragraphs joined by a blank line, or None when it has none.
 
@@ -62,22 +79,6 @@ def extract_body(tree: HtmlElement, ld_body: str | None = None) -> Found[str] | 
         return None
     return Found("\n\n".join(paragraphs), "extractor")
 
-
-MAX_BODY_CHARS = 1_000_000
-"""A body is cut after this many characters (about 170,000 words; the longest benchmark
-article has 8,000)."""
-
-_COUNT_ELEMENTS = etree.XPath("count(//*)")
-_COUNT_PARAGRAPHS = etree.XPath("count(//p)")
-# Pages with more elements than this are extracted by trafilatura's fast mode (news pages have
-# one to two thousand; trafilatura's second opinion, readability and jusText, grows faster
-# than the page does)...
-_FAST_EXTRACTION_ELEMENTS = 10_000
-# ...and pages beyond these (a 20 MB page of link cards or of paragraphs) by reading their
-# paragraphs: trafilatura needs tens of seconds there.
-_PARAGRAPHS_ONLY_ELEMENTS = 200_000
-_PARAGRAPHS_ONLY_PARAGRAPHS = 5_000
-_MIN_PARAGRAPH_WORDS = 5
 
 _TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th"})
 _LAYOUT_CELL_CONTENT = frozenset(

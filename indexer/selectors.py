@@ -103,7 +103,7 @@ ARTICLE_TYPES = frozenset(
 )  # fmt: skip
 PAGE_TYPES = frozenset({"WebPage", "ItemPage", "CollectionPage", "AboutPage", "MediaGallery"})
 
-# --- <meta> names (lower-case; `name=`, `property=` and `itemprop=` share one key space) ----------
+# --- <meta> names (lower-case; `name=`, `property=` and `http-equiv=` share one key space) -------
 
 PUBLISHED_META_OPENGRAPH = (
     "article:published_time",
@@ -132,8 +132,9 @@ REFERENCE_TIME_META = (
 AUTHOR_META = ("author", "article:author", "dc.creator", "dcterms.creator", "citation_author",
                "sailthru.author", "parsely-author", "byl")  # fmt: skip
 SITE_NAME_META = ("og:site_name",)
+# (not twitter:site: it is an @handle, not a name)
 APPLICATION_NAME_META = ("application-name", "apple-mobile-web-app-title", "publisher",
-                         "dc.publisher", "twitter:site")  # fmt: skip
+                         "dc.publisher")  # fmt: skip
 DESCRIPTION_META = ("description", "dc.description", "twitter:description")
 TAG_META = ("article:tag", "news_keywords", "keywords", "parsely-tags", "sailthru.tags")
 SECTION_META = ("article:section", "parsely-section", "section")

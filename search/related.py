@@ -51,12 +51,18 @@ RECENCY_WEIGHT = 0.01
 # Days apart at which the recency bonus has halved.
 RECENCY_HALF_DAYS = 7.0
 SHARED_TERMS_SHOWN = 5
+# An article sharing fewer telling words than this with the given one is not offered at all: one
+# common word ("hours", "closed") is a coincidence, not a relation.
+MIN_SHARED_TERMS = 2
 # The snippet of a related article comes from this much of its opening.
 SNIPPET_SOURCE_CHARS = 2_000
 # Candidates examined beyond the limit, for the copies that are skipped.
 EXTRA_CANDIDATES = 20
 # The article's text is analysed this far: enough words to know what a long story is about.
 MAX_ANALYSED_CHARS = 50_000
+# A long article is represented by this many of its terms (the weightiest): on Reuters-21578 the
+# 40 weightiest ranked nearly as well as all of them, and posting reads grow with the count.
+MAX_QUERY_TERMS = 200
 
 # Two texts are copies of one story when this share of the shorter one's word 5-grams appears in
 # the other: a syndicated copy with a credit line added, or a page showing a story's first
@@ -148,12 +154,12 @@ def _scored_terms(docsets: DocSets, searcher: Searcher, terms: _ArticleTerms) ->
     # Whoosh stores a field's boost in its postings' weights; scoring wants plain frequencies.
     title_boost = searcher.schema[schema.TITLE].format.field_boost or 1.0
     scored = []
-    for text, tf in terms.counts.items():
+    for text, tf in _query_terms(searcher, terms.counts, n):
         body_docs, body_tf = docsets.term_postings(searcher, schema.BODY, text)
         title_docs, title_weights = docsets.term_postings(searcher, schema.TITLE, text)
         df = max(len(body_docs), len(title_docs))
-        if df <= 1:
-            continue  # only this article has it: it relates nothing
+        if df == 0:
+            continue  # not in the index (a term only this article's extra text had)
         idf = 1.0 + math.log((1 + n) / (1 + df))
         damped = idf**IDF_POWER
         title_tf = np.maximum(title_weights / title_boost, 1.0)
@@ -169,6 +175,22 @@ def _scored_terms(docsets: DocSets, searcher: Searcher, terms: _ArticleTerms) ->
             )
         )
     return scored
+
+
+def _query_terms(searcher: Searcher, counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    """The article's terms to score with: all of them, or for a long article the MAX_QUERY_TERMS
+    weightiest (by the index's own document frequencies, which count deleted documents too: good
+    enough to choose, and no posting list is read for the terms left out)."""
+    if len(counts) <= MAX_QUERY_TERMS:
+        return list(counts.items())
+    reader = searcher.reader()
+
+    def weight(item: tuple[str, int]) -> float:
+        text, tf = item
+        df = max(reader.doc_frequency(schema.BODY, text), reader.doc_frequency(schema.TITLE, text))
+        return (1.0 + math.log(tf)) * (1.0 + math.log((1 + n) / (1 + df))) ** IDF_POWER
+
+    return sorted(counts.items(), key=lambda item: (-weight(item), item[0]))[:MAX_QUERY_TERMS]
 
 
 def _content_scores(
@@ -219,8 +241,8 @@ def _ranked(scores: npt.NDArray[np.float64], exclude: int, wanted: int) -> list[
 def _shared_terms(
     terms: list[_Term], docnums: list[int], forms: dict[str, str]
 ) -> dict[int, list[str]]:
-    """Per candidate, the analysed terms it shares with the article that best explain the link:
-    the article's most frequent specific words first, weak and unreadable ones left out."""
+    """Per candidate, the analysed terms it shares with the article, those that best explain the
+    link first (the article's frequent, specific words); weak and unreadable ones left out."""
     showable = [t for t in terms if _showable(forms.get(t.text, t.text))]
     showable.sort(key=lambda t: (-t.query_weight / t.doc_weight * t.specificity, t.text))
     wanted = np.array(docnums, dtype=np.int64)
@@ -228,7 +250,7 @@ def _shared_terms(
     for term in showable:
         for docnum in wanted[term.held_by(wanted)]:
             shared[int(docnum)].append(term.text)
-    return {d: found[:SHARED_TERMS_SHOWN] for d, found in shared.items()}
+    return shared
 
 
 def _showable(word: str) -> bool:
@@ -255,19 +277,23 @@ def find_related(
     related: list[RelatedHit] = []
     examined = 0
     wanted = limit + EXTRA_CANDIDATES
-    while len(related) < limit:
-        batch = _ranked(ranking, docnum, wanted)[examined:]
+    # Past this many candidates the rest share too little to be worth reading.
+    most = limit * 5 + EXTRA_CANDIDATES * 5
+    while len(related) < limit and examined < most:
+        batch = _ranked(ranking, docnum, min(wanted, most))[examined:]
         if not batch:
             break
         examined += len(batch)
         why = _shared_terms(terms, batch, article_terms.forms)
         for candidate_docnum in batch:
+            if len(why[candidate_docnum]) < MIN_SHARED_TERMS:
+                continue
             candidate = schema.from_stored(reader.stored_fields(candidate_docnum))
             candidate_shingles = shingles(candidate.body)
             if any(is_copy(candidate_shingles, other) for other in seen):
                 continue
             seen.append(candidate_shingles)
-            marked = why[candidate_docnum]
+            marked = why[candidate_docnum][:SHARED_TERMS_SHOWN]
             # Related lists show no snippet on the page; the API's marks the shared terms in the
             # story's opening, which is cheap to analyse whatever the story's length.
             snippet = make_snippet(candidate.body[:SNIPPET_SOURCE_CHARS], frozenset(marked))

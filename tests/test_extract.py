@@ -352,3 +352,10 @@ def test_pages_in_the_wrong_charset_give_articles_or_an_extraction_error(
 @given(data=st.binary(max_size=4096))
 def test_random_bytes_give_articles_or_an_extraction_error(data: bytes) -> None:
     outcome(data)
+
+
+def test_urls_that_are_not_http_or_not_urls_at_all_are_dropped() -> None:
+    data = (PAGES / "opengraph-only.html").read_bytes()
+    data = data.replace(b'property="og:url" content="', b'property="og:url" content="http://[')
+    article = extract_page(data, "broken-url.html", mtime=MTIME)[0]
+    assert article.url is None and "url" not in article.provenance

@@ -165,3 +165,14 @@ def test_nesting_that_cannot_be_flattened_is_an_extraction_error() -> None:
 def test_plain_text_without_tags_still_parses_into_a_tree() -> None:
     tree = parse_html("just some words, no tags")
     assert "just some words" in tree.text_content()
+
+
+def test_control_characters_and_their_references_are_removed_before_parsing() -> None:
+    # lxml refuses to set text containing them, which pruning the tree does.
+    tree = parse_html("<p>a\x01b&#1;c&#x1f;d&#10;e&#9;f</p>")
+    assert tree.findtext(".//p") == "abcd\ne\tf"
+
+
+def test_a_truncated_xml_declaration_is_dropped() -> None:
+    tree = parse_html('<?xml version="1.0" encoding="utf-8"\n<html><body><p>Text</p></body></html>')
+    assert tree.findtext(".//p") == "Text"
