@@ -658,10 +658,22 @@ def _microdata_publisher(view: PageView) -> str | None:
     return None
 
 
+def _relative_date_in(text: str) -> re.Match[str] | None:
+    """The relative date in a line of text, not counting a capitalised "Today" that ends a name
+    ("Russia Today", "USA Today", "Psychology Today")."""
+    for match in sel.RELATIVE_DATE.finditer(text):
+        word = match.group("word")
+        before = text[: match.start()].rstrip()
+        if word and word[0].isupper() and before and before[-1].isalpha():
+            continue
+        return match
+    return None
+
+
 def _source_name(text: str) -> str | None:
     text = re.sub(r"^(?:source|via|from|quelle|fuente)\s*:?\s*", "", text, flags=re.I)
     text = text.strip(" ·•|-–—")
-    if not text or word_count(text) > 8 or sel.RELATIVE_DATE.search(text) or text_date_match(text):
+    if not text or word_count(text) > 8 or _relative_date_in(text) or text_date_match(text):
         return None
     return text
 
@@ -676,7 +688,7 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
     not_outlets |= {normalised_words(v) for _, v in view.meta_values(sel.SECTION_META)}
     not_outlets |= {normalised_words(element_text(a)) for a in view.select(_NAVIGATION_LINKS)}
     for element, text in _region_lines(view):
-        date_match = sel.RELATIVE_DATE.search(text) or text_date_match(text)
+        date_match = _relative_date_in(text) or text_date_match(text)
         if date_match is None and element.tag != "time":
             continue
         neighbours = [text[: date_match.start()]] if date_match is not None else []

@@ -209,6 +209,23 @@ def test_name_printed_beside_a_relative_date_is_the_source() -> None:
     assert (value(found), origin(found)) == ("Coastal Courier", "text")
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        '<div class="meta"><span class="story-source">Russia Today</span>'
+        '<time datetime="2025-08-03T18:00:00Z">2 days ago</time></div>',
+    ],
+)
+def test_a_source_whose_name_ends_in_today_is_not_read_as_a_date(header: str) -> None:
+    view = view_of(
+        '<html><head><meta property="og:site_name" content="Daily8"></head><body>'
+        f"<h1>Why US and Russia are bound to cooperate</h1>{header}"
+        "<p>The head of Roscosmos made a rare visit to the United States this week.</p>"
+        "</body></html>"
+    )
+    assert value(find_source(view)) == "Russia Today"
+
+
 def test_an_author_or_a_section_beside_the_date_is_not_the_source() -> None:
     view = view_of(
         '<nav><a href="/politics">Politics</a></nav><h1>Council approves the budget</h1>'
