@@ -158,9 +158,13 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"artsearch serve exited with {self.process.returncode}")
             try:
-                with urllib.request.urlopen(f"{self.base}/api/search?q=market", timeout=30) as r:
-                    if r.status == 200:
-                        return
+                with urllib.request.urlopen(f"{self.base}/api/search?q=market", timeout=30):
+                    return
+            except urllib.error.HTTPError as error:
+                # It answers, but not with results: waiting will not help; the log says why.
+                raise RuntimeError(
+                    f"artsearch serve answered {error.code} to a search; see {self._log.name}"
+                ) from None
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
         raise RuntimeError(f"artsearch serve did not answer within {READY_TIMEOUT_S:.0f}s")

@@ -96,8 +96,7 @@ def _smart_documents(text: str) -> tuple[Document, ...]:
 def _smart_queries(text: str) -> dict[str, str]:
     # The query is its .W text (CISI's document-style queries also have .T/.A: not used).
     return {
-        str(int(qid)): _one_line(sections.get("W", []))
-        for qid, sections in _smart_records(text)
+        str(int(qid)): _one_line(sections.get("W", [])) for qid, sections in _smart_records(text)
     }
 
 

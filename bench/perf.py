@@ -375,21 +375,32 @@ def bench_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
     ]
 
     if args.http_seconds > 0:
-        result["http"], result["server_memory"] = bench_http(args, index_dir, mix, size)
+        try:
+            result["http"], result["server_memory"] = bench_http(args, index_dir, mix, size)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            # Other phases stay worth having: report the failure and go on.
+            result["http_error"] = str(error)
+            say(f"   HTTP phase failed: {error}")
 
     if args.incremental:
         phase(f"{size:,} pages: incremental run after editing 1%, adding 0.5%, deleting 0.5%")
         change = change_corpus(out, size, args.seed)
         say(f"   {change.to_dict()}")
+        result["incremental_change"] = change.to_dict()
         try:
             runs["incremental"] = run_index(corpus, index_dir, "incremental", rebuild=False)
             _say_index_run(runs["incremental"])
+        except RuntimeError as error:
+            result["incremental_error"] = str(error)
+            say(f"   incremental run failed: {error}")
         finally:
             restore_corpus(out, size)
         phase(f"{size:,} pages: corpus restored; incremental run back to it")
-        runs["restore"] = run_index(corpus, index_dir, "restore", rebuild=False)
-        _say_index_run(runs["restore"])
-        result["incremental_change"] = change.to_dict()
+        try:
+            runs["restore"] = run_index(corpus, index_dir, "restore", rebuild=False)
+            _say_index_run(runs["restore"])
+        except RuntimeError as error:
+            say(f"   run after restoring failed: {error}")
     result["index_runs"] = {
         name: asdict(run) | {"pages_per_s": run.pages_per_s} for name, run in runs.items()
     }
@@ -547,6 +558,9 @@ def print_tables(result: dict[str, Any]) -> None:
             f"{run['peak_tree_rss_mb']:.0f} | {note} |"
         )
 
+    for phase_name in ("http", "incremental"):
+        if result.get(f"{phase_name}_error"):
+            say(f"The {phase_name} phase failed: {result[f'{phase_name}_error']}")
     if result.get("http"):
         say("")
         say(
@@ -586,6 +600,9 @@ def print_run(header: dict[str, Any], results: Sequence[dict[str, Any]]) -> None
         f"Python {header['python']}; load average at start {header['load_average']}"
     )
     for result in results:
+        if "error" in result:
+            say(f"\n## {result['size']:,} pages: no figures, the run failed: {result['error']}")
+            continue
         print_tables(result)
     say("")
 
@@ -748,7 +765,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     results = []
     for size in args.sizes:
-        results.append(bench_size(args, size))
+        try:
+            results.append(bench_size(args, size))
+        except Exception as error:  # noqa: BLE001 - one size failing must not lose the others
+            say(f"   {size:,} pages: the run failed: {type(error).__name__}: {error}")
+            results.append({"size": size, "error": f"{type(error).__name__}: {error}"})
         (args.out / f"results-{stamp}.json").write_text(
             json.dumps({"run": header, "sizes": results}, indent=2), encoding="utf-8"
         )

@@ -52,8 +52,8 @@ SHARED = ROOT.parent / "shared"
 RENDERER = SHARED / "tools" / "make_html_corpus.py"
 REUTERS = SHARED / "data" / "reuters21578"
 LIMIT = 10
-# How deep to read a list for the judged precision: ten labelled answers are nearly always there.
-JUDGED_DEPTH = 40
+# How deep to read a list for the judged precision: deep enough to find ten labelled answers.
+JUDGED_DEPTH = 100
 
 
 @dataclass(frozen=True)

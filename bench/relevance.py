@@ -23,7 +23,6 @@ import hashlib
 import math
 import random
 import re
-import shutil
 import statistics
 import sys
 import time
@@ -32,6 +31,14 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
+from ir_collections import (
+    NAMES,
+    Collection,
+    doc_id_of_page,
+    page_name,
+    read_collection,
+    render_page,
+)
 from whoosh import highlight, scoring
 from whoosh.qparser import MultifieldParser, OrGroup
 
@@ -39,7 +46,6 @@ from indexer import schema
 from indexer.build import build_index
 from indexer.manifest import Manifest
 from indexer.store import IndexStore
-from ir_collections import NAMES, Collection, doc_id_of_page, page_name, read_collection, render_page
 from search import BadRequestError, SearchResults, SearchService, parse_request
 from search.request import MAX_PAGE, MAX_QUERY_LENGTH
 from search.results import MAX_PER_PAGE
@@ -248,16 +254,18 @@ def one_typo(word: str, rng: random.Random) -> str:
 
 
 def same_case(model: str, word: str) -> str:
-    return word.upper() if model.isupper() else word
+    """``word`` written in ``model``'s case: all capitals, capitalised, or lower case."""
+    if model.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:] if model[:1].isupper() else word
 
 
-def corrupt_query(
-    text: str, known: Callable[[str], bool], rng: random.Random
-) -> str | None:
+def corrupt_query(text: str, known: Callable[[str], bool], rng: random.Random) -> str | None:
     """``text`` with a one-edit typo in one of its words that the index knows, such that the typo
     is not itself a word of the index (that would be undetectable); None if no word qualifies."""
     words = [
-        m for m in re.finditer(r"[A-Za-z]+", text)
+        m
+        for m in re.finditer(r"[A-Za-z]+", text)
         if len(m.group(0)) >= TYPO_MIN_LETTERS and known(m.group(0).lower())
     ]
     for _ in range(50):
@@ -310,8 +318,10 @@ class SnippetCheck:
         for passage in passages:
             at = flat.find(passage)
             end = at + len(passage)
-            if at < 0 or (at > 0 and not flat[at - 1].isspace()) or (
-                end < len(flat) and not flat[end].isspace()
+            if (
+                at < 0
+                or (at > 0 and not flat[at - 1].isspace())
+                or (end < len(flat) and not flat[end].isspace())
             ):
                 self.cut_inside_word += 1
                 break
@@ -543,7 +553,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--collections", default=",".join(NAMES))
     parser.add_argument("--out", type=Path, default=Path("/tmp/relevance"))
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--keep-index", action="store_true", help="reuse cached indexes as they are")
+    parser.add_argument("--keep-index", action="store_true", help="reuse cached indexes as is")
     parser.add_argument("--failures", action="store_true", help="list suggestion failures")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.collections.split(",") if n.strip()]

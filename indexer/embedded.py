@@ -85,6 +85,9 @@ class Layout:
     rails: list[list[HtmlElement]] = field(default_factory=list)
     embedded: list[RailItem] = field(default_factory=list)
     boilerplate: list[HtmlElement] = field(default_factory=list)
+    # The main article's first long paragraph after its title (never pruned): a body that lacks
+    # it probably missed the article.
+    lead: HtmlElement | None = None
 
     def prune(self) -> None:
         """Remove rails, embedded articles and boilerplate blocks from the tree (their tail text
@@ -135,8 +138,8 @@ def _classify_marker(marker: str) -> tuple[bool, bool]:
 def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
     """Rails, embedded articles and boilerplate blocks of a page titled by `heading`."""
     labels = _read_labels(tree)
-    protected = _protected(tree, heading, labels)
-    layout = Layout()
+    protected, lead = _protected(tree, heading, labels)
+    layout = Layout(lead=lead)
     # Boilerplate first: a comment form or an ad inside a rail item is not part of its text.
     furniture: set[HtmlElement] = set()
     for block in _boilerplate_blocks(tree, labels, protected):
@@ -160,8 +163,11 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
 # --- what must stay -------------------------------------------------------------------------------
 
 
-def _protected(tree: HtmlElement, heading: HtmlElement | None, labels: _Labels) -> set[HtmlElement]:
-    """Elements that contain the main article's heading or lead paragraph: never removed."""
+def _protected(
+    tree: HtmlElement, heading: HtmlElement | None, labels: _Labels
+) -> tuple[set[HtmlElement], HtmlElement | None]:
+    """Elements that contain the main article's heading or lead paragraph (never removed), and
+    the lead paragraph."""
     protected: set[HtmlElement] = {tree}
     anchors: list[HtmlElement] = []
     if heading is not None:
@@ -173,7 +179,7 @@ def _protected(tree: HtmlElement, heading: HtmlElement | None, labels: _Labels) 
     for anchor in anchors:
         protected.add(anchor)
         protected.update(anchor.iterancestors())
-    return protected
+    return protected, lead
 
 
 def _lead_paragraph(
@@ -270,9 +276,9 @@ def rail_items(
 ) -> list[RailItem]:
     """The headed items of a rail (or of one <article>), in document order.
 
-    Headline elements with the same text (a card often repeats its title) belong to one item;
-    an item spans the highest element holding only its own headlines, plus the following
-    siblings that hold no headline (a flat "h3, p, p, h3, p" rail).
+    Headline elements with the same text (a card often repeats its title) belong to one item
+    when they are inside it; an item spans the highest element holding only its own headlines,
+    plus the following siblings that hold no headline (a flat "h3, p, p, h3, p" rail).
     """
     headlines: dict[str, list[HtmlElement]] = {}
     for root in rail:
@@ -293,11 +299,21 @@ def rail_items(
     if not headlines:
         return []
     owner = {element: key for key, elements in headlines.items() for element in elements}
-    tops = {key: _item_top(elements[0], key, owner, rail) for key, elements in headlines.items()}
-    top_set = set(tops.values())
+    # (headline, item top) of each item.  Headlines with one text outside the first one's item
+    # are items of their own: a story and its longer version, both titled alike, in one rail.
+    tops: list[tuple[HtmlElement, HtmlElement]] = []
+    for key, elements in headlines.items():
+        while elements:
+            top = _item_top(elements[0], key, owner, rail)
+            tops.append((elements[0], top))
+            elements = [e for e in elements if e is not top and top not in e.iterancestors()]
+    if len(tops) > len(headlines):
+        position = {e: i for i, e in enumerate(e for root in rail for e in root.iter())}
+        tops.sort(key=lambda pair: position[pair[0]])
+    top_set = {top for _, top in tops}
     items = []
     roots = set(rail)
-    for key, top in tops.items():
+    for heading, top in tops:
         elements = [top]
         for sibling in top.itersiblings():
             # A rail root's siblings are outside the rail unless they are rail roots too.
@@ -306,7 +322,6 @@ def rail_items(
             if top in roots and sibling not in roots:
                 break
             elements.append(sibling)
-        heading = headlines[key][0]
         title = element_text(heading)
         paragraphs, linked = _item_paragraphs(elements, rail, title, furniture or set())
         items.append(RailItem(heading, title, elements, paragraphs, linked))

@@ -34,7 +34,7 @@ from indexer.metadata import (
     read_metadata,
     read_page,
 )
-from indexer.pagetext import clean_text, word_count
+from indexer.pagetext import clean_text, element_text, word_count
 
 log = logging.getLogger(__name__)
 
@@ -80,20 +80,24 @@ def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
 
     unwrap_layout_tables(tree)
     view.region = header_region(tree, view.heading)
-    main = _main_article(view, path)
+    lead = element_text(layout.lead) if layout.lead is not None else None
+    main = _main_article(view, path, lead)
     articles = _unique([main, *embedded])
     if not articles:
         raise ExtractionError("no article text found")
     return articles
 
 
-def _main_article(view: PageView, path: str) -> Article | None:
+def _main_article(view: PageView, path: str, lead: str | None) -> Article | None:
     metadata = read_metadata(view)
-    body = extract_body(view.tree, _ld_string(view.article_ld, "articleBody"))
+    body = extract_body(
+        view.tree, _ld_string(view.article_ld, "articleBody"), lead, elements=view.elements
+    )
     if body is None:
         return None
     # Extractors keep the title, a date line or a copyright notice around short articles.
-    body = Found(without_page_furniture(body.value, metadata.title), body.origin)
+    heading = element_text(view.heading) if view.heading is not None else None
+    body = Found(without_page_furniture(body.value, metadata.title, heading), body.origin)
     if word_count(body.value) == 0:
         return None
     metadata = metadata.with_language(find_language(view, body.value))

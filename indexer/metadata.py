@@ -460,24 +460,36 @@ def split_site_name(
         return TitleParts(without_last, parts[-1].strip(), True)
     if first in known:
         return TitleParts(without_first, parts[0].strip(), True)
-    short_last = word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[0]) > len(
+    # A site part is short, and shorter than the title it is cut from...
+    short_last = word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS and len(without_last) > len(
         parts[-1]
     )
     if tree is not None and int(_COUNT_ELEMENTS(tree)) > HUGE_PAGE_ELEMENTS:
         tree = None
-    if short_last and tree is not None and shown_as_site_name(tree, parts[-1]):
+    if (
+        tree is not None
+        and word_count(parts[-1]) <= sel.MAX_SITE_SUFFIX_WORDS
+        # ...or the rest is the page's heading: "Corrected - GM | Pacific Rim Report", "Keane
+        # Inc <KEAN> 4th Qtr | The Evening Standard-Post".
+        and (short_last or _is_heading(tree, without_last))
+        and shown_as_site_name(tree, parts[-1])
+    ):
         return TitleParts(without_last, parts[-1].strip(), True)
-    short_first = word_count(parts[0]) <= sel.MAX_SITE_SUFFIX_WORDS and len(parts[-1]) > len(
+    short_first = word_count(parts[0]) <= sel.MAX_SITE_SUFFIX_WORDS and len(without_first) > len(
         parts[0]
     )
     if short_first and tree is not None and shown_as_site_name(tree, parts[0]):
         return TitleParts(without_first, parts[0].strip(), True)
-    strong = {s.strip() for s in separators} & {"|", "::", "»", "·", "•"}
-    if strong and short_last and separators[-1].strip() in strong:
+    if short_last and set(separators[-1].split()) & sel.STRONG_TITLE_SEPARATORS:
         return TitleParts(without_last, parts[-1].strip())
-    if strong and short_first and separators[0].strip() in strong:
+    if short_first and set(separators[0].split()) & sel.STRONG_TITLE_SEPARATORS:
         return TitleParts(without_first, parts[0].strip())
     return TitleParts(title)
+
+
+def _is_heading(tree: HtmlElement, text: str) -> bool:
+    words = normalised_words(text)
+    return any(normalised_words(element_text(h)) == words for h in tree.iter("h1"))
 
 
 def find_title(view: PageView) -> Found[str] | None:
@@ -693,7 +705,13 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
             continue
         neighbours = [text[: date_match.start()]] if date_match is not None else []
         for sibling in (element.getprevious(), element.getnext()):
-            if sibling is not None and isinstance(sibling.tag, str):
+            # A label, not the article's text: a block holding paragraphs or headings is not one.
+            if (
+                sibling is not None
+                and isinstance(sibling.tag, str)
+                and sibling.tag not in _TEXT_BLOCK_TAGS
+                and next(sibling.iterdescendants(*_TEXT_BLOCK_TAGS), None) is None
+            ):
                 neighbours.append(element_text(sibling))
         for candidate in neighbours:
             candidate = candidate.strip(" ·•|-–—,")
@@ -701,6 +719,9 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
                 return candidate
         return None
     return None
+
+
+_TEXT_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote")
 
 
 def _looks_like_outlet(text: str) -> bool:
@@ -853,7 +874,7 @@ def _shown_date(view: PageView) -> Found[str] | None:
     reference = view.reference.value if view.reference else None
     for _, text in _region_lines(view):
         if (absolute := text_date(text)) is not None:
-            if plausible(absolute, "text", reference):
+            if _is_date_line(text) and plausible(absolute, "text", reference):
                 return Found(absolute.iso, "text")
             continue
         if sel.RELATIVE_DATE.search(text) and len(text) <= 60:
@@ -863,6 +884,17 @@ def _shown_date(view: PageView) -> Found[str] | None:
             if resolved is not None:
                 return Found(resolved, "relative")
     return None
+
+
+def _is_date_line(text: str) -> bool:
+    # A line that states a date ("By Jane Doe | Feb 26, 1987 10:15 AM", "Published on Thursday,
+    # 3 March 2020"), not a sentence that mentions one ("The redemption date will be May 8,
+    # 1987.", "NOTE: Periods end January 31, 1987 and 1986, respectively.").
+    match = text_date_match(text)
+    if match is None or sel.SENTENCE_END.search(text):
+        return False
+    rest = text[: match.start()] + text[match.end() :]
+    return word_count(rest) <= sel.DATE_LINE_MAX_OTHER_WORDS
 
 
 def _htmldate_guess(view: PageView) -> Found[str] | None:

@@ -44,6 +44,38 @@ def element_text(element: HtmlElement) -> str:
     return clean_text("".join(parts))
 
 
+def block_texts(element: HtmlElement) -> list[str]:
+    """The visible text of an element split at block boundaries (paragraphs, list items,
+    headings, cells): one string per block, white space collapsed.  Elements that never hold
+    article text (scripts, navigation, buttons, forms, figures and their captions) are skipped."""
+    blocks: list[str] = []
+    parts: list[str] = []
+
+    def close_block() -> None:
+        text = clean_text("".join(parts))
+        parts.clear()
+        if text:
+            blocks.append(text)
+
+    walker = etree.iterwalk(element, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            if node.tag in sel.BLOCK_TAGS or node.tag == "br":
+                close_block()
+            if not isinstance(node.tag, str) or node.tag in sel.NON_TEXT_TAGS:
+                walker.skip_subtree()  # its tail is taken at its end event
+                continue
+            if node.text:
+                parts.append(node.text)
+        else:
+            if node.tag in sel.BLOCK_TAGS:
+                close_block()
+            if node is not element and node.tail:
+                parts.append(node.tail)
+    close_block()
+    return blocks
+
+
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 

@@ -63,12 +63,14 @@ BOILERPLATE_MARKER = _word_start(
     "cookie|consent|gdpr|app-?banner|get-?app|download-?app|app-?download|smart-?banner|"
     "app-?promo|app-?store|ad-?slot|adslot|advert|ad-?unit|sponsor|ticker"
 )
-# Headings of such blocks ("Comments (3)", "Download the app", "Try our AI features").
+# Headings of such blocks ("Comments (3)", "Download the app", "Try our AI features", "Our
+# newsletters"; not a headline that ends in a word of them: "First Union Starts Newsletter").
 BOILERPLATE_HEADING = re.compile(
     r"^(?:\d+ )?(?:comments?|responses?|replies|reader comments)(?: ?\(\d+\))?$"
     r"|^(?:leave|post|add|write) a (?:comment|reply|response)|^join the (?:discussion|conversation)"
     r"|\b(?:download|get|install) (?:the|our) (?:\w+ )?app\b|^(?:get|download) the app"
-    r"|^try (?:our|it|\w+ ai)\b|^sign up\b|^subscribe\b|newsletters?$|^advertisement$",
+    r"|^try (?:our|it|\w+ ai)\b|^sign up\b|^subscribe\b|^(?:[\w'’]+ ){0,3}newsletters?$"
+    r"|^advertisement$",
     re.I,
 )
 # A paragraph that only points to another article ("Read more: <a>Other story</a>").
@@ -187,7 +189,10 @@ BYLINE_STOP = re.compile(
 MAX_AUTHOR_WORDS = 5
 
 # Separators between a page title and the site name ("Title | Site", "Title - Site").
-TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»/]|::)\s+")
+# A run of them is one separator ("Title - | Site": a headline cut after a dash).
+TITLE_SEPARATORS = re.compile(r"(?:\s+(?:[|\-–—:·•»/]|::))+\s+")
+# Separators that set a site name apart even when the page does not show it.
+STRONG_TITLE_SEPARATORS = frozenset({"|", "::", "»", "·", "•"})
 # A generic " | Site" suffix is dropped without confirmation only when it is this short.
 MAX_SITE_SUFFIX_WORDS = 4
 
@@ -217,6 +222,11 @@ TEXT_DATES = (
         rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I
     ),
 )
+# A line printed near the title states the article's date when, besides the date, it has at most
+# this many words (a byline, "Updated", a time of day)...
+DATE_LINE_MAX_OTHER_WORDS = 10
+# ...and does not end as a sentence does (a word or number, then a full stop; "a.m." does not).
+SENTENCE_END = re.compile(r"(?:\b[^\W\d_]{3,}|\d)\.\s*$")
 # Relative times ("2 days ago", "an hour ago", "yesterday", "just now").
 # A number may follow a word directly: an icon's text often runs into it ("time16 minutes ago").
 RELATIVE_DATE = re.compile(

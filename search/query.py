@@ -1,11 +1,18 @@
 """Turning what a user typed into a Whoosh query, forgivingly.
 
-Syntax: words are ANDed; ``"a phrase"``; ``OR``; ``NOT word`` or ``-word``; ``(grouping)``;
-``title:``, ``author:``, ``source:``, ``tags:`` (and ``body:``) field prefixes; ``word*`` prefixes
-of at least :data:`MIN_PREFIX` letters.  Anything else is text: unbalanced quotes, stray
-parentheses, a lone operator or a colon in natural text never make an error.  Only queries that
-cannot be served raise :class:`~search.errors.BadRequestError`: a bare ``*``, or a prefix so short
-it would expand to a large part of the vocabulary.
+Plain words are the common case: a query of one or two words needs all of them, a longer one any
+of them, ranked so that articles with more of its words (and rarer ones) come first
+(:mod:`search.ranking` says why).  Syntax, for when the user wants control: ``"a phrase"``;
+``AND``, ``OR``, ``NOT word`` or ``-word``; ``(grouping)``; ``title:``, ``author:``, ``source:``,
+``tags:`` (and ``body:``) field prefixes; ``word*`` prefixes of at least :data:`MIN_PREFIX`
+letters.  A query that uses any of it has all its words required unless it says ``OR``.
+
+Text is not syntax when it reads as prose: in a query of :data:`SENTENCE_WORDS` words or more,
+quotes and dashes are punctuation (scare quotes, quoted titles, "- DDC, UDC, LC -"), and in a
+query typed in capitals AND, OR and NOT are words.  Anything else is text too: a question mark,
+unbalanced quotes, stray parentheses, a lone operator or a colon in natural text never make an
+error.  Only queries that cannot be served raise :class:`~search.errors.BadRequestError`: a bare
+``*``, or a prefix so short it would expand to a large part of the vocabulary.
 """
 
 from __future__ import annotations
@@ -14,18 +21,34 @@ import re
 from dataclasses import dataclass
 
 from whoosh import fields, query
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, QueryParser, plugins
+from whoosh.qparser import AndGroup, MultifieldParser, QueryParser, plugins
 
 from indexer.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
 from search.errors import BadRequestError
+from search.ranking import analysed_terms, requires_all
 
 MIN_PREFIX = 3
-# Queries longer than this many terms are "long" (often a pasted sentence or a description):
-# requiring every word would find nothing, so they match on most of their terms instead.
-LONG_QUERY_TERMS = 4
+# From this many words on, a query is prose: its quotes and dashes are punctuation.
+SENTENCE_WORDS = 10
 
+# Syntax in any query: a known field prefix or a wildcard attached to a word.  Parentheses alone
+# are not syntax: sentences have them too.
+_FIELD_OR_WILDCARD = re.compile(
+    r"\w\*|\b(?:" + "|".join(sorted(QUERY_FIELDS)) + r"):", re.IGNORECASE
+)
+# Syntax in a short query: quotes, and a + or - stuck to the front of a word.
+_PHRASE_OR_SIGN = re.compile(r"\"|(?<![^\s(])[+\-](?=\w)")
+_WORDS = re.compile(r"\w+")
 _OPERATOR_CHARS = re.compile(r"[\"()\[\]{}^~*:+\-]")
 _UPPER_OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
+
+
+class _StarWildcardPlugin(plugins.WildcardPlugin):
+    """Only ``*`` is a wildcard: a ``?`` ends questions far more often than it stands for a
+    letter ("what is information science?" must not look for "scienc" plus one letter)."""
+
+    qmarks = ""
+    expr = r"(?P<text>[*])"
 
 
 def _parse_schema() -> fields.Schema:
@@ -50,6 +73,8 @@ def _make_parser(group: type) -> QueryParser:
     parser.remove_plugin_class(plugins.RangePlugin)
     parser.remove_plugin_class(plugins.BoostPlugin)
     parser.remove_plugin_class(plugins.EveryPlugin)
+    parser.remove_plugin_class(plugins.WildcardPlugin)
+    parser.add_plugin(_StarWildcardPlugin())
     # A minus only negates at the start of a word: "self-medicating" and "e-mail" are words.
     parser.add_plugin(plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     aliases: dict[str, list[str]] = {}
@@ -61,25 +86,40 @@ def _make_parser(group: type) -> QueryParser:
 
 
 _AND_PARSER = _make_parser(AndGroup)
-# OR of the terms, scaled so that documents matching more of them rank higher.
-_OR_PARSER = _make_parser(OrGroup.factory(0.9))
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A parsed user query: the strict form and, for plain word queries, a relaxed form."""
+    """A parsed user query.
+
+    ``strict`` is the query with every word required (or as the user's operators say).  For a
+    query of plain words, ``terms`` holds its analysed words with how often each was typed (what
+    :mod:`search.ranking` matches and scores); it is empty when the user used query syntax.
+    """
 
     text: str
     strict: query.Query
-    relaxed: query.Query | None  # None when the user used operators or the query is short
+    terms: tuple[tuple[str, int], ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return self.strict is query.NullQuery
 
+    @property
+    def is_plain(self) -> bool:
+        return bool(self.terms)
 
-def _has_operators(text: str) -> bool:
-    return bool(_OPERATOR_CHARS.search(text) or _UPPER_OPERATORS.search(text))
+    def term_weights(self) -> dict[str, float]:
+        return {term: float(count) for term, count in self.terms}
+
+
+def has_syntax(text: str) -> bool:
+    """Whether the user wrote query syntax rather than plain words (see the module docstring)."""
+    if _FIELD_OR_WILDCARD.search(text):
+        return True
+    if any(c.islower() for c in text) and _UPPER_OPERATORS.search(text):
+        return True
+    return len(_WORDS.findall(text)) < SENTENCE_WORDS and bool(_PHRASE_OR_SIGN.search(text))
 
 
 def _as_plain_text(text: str) -> str:
@@ -114,7 +154,13 @@ def parse_query(text: str) -> ParsedQuery:
                 "a bare * matches everything: search for a word, or leave q empty and use the "
                 "filters to list articles"
             )
-        return ParsedQuery(text, query.NullQuery, None)
+        return ParsedQuery(text, query.NullQuery)
+    if not has_syntax(text):
+        words = _as_plain_text(text)
+        strict = _AND_PARSER.parse(words)
+        if strict is query.NullQuery:
+            return ParsedQuery(text, strict)
+        return ParsedQuery(text, strict, tuple(sorted(analysed_terms(words).items())))
     try:
         strict = _AND_PARSER.parse(text)
     except Exception:  # noqa: BLE001 - Whoosh's parser raises assorted errors on odd input
@@ -123,17 +169,9 @@ def parse_query(text: str) -> ParsedQuery:
         # Operators consumed every word (e.g. a lone "NOT"): read the query as words instead.
         strict = _AND_PARSER.parse(_as_plain_text(text))
     _check_servable(text, strict)
-    relaxed = None
-    if not _has_operators(text):
-        terms = [leaf for leaf in strict.leaves() if isinstance(leaf, query.Term)]
-        if len({t.text for t in terms}) > 1:
-            relaxed = _OR_PARSER.parse(text)
-    return ParsedQuery(text, strict, relaxed)
+    return ParsedQuery(text, strict)
 
 
 def is_long(parsed: ParsedQuery) -> bool:
-    """Whether a plain query has so many words that requiring all of them would find nothing."""
-    if parsed.relaxed is None:
-        return False
-    words = {leaf.text for leaf in parsed.strict.leaves() if isinstance(leaf, query.Term)}
-    return len(words) > LONG_QUERY_TERMS
+    """Whether a plain query has so many words that it matches on any of them, not all."""
+    return parsed.is_plain and not requires_all(parsed.term_weights())

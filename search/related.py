@@ -31,6 +31,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,10 @@ SHARED_TERMS_SHOWN = 5
 MIN_SHARED_TERMS = 2
 # The snippet of a related article comes from this much of its opening.
 SNIPPET_SOURCE_CHARS = 2_000
+# A copy among the article's closest matches with this many times its words is a fuller version
+# of the story (the article is a teaser or an excerpt), and is what the article is scored by.
+FULLER_COPY_CANDIDATES = 5
+FULLER_COPY_RATIO = 1.5
 # Candidates examined beyond the limit, for the copies that are skipped.
 EXTRA_CANDIDATES = 20
 # The article's text is analysed this far: enough words to know what a long story is about.
@@ -266,14 +271,21 @@ def find_related(
     """Up to ``limit`` articles related to ``article`` (index document ``docnum``), best first."""
     if limit <= 0:
         return ()
-    article_terms = _article_terms(article)
-    terms = _scored_terms(DOCSETS, searcher, article_terms)
-    content = _content_scores(DOCSETS, searcher, terms)
-    values = DOCSETS.values(searcher)
-    ranking = content * recency_factors(values.published, values.dated, docnum)
-    own_score = float(content[docnum]) or 1.0
     reader = searcher.reader()
     seen = [shingles(article.body)]
+    story, story_docnum = article, docnum
+    article_terms, terms, content = _score(searcher, story)
+    fuller = _fuller_copy(reader, content, docnum, article, seen[0])
+    if fuller is not None:
+        # A page showing part of a story (a teaser, a rail item) is related to what the whole
+        # story is about: score with the fullest copy's text instead.
+        story_docnum, story = fuller
+        seen.append(shingles(story.body))
+        article_terms, terms, content = _score(searcher, story)
+    values = DOCSETS.values(searcher)
+    ranking = content * recency_factors(values.published, values.dated, docnum)
+    ranking[story_docnum] = 0.0
+    own_score = float(content[story_docnum]) or 1.0
     related: list[RelatedHit] = []
     examined = 0
     wanted = limit + EXTRA_CANDIDATES
@@ -304,3 +316,31 @@ def find_related(
                 break
         wanted *= 4
     return tuple(related)
+
+
+def _score(
+    searcher: Searcher, story: Article
+) -> tuple[_ArticleTerms, list[_Term], npt.NDArray[np.float64]]:
+    article_terms = _article_terms(story)
+    terms = _scored_terms(DOCSETS, searcher, article_terms)
+    return article_terms, terms, _content_scores(DOCSETS, searcher, terms)
+
+
+def _fuller_copy(
+    reader: Any,
+    content: npt.NDArray[np.float64],
+    docnum: int,
+    article: Article,
+    article_shingles: frozenset[int],
+) -> tuple[int, Article] | None:
+    """The longest copy of the article among its closest matches, when it is clearly longer."""
+    words = len(_WORD.findall(article.body))
+    best: tuple[int, Article] | None = None
+    for candidate_docnum in _ranked(content, docnum, FULLER_COPY_CANDIDATES):
+        candidate = schema.from_stored(reader.stored_fields(candidate_docnum))
+        length = len(_WORD.findall(candidate.body))
+        if length >= words * FULLER_COPY_RATIO and is_copy(
+            shingles(candidate.body), article_shingles
+        ):
+            words, best = length, (candidate_docnum, candidate)
+    return best

@@ -9,11 +9,12 @@ picked up by the next call.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import query, scoring
+import numpy as np
+from whoosh import query
 from whoosh.searching import Searcher
 
 from indexer import schema
@@ -22,7 +23,8 @@ from indexer.manifest import Manifest
 from indexer.store import IndexStore
 from search import execute
 from search.errors import ArticleNotFoundError, BadRequestError
-from search.query import ParsedQuery, is_long, parse_query
+from search.query import ParsedQuery, parse_query
+from search.ranking import FEEDBACK_DOCS, WEIGHTING, feedback_query, requires_all, words_query
 from search.related import find_related
 from search.results import (
     Hit,
@@ -36,11 +38,6 @@ from search.suggest import suggest
 
 log = logging.getLogger(__name__)
 
-# BM25F with Whoosh's standard parameters; the title's field boost lives in the schema.
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
-# Below this many results a "did you mean" is looked for.
-SUGGEST_BELOW = 5
-
 
 class SearchService:
     """Searches, article look-ups, related articles and statistics over one index folder."""
@@ -52,32 +49,27 @@ class SearchService:
 
     def search(self, request: SearchRequest) -> SearchResults:
         parsed = parse_query(request.q)
-        filters = _filter_query(request)
         with self.store.searcher() as raw:
             searcher: Searcher = raw  # type: ignore[assignment]
             searcher.weighting = WEIGHTING
-            return self._search(searcher, request, parsed, filters)
+            return self._search(searcher, request, parsed)
 
     def _search(
-        self,
-        searcher: Searcher,
-        request: SearchRequest,
-        parsed: ParsedQuery,
-        filters: query.Query | None,
+        self, searcher: Searcher, request: SearchRequest, parsed: ParsedQuery
     ) -> SearchResults:
-        if not request.q:
-            main: query.Query = query.Every()
-        elif is_long(parsed):
-            main = parsed.relaxed  # type: ignore[assignment]
-        else:
-            main = parsed.strict
         allowed = execute.filter_mask(searcher, request)
         ranked = request.sort == "relevance" and bool(request.q)
-        matches = execute.match(searcher, main, allowed, WEIGHTING, ranked=ranked)
-        if matches.total == 0 and parsed.relaxed is not None and main is parsed.strict:
-            # AND found nothing: fall back to ranking by how many of the words match.
-            main = parsed.relaxed
+        if not request.q:
+            main: query.Query = query.Every()
+            matches = execute.match(searcher, main, allowed, WEIGHTING, ranked=False)
+            terms: frozenset[str] = frozenset()
+        elif parsed.is_plain:
+            main, matches = _plain_words(searcher, request, parsed, allowed)
+            terms = frozenset(term for term, _ in parsed.terms)
+        else:
+            main = parsed.strict
             matches = execute.match(searcher, main, allowed, WEIGHTING, ranked=ranked)
+            terms = _highlight_terms(searcher, main)
         total = matches.total
         last_page = max(1, -(-total // request.per_page))
         if request.page > last_page:
@@ -85,7 +77,6 @@ class SearchService:
                 f"page {request.page} is past the last page of results ({last_page}); "
                 f"use a page from 1 to {last_page}"
             )
-        terms = _highlight_terms(searcher, main)
         reader = searcher.reader()
         hits = tuple(
             _hit(reader.stored_fields(docnum), score, terms)
@@ -95,8 +86,8 @@ class SearchService:
         )
         facets = execute.facet_counts(searcher, matches.mask)
         suggestion = None
-        if request.q and total < SUGGEST_BELOW and not parsed.is_empty:
-            suggestion = suggest(searcher, request.q, total, filters)
+        if request.q and not parsed.is_empty:
+            suggestion = suggest(searcher, parsed, allowed)
         return SearchResults(request, total, hits, facets, suggestion)
 
     # -- articles ----------------------------------------------------------------------------
@@ -138,6 +129,30 @@ class SearchService:
         )
 
 
+def _plain_words(
+    searcher: Searcher, request: SearchRequest, parsed: ParsedQuery, allowed: np.ndarray | None
+) -> tuple[query.Query, execute.Matches]:
+    """Match and rank a query of plain words as :mod:`search.ranking` describes: all words (or,
+    when no article has them all, any) of a short query, any word of a long one; ranked by BM25
+    and then again with the words that characterise the best first-pass results."""
+    ranked = request.sort == "relevance"
+    weights = parsed.term_weights()
+    require_all = requires_all(weights)
+    matching = words_query(weights, require_all=require_all)
+    matches = execute.match(searcher, matching, allowed, WEIGHTING, ranked=ranked)
+    if require_all and len(weights) > 1 and matches.total == 0:
+        require_all = False
+        matching = words_query(weights, require_all=False)
+        matches = execute.match(searcher, matching, allowed, WEIGHTING, ranked=ranked)
+    if not ranked or matches.total == 0:
+        return matching, matches
+    best = replace(request, page=1, per_page=FEEDBACK_DOCS)
+    first = execute.page_of_documents(searcher, matching, matches, best, WEIGHTING)
+    expanded = feedback_query(searcher, weights, first, require_all=require_all)
+    # The feedback words only reorder: an AndMaybe matches what the user's words match.
+    return expanded, execute.match(searcher, expanded, allowed, WEIGHTING, ranked=True)
+
+
 def _load(searcher: Searcher, article_id: str) -> tuple[int, Article]:
     docnum = searcher.document_number(**{schema.ID: article_id}) if article_id else None
     if docnum is None:
@@ -148,25 +163,6 @@ def _load(searcher: Searcher, article_id: str) -> tuple[int, Article]:
 def _hit(stored: dict[str, Any], score: float | None, terms: frozenset[str]) -> Hit:
     article = schema.from_stored(stored)
     return Hit(article, float(score or 0.0), make_snippet(article.body, terms))
-
-
-def _filter_query(request: SearchRequest) -> query.Query | None:
-    clauses: list[query.Query] = []
-    if request.source:
-        clauses.append(query.Term(schema.SOURCE_KEY, schema.name_key(request.source)))
-    if request.author:
-        clauses.append(query.Term(schema.AUTHOR_KEY, schema.name_key(request.author)))
-    if request.date_from or request.date_to:
-        start = datetime.fromisoformat(request.date_from) if request.date_from else None
-        end = (
-            datetime.combine(datetime.fromisoformat(request.date_to).date(), time.max)
-            if request.date_to
-            else None
-        )
-        clauses.append(query.DateRange(schema.PUBLISHED, start, end))
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else query.And(clauses)
 
 
 def _highlight_terms(searcher: Searcher, main: query.Query) -> frozenset[str]:

@@ -8,11 +8,13 @@ escaped segment by segment; only our ``<mark>`` tags are added).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
-from indexer.schema import text_analyzer
+from indexer.schema import stem, text_analyzer
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.
@@ -23,6 +25,7 @@ ELLIPSIS = "…"
 MAX_ANALYSED_CHARS = 50_000
 
 _ANALYZER = text_analyzer()
+_stem = lru_cache(maxsize=50_000)(stem)
 
 
 @dataclass(frozen=True)
@@ -33,14 +36,20 @@ class _Match:
 
 
 def find_matches(text: str, terms: Collection[str]) -> list[_Match]:
-    """Character spans of the words in ``text`` whose analysed form is one of ``terms``."""
+    """Character spans of the words in ``text`` whose analysed form is one of ``terms``.
+
+    The text is analysed unstemmed, and only words that begin like a query term are stemmed:
+    stemming every word was most of the cost of a page of snippets.
+    """
     if not terms:
         return []
-    return [
-        _Match(token.startchar, token.endchar, token.text)
-        for token in _ANALYZER(text[:MAX_ANALYSED_CHARS], chars=True)
-        if token.text in terms
-    ]
+    initials = {term[:1] for term in terms}
+    matches = []
+    for token in _ANALYZER(text[:MAX_ANALYSED_CHARS], chars=True, no_morph=True):
+        word = token.text
+        if word[:1] in initials and (term := _stem(word)) in terms:
+            matches.append(_Match(token.startchar, token.endchar, term))
+    return matches
 
 
 def _word_start(text: str, index: int) -> int:
@@ -59,15 +68,28 @@ def _word_end(text: str, index: int) -> int:
     return index
 
 
+def _window(text: str, first: _Match, width: int) -> tuple[int, int]:
+    """A passage of at most ``width`` characters, cut at word boundaries, that starts a little
+    before ``first`` (so the match is not the first word) and holds it whole."""
+    start = _word_start(text, max(0, first.start - LEAD_IN_CHARS))
+    end = _word_end(text, min(len(text), start + width))
+    if end < first.end:
+        # No space to cut at (a very long "word"): cut inside it rather than lose the match.
+        end = min(len(text), max(first.end, start + width))
+    return start, end
+
+
 def _best_window(
     text: str, matches: list[_Match], width: int, taken: set[str]
 ) -> tuple[int, int, set[str]] | None:
     """The window of ``width`` characters that holds the most new distinct terms (then matches)."""
     best: tuple[tuple[int, int], int, int, set[str]] | None = None
-    for i, first in enumerate(matches):
-        start = max(0, first.start - LEAD_IN_CHARS)
-        end = start + width
-        inside = [m for m in matches[i:] if m.end <= end]
+    starts = [m.start for m in matches]
+    ends = [m.end for m in matches]  # increasing too: matches are words in text order
+    for first in matches:
+        start, end = _window(text, first, width)
+        # Everything the passage will show counts, lead-in included.
+        inside = matches[bisect_left(starts, start) : bisect_right(ends, end)]
         distinct = {m.term for m in inside}
         score = (len(distinct - taken), len(inside))
         if best is None or score > best[0]:
@@ -75,7 +97,7 @@ def _best_window(
     if best is None or best[0][0] == 0:
         return None
     _, start, end, distinct = best
-    return _word_start(text, start), _word_end(text, end), distinct
+    return start, end, distinct
 
 
 def _render(text: str, start: int, end: int, matches: list[_Match]) -> str:

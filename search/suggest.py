@@ -1,58 +1,110 @@
-""" "Did you mean": a corrected query when the one typed finds little.
+""" "Did you mean": the query with its misspelt words corrected.
 
-Candidates come from Whoosh's spelling fields, which hold whole (unstemmed) words because the title
-and body are declared with ``spelling=True`` (DECISIONS.md rule 4).  Each word of the query that the
-index does not know is replaced by the known word closest to it (Damerau-Levenshtein distance, so a
-swap of two letters is one edit), the most frequent among equally close ones.  A correction is
-offered only when it finds more than the query as typed, so a rare but correct word is left alone.
+A word is taken for a typo only when the index knows neither it nor its stem: a correct but rare
+word, or an inflection of a known word ("titles" when only "title" occurs), is left alone, and so
+are stop words, numbers, field names and words of fewer than :data:`MIN_WORD` letters.  In a
+query written in mixed case, a word in capitals is an acronym ("SIAM", "RLIN") and a capitalised
+word inside a sentence is a name ("Davis", "Backus"): the index not knowing them says nothing about
+their spelling, so they are left alone too.  Such a word is replaced by the most frequent index word
+one edit away (a letter deleted, inserted or replaced, or two neighbours swapped): the edits are
+generated and looked up, which costs a few milliseconds a word where Whoosh's ``terms_within``
+scan took over a second.  The words come from the body's spelling field, which holds whole
+(unstemmed) words because the body is declared with ``spelling=True`` (DECISIONS.md rule 4), and
+covers headlines too (the body field indexes the headline).
+
+The suggestion is offered whatever the number of results: a long query with one misspelt word
+still finds articles through its other words.  It is offered only when it finds something.
 """
 
 from __future__ import annotations
 
 import re
 
-from whoosh import query
+import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import schema
-from search.query import parse_query
+from indexer.schema import QUERY_FIELDS
+from search import execute
+from search.query import ParsedQuery, parse_query
+from search.ranking import WEIGHTING, analysed_terms, words_query
 
-MAX_EDITS = 2
-MIN_WORD = 3
+# Words this short have too many neighbours one edit away for a guess to be right.
+MIN_WORD = 4
+# A typed word whose stem occurs in some documents is corrected only to a word this many times
+# as frequent as that stem.
+RARE_FORM_RATIO = 50
 _WORD = re.compile(r"\w+")
+# The end of a sentence: a full stop, question or exclamation mark, but not after an initial
+# ("J. Backus").
+_SENTENCE_END = re.compile(r"(?<!\b\w)[.!?]\W*$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-_SPELL_FIELDS = tuple(f"spell_{name}" for name in schema.DEFAULT_SEARCH_FIELDS)
+_SPELL_FIELD = f"spell_{schema.BODY}"
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment): a transposition is one edit."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
+def one_edit_away(word: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or transposition away from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletions = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replacements = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    insertions = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deletions | swaps | replacements | insertions) - {word}
 
 
 def _frequency(searcher: Searcher, word: str) -> int:
+    return int(searcher.reader().doc_frequency(_SPELL_FIELD, word))
+
+
+def _stem_frequency(searcher: Searcher, word: str) -> int:
+    """In how many documents another form of the word (its stem) occurs."""
     reader = searcher.reader()
-    return max(reader.doc_frequency(field, word) for field in _SPELL_FIELDS)
+    frequencies = [reader.doc_frequency(schema.BODY, term) for term in analysed_terms(word)]
+    return max(frequencies, default=0)
 
 
 def _correct_word(searcher: Searcher, word: str) -> str | None:
-    candidates: set[str] = set()
-    for field in _SPELL_FIELDS:
-        corrector = searcher.reader().corrector(field)
-        candidates.update(corrector.suggest(word, limit=20, maxdist=MAX_EDITS))
+    """The best correction of a word the index does not have as typed, or None.
+
+    That is the most frequent index word one edit away (ties: alphabetical).  When the word's
+    stem does occur (an inflection, or a typo that happens to stem like some rare word), the
+    correction must be :data:`RARE_FORM_RATIO` times as frequent as that stem: "titles" stays
+    "titles" next to "title", but "mehtods" becomes "methods" although one abstract has "mehtod".
+    """
     ranked = sorted(
-        (edit_distance(word, c), -_frequency(searcher, c), c) for c in candidates if c != word
+        (-frequency, candidate)
+        for candidate in one_edit_away(word)
+        if (frequency := _frequency(searcher, candidate)) > 0
     )
-    return ranked[0][2] if ranked and ranked[0][0] <= MAX_EDITS else None
+    if not ranked:
+        return None
+    frequency, best = -ranked[0][0], ranked[0][1]
+    stem_frequency = _stem_frequency(searcher, word)
+    return best if frequency >= RARE_FORM_RATIO * stem_frequency else None
+
+
+def _same_case(model: str, word: str) -> str:
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def _is_name_or_acronym(text: str, start: int, word: str) -> bool:
+    """Whether ``word`` (at ``start`` in ``text``) is written as a name or an acronym would be.
+
+    Only meaningful in mixed-case text: in a query typed all in capitals, or with every word
+    capitalised, case says nothing.
+    """
+    if word.isupper():
+        return any(c.islower() for c in text)
+    if not word[:1].isupper():
+        return False
+    at_sentence_start = not text[:start].strip() or bool(_SENTENCE_END.search(text[:start]))
+    has_lowercase_words = any(w[:1].islower() for w in _WORD.findall(text))
+    return has_lowercase_words and not at_sentence_start
 
 
 def corrected_text(searcher: Searcher, text: str) -> str | None:
@@ -62,23 +114,23 @@ def corrected_text(searcher: Searcher, text: str) -> str | None:
     changed = False
     for match in _WORD.finditer(text):
         word = match.group(0)
-        is_field = text[match.end() : match.end() + 1] == ":"
+        is_field = text[match.end() : match.end() + 1] == ":" and word.lower() in QUERY_FIELDS
         lowered = word.lower()
         if (
             is_field
             or word in _OPERATORS
             or len(word) < MIN_WORD
-            or word.isdigit()
+            or not word.isalpha()
+            or _is_name_or_acronym(text, match.start(), word)
+            or not analysed_terms(lowered)  # a stop word
             or _frequency(searcher, lowered) > 0
         ):
             continue
         replacement = _correct_word(searcher, lowered)
         if replacement is None:
             continue
-        if word[:1].isupper():
-            replacement = replacement[:1].upper() + replacement[1:]
         pieces.append(text[cursor : match.start()])
-        pieces.append(replacement)
+        pieces.append(_same_case(word, replacement))
         cursor = match.end()
         changed = True
     if not changed:
@@ -87,13 +139,16 @@ def corrected_text(searcher: Searcher, text: str) -> str | None:
     return "".join(pieces)
 
 
-def suggest(searcher: Searcher, text: str, total: int, filters: query.Query | None) -> str | None:
-    """A better-spelled form of the query ``text``, or None when there is none worth offering."""
-    corrected = corrected_text(searcher, text)
+def suggest(searcher: Searcher, parsed: ParsedQuery, allowed: np.ndarray | None) -> str | None:
+    """A better-spelled form of the query, or None when there is none worth offering.
+
+    ``allowed`` is the request's filter mask: the correction must find something within it.
+    """
+    corrected = corrected_text(searcher, parsed.text)
     if corrected is None:
         return None
-    parsed = parse_query(corrected)
-    found = len(searcher.search(parsed.strict, limit=1, filter=filters, terms=False))
-    if found == 0 and parsed.relaxed is not None:
-        found = len(searcher.search(parsed.relaxed, limit=1, filter=filters, terms=False))
-    return corrected if found > total else None
+    fixed = parse_query(corrected)
+    # Plain words: any of them, what the search falls back to when not all of them match.
+    q = words_query(fixed.term_weights(), require_all=False) if fixed.is_plain else fixed.strict
+    found = execute.match(searcher, q, allowed, WEIGHTING, ranked=False).total
+    return corrected if found > 0 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from lxml.html import HtmlElement
 
 from indexer import body
@@ -73,6 +74,87 @@ def test_a_page_of_thousands_of_paragraphs_is_read_directly_and_cut() -> None:
     assert found is not None
     assert len(found.value) <= body.MAX_BODY_CHARS
     assert found.value.startswith("Rail services resumed")
+
+
+PRINT_HEADER = [
+    "This copy is for your personal, non-commercial use only. To order presentation-ready copies "
+    "for distribution, visit our reprints desk.",
+    "https://www.northwind.example/articles/harbour-tolls-to-rise",
+]
+TOLLS_LEAD = (
+    "Tolls for cargo ships entering the north harbour will rise by eight percent from the first "
+    "of March, the port authority said on Tuesday, the first increase in six years."
+)
+
+
+def test_a_text_without_the_pages_lead_paragraph_gives_way_to_readabilitys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # trafilatura took a print header on one real page (its <body> has id="article_body").
+    monkeypatch.setattr(body, "_trafilatura_paragraphs", lambda tree: list(PRINT_HEADER))
+    found = extract_body(page_tree("extract-print-header.html"), lead=TOLLS_LEAD)
+    assert found is not None and found.origin == "extractor"
+    paragraphs = found.value.split("\n\n")
+    assert paragraphs[0] == TOLLS_LEAD and len(paragraphs) == 5
+    assert "personal, non-commercial use" not in found.value
+    assert "Ships waiting outside the north harbour." not in found.value  # a caption
+
+
+def test_a_text_holding_the_lead_paragraph_needs_no_second_opinion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def second_opinion(tree: HtmlElement) -> list[str]:
+        raise AssertionError("readability ran")
+
+    monkeypatch.setattr(body, "_readability_paragraphs", second_opinion)
+    found = extract_body(page_tree("extract-print-header.html"), lead=TOLLS_LEAD)
+    assert found is not None and found.value.startswith(TOLLS_LEAD)
+
+
+def test_a_short_second_opinion_does_not_replace_an_empty_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A headline-only aggregator item: readability finds the source line and a dot, no text.
+    monkeypatch.setattr(body, "_trafilatura_paragraphs", lambda tree: [])
+    monkeypatch.setattr(body, "_readability_paragraphs", lambda tree: ["Prairie Ledger", "·"])
+    assert extract_body(page_tree("extract-print-header.html")) is None
+
+
+def test_an_article_cut_into_blocks_of_one_kind_is_read_whole() -> None:
+    found = extract_body(page_tree("extract-continued-body.html"))
+    assert found is not None
+    paragraphs = found.value.split("\n\n")
+    assert len(paragraphs) == 6
+    assert paragraphs[0].startswith("For most of the last century")
+    assert paragraphs[3].startswith("The change was not only about saving money")
+    assert paragraphs[-1].startswith("The museum has begun to scan")
+    assert "Advertisement" not in found.value
+
+
+def test_a_paragraph_that_is_one_link_to_another_story_is_not_body() -> None:
+    found = extract_body(page_tree("extract-teaser-link.html"))
+    assert found is not None
+    assert "Valley hotels count the cost" not in found.value
+    assert "Timetables are posted at roads.alpine.example" in found.value  # a short link stays
+
+
+def test_json_ld_body_with_ticker_symbols_is_text_and_html_bodies_lose_their_tags() -> None:
+    name = "publisher-ticker-json-ld.html"
+    found = extract_body(page_tree(name), _ld_body(name))
+    assert found is not None and found.origin == "json-ld"
+    assert found.value.count("First Harbour Bancorp <I>") == 2
+    html = "<p>Harbour <b>Bancorp</b> said it will sell bonds.</p><p><i>Second</i> one.</p>"
+    assert body._ld_paragraphs(html * 5)[:2] == [
+        "Harbour Bancorp said it will sell bonds.",
+        "Second one.",
+    ]
+
+
+def test_furniture_lines_repeating_the_title_or_the_heading_or_without_words_are_dropped() -> None:
+    text = "Ferry Fares Frozen\n\nCorrected - Ferry Fares\n\n·\n\nThe ferry company kept its fares."
+    assert without_page_furniture(text, "Ferry Fares Frozen", "Corrected - Ferry Fares") == (
+        "The ferry company kept its fares."
+    )
 
 
 def _ld_body(name: str) -> str:

@@ -55,6 +55,40 @@ def test_stated_dates_may_be_old_but_guessed_ones_not_before_1990() -> None:
     assert not plausible(old, "extractor", reference)
 
 
+STATED_ORIGINS = ["json-ld", "opengraph", "meta", "microdata", "time-element", "text"]
+GUESSED_ORIGINS = ["extractor", "relative"]
+
+
+@pytest.mark.parametrize("origin", STATED_ORIGINS)
+def test_a_date_the_page_states_may_be_from_1987(origin: str) -> None:
+    stated = ParsedDate("1987-02-26", datetime(1987, 2, 26, tzinfo=UTC))
+    assert plausible(stated, origin, datetime(2024, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("origin", GUESSED_ORIGINS)
+def test_a_guessed_date_must_be_from_1990_or_later(origin: str) -> None:
+    reference = datetime(2024, 1, 1, tzinfo=UTC)
+    assert not plausible(
+        ParsedDate("1989-12-31", datetime(1989, 12, 31, tzinfo=UTC)), origin, reference
+    )
+    assert plausible(ParsedDate("1990-01-01", datetime(1990, 1, 1, tzinfo=UTC)), origin, reference)
+
+
+@pytest.mark.parametrize("origin", STATED_ORIGINS + GUESSED_ORIGINS)
+def test_no_date_is_in_the_future_of_the_reference_time_beyond_a_day(origin: str) -> None:
+    reference = datetime(2015, 5, 19, 8, 30, tzinfo=UTC)
+    tomorrow = ParsedDate("2015-05-20", datetime(2015, 5, 20, 8, 0, tzinfo=UTC))
+    next_week = ParsedDate("2015-05-26", datetime(2015, 5, 26, tzinfo=UTC))
+    assert plausible(tomorrow, origin, reference)  # time zones
+    assert not plausible(next_week, origin, reference)
+
+
+@pytest.mark.parametrize("origin", STATED_ORIGINS)
+def test_the_unix_epoch_is_a_placeholder_not_a_date(origin: str) -> None:
+    epoch = ParsedDate("1970-01-01", datetime(1970, 1, 1, tzinfo=UTC))
+    assert not plausible(epoch, origin, datetime(2024, 1, 1, tzinfo=UTC))
+
+
 def test_visible_dates_are_found_inside_a_line() -> None:
     found = text_date("by Kim Hae-won, August 21, 2015")
     assert found is not None and found.iso == "2015-08-21"

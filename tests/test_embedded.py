@@ -55,6 +55,23 @@ def test_a_repeated_headline_belongs_to_one_rail_item() -> None:
     assert len(rail_items(rail)) == 3
 
 
+def test_two_cards_titled_alike_are_two_rail_items() -> None:
+    # A story and its longer version, each in its own card of one rail.
+    tree, heading = page("aggregator-headline-only.html")
+    layout = find_layout(tree, heading)
+    assert [(item.title, len(item.paragraphs)) for item in layout.embedded] == [
+        ("Harbour Board Approves New Quay", 1),
+        ("Harbour Board Approves New Quay", 2),
+        ("Rail Freight Rates to Fall in April", 1),
+    ]
+
+
+def test_the_lead_paragraph_after_the_title_is_reported() -> None:
+    tree, heading = page("boilerplate-layout.html")
+    lead = find_layout(tree, heading).lead
+    assert lead is not None and element_text(lead).startswith("The island ferry company said")
+
+
 def test_title_only_link_list_is_a_rail_without_articles() -> None:
     tree, heading = page("extract-title-only-rail.html")
     layout = find_layout(tree, heading)
@@ -111,7 +128,22 @@ def test_rail_headings_are_recognised(heading: str) -> None:
 
 @pytest.mark.parametrize(
     "heading",
-    ["Comments", "Comments (3)", "Try Our AI Features", "Get Started Now: Download the App"],
+    [
+        "Comments",
+        "Comments (3)",
+        "Try Our AI Features",
+        "Get Started Now: Download the App",
+        "Newsletter",
+        "Our free newsletters",
+    ],
 )
 def test_furniture_headings_are_recognised(heading: str) -> None:
     assert sel.BOILERPLATE_HEADING.search(heading)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    ["First Union <FUNC> Starts Investment Newsletter", "Why the parish newsletter still matters"],
+)
+def test_a_headline_ending_in_a_furniture_word_is_not_furniture(headline: str) -> None:
+    assert not sel.BOILERPLATE_HEADING.search(headline)

@@ -85,6 +85,22 @@ def test_title_drops_a_short_unknown_suffix_after_a_pipe() -> None:
     assert value(find_title(view)) == "Ferry resumes after repairs"
 
 
+def test_a_pipe_suffix_is_compared_with_the_whole_title_before_it() -> None:
+    # "Briefing" alone is shorter than the site name; "Briefing - Harbour Stocks Rise" is not.
+    view = view_of("<title>Briefing - Harbour Stocks Rise | Global Markets Wire</title><p>text</p>")
+    assert value(find_title(view)) == "Briefing - Harbour Stocks Rise"
+
+
+def test_a_run_of_separators_before_the_site_name_is_one_separator() -> None:
+    # A headline cut after a dash: "... London, March 5 - | Pacific Rim Report".
+    view = view_of(
+        "<title>Bank Expects Debt Accord London, March 5 - | Pacific Rim Report</title>"
+        '<div class="brand"><a href="/">Pacific Rim Report</a></div>'
+        "<h1>Bank Expects Debt Accord London, March 5 -</h1><p>text</p>"
+    )
+    assert value(find_source(view)) == "Pacific Rim Report"
+
+
 def test_title_keeps_a_dash_part_that_is_not_a_site_name() -> None:
     title = "Sanctions on partners 'obvious next step' – US NATO envoy (VIDEO)"
     view = view_of(f"<title>{title}</title><p>text</p>")
@@ -251,6 +267,32 @@ def test_source_is_a_title_suffix_the_page_also_shows() -> None:
     assert (value(found), origin(found)) == ("Levant Review", "markup")
 
 
+def test_source_is_a_title_suffix_longer_than_the_title_when_the_title_is_the_heading() -> None:
+    # "Corrected - Fares | Harbour Gazette Wire": the site part is the longer one.
+    view = fixture_view("boilerplate-layout.html")
+    assert (value(find_title(view)), value(find_source(view))) == (
+        "Corrected - Fares",
+        "Harbour Gazette Wire",
+    )
+
+
+def test_source_is_a_title_suffix_as_long_as_the_title_that_is_the_heading() -> None:
+    # "Nord Inc <NRD> 4th Qtr | The Evening Harbour-Post".
+    view = fixture_view("boilerplate-dateline.html")
+    assert (value(find_source(view)), origin(find_source(view))) == (
+        "The Evening Harbour-Post",
+        "markup",
+    )
+
+
+def test_the_articles_first_paragraph_beside_the_dateline_is_not_the_source() -> None:
+    view = view_of(
+        '<body><h1>Nord Inc 4th Qtr</h1><p class="dateline"><span>Mar 2, 1987</span></p>'
+        "<div><p>CORRECTION - NORD INC</p></div><p>Nord Inc said its profit rose.</p></body>"
+    )
+    assert find_source(view) is None
+
+
 def test_a_title_part_the_page_never_shows_is_not_a_source() -> None:
     assert find_source(fixture_view("meta-only.html")) is None
 
@@ -343,6 +385,34 @@ def test_placeholder_dates_are_skipped() -> None:
         mtime=MTIME,
     )
     assert find_published(view) is None
+
+
+def test_a_date_stated_before_1990_is_kept() -> None:
+    # Reuters-21578 stories are from 1987: a date the page prints next to the title is stated.
+    found = find_published(fixture_view("boilerplate-layout.html", mtime=MTIME))
+    assert (value(found), origin(found)) == ("1987-02-26", "text")
+
+
+def test_sentences_that_mention_dates_are_not_the_published_date() -> None:
+    # "The bank said the redemption date will be May 8, 1987." is text, not a date line.
+    view = fixture_view("legacy-dates-in-text.html", mtime=MTIME)
+    assert find_published(view) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("By Marta Olsen | Feb 26, 1987", "1987-02-26"),
+        ("Published on Thursday, February 26, 1987 at 3:01 pm EST", "1987-02-26"),
+        ("Updated: Mar. 3, 2020, 10:15 a.m.", "2020-03-03"),
+        ("The redemption date will be May 8, 1987.", None),
+        ("NOTE: Periods end January 31, 1987 and 1986, respectively.", None),
+        ("A ceremony on March 3, 2020 opened the new bridge to traffic for the first time", None),
+    ],
+)
+def test_only_a_date_line_under_the_title_is_the_published_date(line: str, day: str | None) -> None:
+    view = view_of(f"<body><h1>Harbour tolls rise</h1><p>{line}</p><p>Tolls rise.</p></body>")
+    assert value(find_published(view)) == day
 
 
 def test_htmldate_guesses_a_date_the_markup_does_not_state() -> None:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from indexer.htmlparse import parse_html
-from indexer.pagetext import clean_text, element_text, normalised_words, word_count
+from indexer.pagetext import (
+    block_texts,
+    clean_text,
+    element_text,
+    normalised_words,
+    word_count,
+)
 
 
 def test_element_text_joins_inline_elements_and_separates_blocks() -> None:
@@ -25,3 +31,18 @@ def test_normalised_words_ignore_case_and_punctuation() -> None:
         normalised_words("North Korea: ‘quasi-state’ of war!") == "north korea quasi state of war"
     )
     assert word_count("quasi-state of war") == 4
+
+
+def test_block_texts_are_one_string_per_block_without_figures_or_buttons() -> None:
+    tree = parse_html(
+        "<div><h2>Tolls <b>rise</b></h2><p>First <a href='/'>para</a>graph.</p>"
+        "<figure><img src='x.jpg'><figcaption>A caption</figcaption></figure>tail text"
+        "<ul><li>One</li><li>Two<button>Share</button></li></ul><p></p></div>"
+    )
+    assert block_texts(tree.find(".//div")) == [
+        "Tolls rise",
+        "First paragraph.",
+        "tail text",
+        "One",
+        "Two",
+    ]

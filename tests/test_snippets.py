@@ -58,3 +58,26 @@ def test_without_a_match_the_opening_text_is_shown_unmarked() -> None:
 def test_snippets_never_contain_unescaped_markup(body: str, terms: set[str]) -> None:
     snippet = make_snippet(body, terms)
     assert "<" not in visible(snippet)
+
+
+def passages(snippet: str) -> list[str]:
+    return [part.strip() for part in visible(snippet).split("…") if part.strip()]
+
+
+def test_the_limit_holds_when_the_lead_in_starts_inside_a_long_word() -> None:
+    body = " ".join(["antidisestablishmentarianism" * 2] * 30 + ["rockets", "launched"] * 3)
+    snippet = make_snippet(body, {"rocket"})
+    assert "<mark>rockets</mark>" in snippet
+    assert sum(len(p) for p in passages(snippet)) <= MAX_SNIPPET_CHARS
+
+
+def test_the_passage_with_the_most_query_words_comes_first() -> None:
+    body = (
+        "The agency said little. " * 3
+        + "Filler about other matters entirely. " * 12
+        + "The agency confirmed the cosmonaut returned and the station was safe. "
+        + "Filler about other matters entirely. " * 12
+    )
+    snippet = make_snippet(body, {"agenc", "cosmonaut", "return", "station"})
+    first = passages(snippet)[0]
+    assert "cosmonaut returned" in first and "station" in first
