@@ -74,6 +74,7 @@ class Tally:
     precision: list[float] = field(default_factory=list)
     judged: list[float] = field(default_factory=list)
     short_lists: int = 0
+    short_judged: int = 0  # deep lists holding fewer than ten labelled answers
     copies: int = 0  # answers that are the asked story itself under another page
     unlabelled: int = 0
     answers: int = 0
@@ -87,6 +88,7 @@ class Tally:
         self.unlabelled += sum(1 for s in top if s is None or not s.topics)
         self.precision.append(sum(1 for s in top if _right(asked, s)) / LIMIT)
         labelled = [s for s in deep if s is not None and s.topics][:LIMIT]
+        self.short_judged += len(labelled) < LIMIT
         self.judged.append(sum(1 for s in labelled if _right(asked, s)) / LIMIT)
 
 
@@ -283,6 +285,7 @@ def report(name: str, tally: Tally, extra: Callable[[], str] | None = None) -> N
     print(f"  P@10 (unlabelled answers wrong)   {statistics.fmean(tally.precision):.4f}")
     print(f"  judged P@10 (labelled answers)    {statistics.fmean(tally.judged):.4f}")
     print(f"  lists with < {LIMIT} answers         {tally.short_lists / n:.2%}")
+    print(f"  < {LIMIT} labelled in {JUDGED_DEPTH} answers       {tally.short_judged / n:.2%}")
     print(f"  answers without labels            {tally.unlabelled / max(tally.answers, 1):.2%}")
     print(f"  answers that are the story itself {tally.copies}")
     print(

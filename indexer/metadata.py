@@ -877,7 +877,7 @@ def _shown_date(view: PageView) -> Found[str] | None:
             if _is_date_line(text) and plausible(absolute, "text", reference):
                 return Found(absolute.iso, "text")
             continue
-        if sel.RELATIVE_DATE.search(text) and len(text) <= 60:
+        if (match := sel.RELATIVE_DATE.search(text)) and _is_relative_date_line(text, match):
             if reference is None:
                 return _UNRESOLVABLE
             resolved = resolve_relative(text, reference)
@@ -895,6 +895,17 @@ def _is_date_line(text: str) -> bool:
         return False
     rest = text[: match.start()] + text[match.end() :]
     return word_count(rest) <= sel.DATE_LINE_MAX_OTHER_WORDS
+
+
+def _is_relative_date_line(text: str, match: re.Match[str]) -> bool:
+    # "Coastal Courier · 16 minutes ago", "Updated yesterday", not "TODAY IN WASHINGTON FOR
+    # TUESDAY APRIL 7 (TIMES EDT/GMT)" nor "Officials met today to discuss it."
+    rest = text[: match.start()] + text[match.end() :]
+    return (
+        len(text) <= 60
+        and word_count(rest) <= sel.RELATIVE_LINE_MAX_OTHER_WORDS
+        and not sel.SENTENCE_END.search(text)
+    )
 
 
 def _htmldate_guess(view: PageView) -> Found[str] | None:

@@ -225,8 +225,12 @@ TEXT_DATES = (
 # A line printed near the title states the article's date when, besides the date, it has at most
 # this many words (a byline, "Updated", a time of day)...
 DATE_LINE_MAX_OTHER_WORDS = 10
-# ...and does not end as a sentence does (a word or number, then a full stop; "a.m." does not).
-SENTENCE_END = re.compile(r"(?:\b[^\W\d_]{3,}|\d)\.\s*$")
+# ...and does not end as a sentence does (a word or number, then a full stop; "a.m." and "U.S."
+# do not).
+SENTENCE_END = re.compile(r"(?:(?<![.\w])[^\W\d_]{2,}|\d)\.\s*$")
+# A relative date line ("By Jane Doe, Staff Writer | 2 hours ago") has at most this many other
+# words.
+RELATIVE_LINE_MAX_OTHER_WORDS = 5
 # Relative times ("2 days ago", "an hour ago", "yesterday", "just now").
 # A number may follow a word directly: an icon's text often runs into it ("time16 minutes ago").
 RELATIVE_DATE = re.compile(

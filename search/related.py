@@ -10,10 +10,11 @@ postings (numpy arrays cached per process and index version, see :mod:`search.do
     idf(t)   = 1 + ln((1 + N) / (1 + df(t)))
 
 It is TF-IDF with sublinear term frequency, with two changes measured on Reuters-21578 (bench/
-related.py): the idf is damped (square root of the usual one), because plain idf lets one rare name
-(a company, a town) outweigh the several everyday words that say what a story is about ("shares",
-"tender offer", "crude"); and documents are normalised by the square root of their length rather
-than by their vector norm, which needs no per-document vectors and ranked as well.  Words in
+related.py): the idf is damped (a term's weight in a score is idf ** 0.7 rather than idf ** 2),
+because plain idf lets one rare name (a company, a town) outweigh the several everyday words that
+say what a story is about ("shares", "offer", "crude"); and documents are normalised by the square
+root of their length rather than by their vector norm, which needs no per-document vectors and
+ranked as well.  Words in
 :mod:`search.related_words` ("said", "yesterday", "would") are left out.
 
 What is returned.  Never the article itself nor a copy of it (the same story on another page or
@@ -45,7 +46,7 @@ from search.related_words import WEAK_WORDS
 from search.results import Hit, RelatedHit
 from search.snippets import make_snippet
 
-IDF_POWER = 0.5
+IDF_POWER = 0.35
 TITLE_WEIGHT = 0.5
 # An answer from the same days as the article gains at most this share of its score.
 RECENCY_WEIGHT = 0.01
@@ -224,7 +225,8 @@ def recency_factors(
     factors = np.ones(len(published), dtype=np.float64)
     if not dated[docnum]:
         return factors
-    days = np.abs(published - published[docnum]).astype(np.float64) / _MICROSECONDS_PER_DAY
+    moments = published.astype(np.int64)  # undated values may be sentinels: masked below
+    days = np.abs(moments - moments[docnum]).astype(np.float64) / _MICROSECONDS_PER_DAY
     lift = RECENCY_WEIGHT * RECENCY_HALF_DAYS / (RECENCY_HALF_DAYS + days)
     return np.where(dated, factors + lift, factors)
 

@@ -6,6 +6,7 @@ reader shown "Shares: said, yesterday" learns nothing.  Related-article scoring 
 and so does the "why" shown with each related article.  Plain words: they are analysed (stemmed)
 with the index's own analyzer where they are used, so "says" and "saying" go with "say".
 
+Month names are dates, not topics (a story about a protest march still has its other words).
 A word is listed only if its stem stands for nothing better: "according" (stem "accord"),
 "currently" ("current"), "reported" ("report"), "quite" ("quit") and "several" ("sever", as in
 "severe") are not, because their stems are also telling words.
@@ -32,6 +33,7 @@ _NEWS_WORDS = """
     statement spokesman spokeswoman official officials
     today yesterday tomorrow tonight earlier later recently meanwhile
     monday tuesday wednesday thursday friday saturday sunday week weeks weekend month months
+    january february march april june july august september october november december
     year years day days time times ago
     also new one two three four five six seven eight nine ten second third last
     mr mrs ms dr

@@ -9,6 +9,7 @@ import pytest
 
 from indexer.htmlparse import load_page, parse_html
 from indexer.metadata import (
+    Found,
     PageView,
     article_nodes,
     choose_article_ld,
@@ -363,6 +364,21 @@ def test_relative_date_counts_back_from_the_file_time_without_a_generated_time()
     metadata = read_metadata(fixture_view("extract-relative-no-reference.html", mtime=MTIME))
     assert metadata.published == "2020-02-29"  # "2 days ago" on 2020-03-02
     assert metadata.provenance["published_reference"] == "file-mtime"
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("Coastal Courier · 2 days ago", "2020-02-29"),
+        ("By Jane Doe, Staff Writer | yesterday", "2020-03-01"),
+        ("TODAY IN WASHINGTON FOR TUESDAY APRIL 7 (TIMES EDT/GMT)", None),
+        ("Officials met today to discuss it.", None),
+    ],
+)
+def test_only_a_short_relative_date_line_dates_the_article(line: str, day: str | None) -> None:
+    view = view_of(f"<body><h1>Harbour tolls rise</h1><p>{line}</p><p>Tolls rise.</p></body>")
+    view.reference = Found(datetime.fromtimestamp(MTIME, tz=UTC), "file-mtime")
+    assert value(find_published(view)) == day
 
 
 def test_relative_date_without_any_reference_time_is_no_date() -> None:

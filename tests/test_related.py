@@ -108,6 +108,22 @@ def test_why_terms_of_the_ash_cloud_story_name_the_volcano(service: SearchServic
     assert "villag" not in ash.shared_terms
 
 
+def test_a_page_showing_part_of_a_story_is_related_like_the_whole_story(
+    service: SearchService,
+) -> None:
+    teaser_path = "island-digest/mount-calder-erupts.html"  # the eruption story's first paragraph
+    teaser = service.article(article_id_of(service, teaser_path))
+    items = service.related(teaser.id, 10)
+    paths = [item.hit.article.path for item in items]
+    assert ERUPTION not in paths and not ERUPTION_COPIES & set(paths)
+    ash = next(item for item in items if item.hit.article.path in ASH_CLOUD)
+    # Scored with the full story's words, not only the teaser's few.
+    only_in_full_story = {t.lower() for t in ash.shared_terms} - words_of(
+        f"{teaser.title} {teaser.body}"
+    )
+    assert only_in_full_story, ash.shared_terms
+
+
 def test_stories_sharing_a_single_common_word_are_not_offered(service: SearchService) -> None:
     # The library and chess stories share "hours" and nothing else telling.
     paths = related_paths(service, "city-news/library-weekend-hours.html")

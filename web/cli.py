@@ -50,6 +50,9 @@ def main(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # trafilatura logs "discarding data" for every page where its fast pass finds nothing, which
+    # our extractor then handles; the build report is where skipped pages are explained.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 def _library_errors(action: Callable[[], Any]) -> Any:
