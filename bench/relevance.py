@@ -13,7 +13,14 @@ snippet checks of issue 4, and the time of one search (top 10 with snippets) on 
     .venv/bin/python bench/relevance.py [--collections cisi,cacm,...] [--out /tmp/relevance]
 
 Rendered pages and indexes are cached under --out; an index is rebuilt when the indexer's source
-or the rendered pages changed (``--keep-index`` skips that check).
+changed and updated when the rendered pages changed (``--keep-index`` skips both).
+``--failures`` lists the "did you mean" misses.
+
+The "did you mean" check: for each judged query, one word of at least four letters that the index
+knows gets one seeded typo (deletion, insertion, substitution or transposition; the typo must not
+itself be a word of the index, or no speller could notice it), and the suggestion must give back
+the query (case aside).  The untouched query must get no suggestion at all when it finds results.
+Snippets are checked on the first page (100 hits) of every query.
 """
 
 from __future__ import annotations
@@ -278,6 +285,15 @@ def corrupt_query(text: str, known: Callable[[str], bool], rng: random.Random) -
     return None
 
 
+def changed_words(before: str, after: str) -> list[tuple[str, str]]:
+    """The words that differ between two versions of a query (for failure listings)."""
+    return [
+        (a, b)
+        for a, b in zip(re.findall(r"\w+", before), re.findall(r"\w+", after), strict=False)
+        if a != b
+    ]
+
+
 def same_query(a: str | None, b: str) -> bool:
     return a is not None and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
@@ -325,15 +341,16 @@ class SnippetCheck:
             ):
                 self.cut_inside_word += 1
                 break
-        marked = [
-            {_ANALYZER_ONE(m) for m in _MARK.findall(part)} for part in snippet.split(ELLIPSIS)
+        # Best first: no later passage shows more distinct query terms than the first.
+        shown = [
+            {analysed_form(m) for m in _MARK.findall(part)} for part in snippet.split(ELLIPSIS)
         ]
-        marked = [m for m in marked if m] or [set()]
-        if len(marked[0]) < max(len(m) for m in marked):
+        shown = [terms for terms in shown if terms] or [set()]
+        if len(shown[0]) < max(len(terms) for terms in shown):
             self.best_not_first += 1
 
 
-def _ANALYZER_ONE(word: str) -> str:  # noqa: N802 - reads like the analyzer it wraps
+def analysed_form(word: str) -> str:
     tokens = [t.text for t in _ANALYZER(unescape(word))]
     return tokens[0] if tokens else word
 
@@ -421,7 +438,8 @@ def check_suggestions(
                 run.untouched_with_results += 1
                 if untouched.suggestion is not None:
                     run.untouched_suggested += 1
-                    run.failures.append(f"suggested for untouched {qid}: {untouched.suggestion!r}")
+                    changes = changed_words(text, untouched.suggestion)
+                    run.failures.append(f"query {qid} as written: suggestion changes {changes}")
             rng = random.Random(f"{collection.name}:{qid}")
             typo = corrupt_query(text, known, rng)
             if typo is None:
@@ -431,10 +449,9 @@ def check_suggestions(
             if same_query(suggestion, text):
                 run.restored += 1
             else:
-                changed = [
-                    (a, b) for a, b in zip(text.split(), typo.split(), strict=False) if a != b
-                ]
-                run.failures.append(f"typo {changed} in {qid}: suggestion {suggestion!r}")
+                made = changed_words(text, typo)
+                undone = None if suggestion is None else changed_words(typo, suggestion)
+                run.failures.append(f"query {qid} typo {made}: suggestion changes {undone}")
 
 
 def time_searches(
@@ -496,6 +513,12 @@ def print_report(runs: list[CollectionRun]) -> None:
             f"(target >= +5%), {100 * (ours_map / base_map - 1):+.1f}% over Whoosh defaults "
             "run here; mean nDCG@10 "
             f"{100 * (ours_ndcg / ref_ndcg - 1):+.1f}% vs BM25"
+        )
+    merged = {r.name: r.merged_pages for r in runs if r.merged_pages}
+    if merged:
+        print(
+            "pages with the same text as another page, indexed once and counted at the rank of "
+            "their copy: " + ", ".join(f"{name} {count}" for name, count in merged.items())
         )
     truncated = sum(r.truncated for r in runs)
     if truncated:

@@ -25,7 +25,7 @@ from whoosh.qparser import AndGroup, MultifieldParser, QueryParser, plugins
 
 from indexer.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
 from search.errors import BadRequestError
-from search.ranking import analysed_terms, requires_all
+from search.ranking import analysed_terms, requires_all, words_query
 
 MIN_PREFIX = 3
 # From this many words on, a query is prose: its quotes and dashes are punctuation.
@@ -92,7 +92,7 @@ _AND_PARSER = _make_parser(AndGroup)
 class ParsedQuery:
     """A parsed user query.
 
-    ``strict`` is the query with every word required (or as the user's operators say).  For a
+    ``strict`` is the query with every word required (or as the user's syntax says).  For a
     query of plain words, ``terms`` holds its analysed words with how often each was typed (what
     :mod:`search.ranking` matches and scores); it is empty when the user used query syntax.
     """
@@ -156,11 +156,13 @@ def parse_query(text: str) -> ParsedQuery:
             )
         return ParsedQuery(text, query.NullQuery)
     if not has_syntax(text):
-        words = _as_plain_text(text)
-        strict = _AND_PARSER.parse(words)
-        if strict is query.NullQuery:
-            return ParsedQuery(text, strict)
-        return ParsedQuery(text, strict, tuple(sorted(analysed_terms(words).items())))
+        terms = analysed_terms(_as_plain_text(text))
+        if not terms:
+            return ParsedQuery(text, query.NullQuery)
+        weights = {term: float(count) for term, count in terms.items()}
+        return ParsedQuery(
+            text, words_query(weights, require_all=True), tuple(sorted(terms.items()))
+        )
     try:
         strict = _AND_PARSER.parse(text)
     except Exception:  # noqa: BLE001 - Whoosh's parser raises assorted errors on odd input

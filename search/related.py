@@ -28,6 +28,7 @@ own.  Each answer carries the few terms it shares with the article that best exp
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -62,6 +63,12 @@ SNIPPET_SOURCE_CHARS = 2_000
 # of the story (the article is a teaser or an excerpt), and is what the article is scored by.
 FULLER_COPY_CANDIDATES = 5
 FULLER_COPY_RATIO = 1.5
+# Pseudo-relevance feedback: the words of the article's closest matches join its own, weighted
+# down (see _with_feedback); only the weightiest new words, from the first part of each match.
+FEEDBACK_DOCS = 5
+FEEDBACK_WEIGHT = 0.3
+FEEDBACK_TERMS = 100
+FEEDBACK_CHARS = 5_000
 # Candidates examined beyond the limit, for the copies that are skipped.
 EXTRA_CANDIDATES = 20
 # The article's text is analysed this far: enough words to know what a long story is about.
@@ -109,11 +116,11 @@ class _ArticleTerms:
     forms: dict[str, str]
 
 
-def _article_terms(article: Article) -> _ArticleTerms:
+def _article_terms(article: Article, max_chars: int = MAX_ANALYSED_CHARS) -> _ArticleTerms:
     counts: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     # Body first: titles are often in capitals, bodies spell words the way a reader expects.
-    for text in (article.body[:MAX_ANALYSED_CHARS], article.title):
+    for text in (article.body[:max_chars], article.title):
         for token in _ANALYZER(text, chars=True):
             if token.text in _WEAK_TERMS:
                 continue
@@ -155,24 +162,29 @@ def _members(
     return np.asarray(ascending[at] == docnums)
 
 
-def _scored_terms(docsets: DocSets, searcher: Searcher, terms: _ArticleTerms) -> list[_Term]:
+def _idf(n: int, df: int) -> float:
+    return 1.0 + math.log((1 + n) / (1 + df))
+
+
+def _scored_terms(docsets: DocSets, searcher: Searcher, factors: dict[str, float]) -> list[_Term]:
+    """The query terms with their postings; ``factors`` maps a term to its query tf factor."""
     n = max(searcher.doc_count(), 1)
     # Whoosh stores a field's boost in its postings' weights; scoring wants plain frequencies.
     title_boost = searcher.schema[schema.TITLE].format.field_boost or 1.0
     scored = []
-    for text, tf in _query_terms(searcher, terms.counts, n):
+    for text, factor in factors.items():
         body_docs, body_tf = docsets.term_postings(searcher, schema.BODY, text)
         title_docs, title_weights = docsets.term_postings(searcher, schema.TITLE, text)
         df = max(len(body_docs), len(title_docs))
         if df == 0:
             continue  # not in the index (a term only this article's extra text had)
-        idf = 1.0 + math.log((1 + n) / (1 + df))
+        idf = _idf(n, df)
         damped = idf**IDF_POWER
         title_tf = np.maximum(title_weights / title_boost, 1.0)
         scored.append(
             _Term(
                 text,
-                (1.0 + math.log(tf)) * damped,
+                factor * damped,
                 damped,
                 idf,
                 body_docs,
@@ -183,20 +195,27 @@ def _scored_terms(docsets: DocSets, searcher: Searcher, terms: _ArticleTerms) ->
     return scored
 
 
-def _query_terms(searcher: Searcher, counts: Counter[str], n: int) -> list[tuple[str, int]]:
-    """The article's terms to score with: all of them, or for a long article the MAX_QUERY_TERMS
-    weightiest (by the index's own document frequencies, which count deleted documents too: good
-    enough to choose, and no posting list is read for the terms left out)."""
-    if len(counts) <= MAX_QUERY_TERMS:
-        return list(counts.items())
+def _weightiest(searcher: Searcher, factors: dict[str, float], most: int) -> dict[str, float]:
+    """The ``most`` terms of largest weight (factor times damped idf), all when there are fewer.
+
+    Chosen by the index's own document frequencies, which count deleted documents too: good enough
+    to choose, and no posting list is read for the terms left out.
+    """
+    if len(factors) <= most:
+        return factors
     reader = searcher.reader()
+    n = max(searcher.doc_count(), 1)
 
-    def weight(item: tuple[str, int]) -> float:
-        text, tf = item
+    def weight(text: str) -> float:
         df = max(reader.doc_frequency(schema.BODY, text), reader.doc_frequency(schema.TITLE, text))
-        return (1.0 + math.log(tf)) * (1.0 + math.log((1 + n) / (1 + df))) ** IDF_POWER
+        return factors[text] * _idf(n, df) ** IDF_POWER
 
-    return sorted(counts.items(), key=lambda item: (-weight(item), item[0]))[:MAX_QUERY_TERMS]
+    chosen = sorted(factors, key=lambda text: (-weight(text), text))[:most]
+    return {text: factors[text] for text in chosen}
+
+
+def _tf_factors(counts: Counter[str]) -> dict[str, float]:
+    return {text: 1.0 + math.log(tf) for text, tf in counts.items()}
 
 
 def _content_scores(
@@ -284,6 +303,8 @@ def find_related(
         story_docnum, story = fuller
         seen.append(shingles(story.body))
         article_terms, terms, content = _score(searcher, story)
+    if FEEDBACK_DOCS:
+        content = _with_feedback(searcher, terms, content, (docnum, story_docnum))
     values = DOCSETS.values(searcher)
     ranking = content * recency_factors(values.published, values.dated, docnum)
     ranking[story_docnum] = 0.0
@@ -324,8 +345,52 @@ def _score(
     searcher: Searcher, story: Article
 ) -> tuple[_ArticleTerms, list[_Term], npt.NDArray[np.float64]]:
     article_terms = _article_terms(story)
-    terms = _scored_terms(DOCSETS, searcher, article_terms)
+    factors = _weightiest(searcher, _tf_factors(article_terms.counts), MAX_QUERY_TERMS)
+    terms = _scored_terms(DOCSETS, searcher, factors)
     return article_terms, terms, _content_scores(DOCSETS, searcher, terms)
+
+
+def _with_feedback(
+    searcher: Searcher,
+    terms: list[_Term],
+    content: npt.NDArray[np.float64],
+    exclude: tuple[int, int],
+) -> npt.NDArray[np.float64]:
+    """Scores for the article's terms plus those of its FEEDBACK_DOCS closest matches.
+
+    Pseudo-relevance feedback (Rocchio): the closest matches share the article's subject, so their
+    words (each match's weight vector scaled to the article's, times FEEDBACK_WEIGHT) say what the
+    subject is better than one article's words alone.  ``exclude`` is the article and the copy it
+    is scored by.
+    """
+    reader = searcher.reader()
+    n = max(searcher.doc_count(), 1)
+    ranked = _ranked(content, exclude[0], FEEDBACK_DOCS + 1)
+    top = [d for d in ranked if d != exclude[1]][:FEEDBACK_DOCS]
+    if not top:
+        return content
+    factors = {t.text: t.query_weight / t.doc_weight for t in terms}
+    query_norm = math.sqrt(sum(t.query_weight**2 for t in terms))
+    added: dict[str, float] = {}
+    for docnum in top:
+        match = schema.from_stored(reader.stored_fields(docnum))
+        match_factors = _tf_factors(_article_terms(match, FEEDBACK_CHARS).counts)
+        # The match's weights need idfs only to scale it: the index's document frequencies do.
+        norm = math.sqrt(
+            sum(
+                (f * _idf(n, reader.doc_frequency(schema.BODY, text)) ** IDF_POWER) ** 2
+                for text, f in match_factors.items()
+            )
+        )
+        scale = FEEDBACK_WEIGHT * query_norm / ((norm or 1.0) * len(top))
+        for text, factor in match_factors.items():
+            if text in factors:
+                factors[text] += factor * scale
+            else:
+                added[text] = added.get(text, 0.0) + factor * scale
+    expanded = _scored_terms(DOCSETS, searcher, _weightiest(searcher, added, FEEDBACK_TERMS))
+    rescaled = [dataclasses.replace(t, query_weight=factors[t.text] * t.doc_weight) for t in terms]
+    return _content_scores(DOCSETS, searcher, rescaled + expanded)
 
 
 def _fuller_copy(
