@@ -82,11 +82,31 @@ def match(
     scored = score_all(DOCSETS, searcher, q, weighting) if ranked else None
     if scored is not None:
         mask, scores = scored
+    elif ranked:
+        mask, scores = _scored_by_whoosh(searcher, q, weighting)
     else:
         mask = DOCSETS.matching(searcher, q)
     if allowed is not None:
         mask = mask & allowed
     return Matches(mask, scores)
+
+
+def _scored_by_whoosh(
+    searcher: Searcher, q: query.Query, weighting: scoring.WeightingModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every match of a query we cannot score ourselves (phrases, prefixes), scored by Whoosh in
+    one pass: matching and scoring a phrase both check word positions, so doing them separately
+    cost twice as much."""
+    searcher.weighting = weighting
+    size = len(DOCSETS.values(searcher).live)
+    mask = np.zeros(size, dtype=bool)
+    scores = np.zeros(size, dtype=np.float64)
+    results = searcher.search(q, limit=None, terms=False, optimize=False)
+    if results.top_n:
+        found = np.array([docnum for _, docnum in results.top_n], dtype=np.int64)
+        mask[found] = True
+        scores[found] = [score for score, _ in results.top_n]
+    return mask & DOCSETS.values(searcher).live, scores
 
 
 def page_of_documents(
@@ -105,11 +125,9 @@ def page_of_documents(
     if matches.scores is not None:
         docs, scores = top_documents(matches.mask, matches.scores, wanted)
         return [(int(d), float(s)) for d, s in zip(docs[start:], scores[start:], strict=True)]
-    # Whoosh scores what we cannot; our mask (filters included) restricts its collector.
-    allow = set(np.flatnonzero(matches.mask).tolist())
-    searcher.weighting = weighting
-    results = searcher.search(q, limit=wanted, filter=allow, terms=False, optimize=False)
-    return [(hit.docnum, float(hit.score or 0.0)) for hit in results[start:wanted]]
+    # Unreachable for ranked searches (match() always scores them); kept as a safe fallback.
+    docs = np.flatnonzero(matches.mask)[start:wanted]
+    return [(int(d), 0.0) for d in docs]
 
 
 def _by_date(values: DocValues, mask: np.ndarray, *, newest: bool) -> np.ndarray:

@@ -33,9 +33,7 @@ SENTENCE_WORDS = 10
 
 # Syntax in any query: a known field prefix or a wildcard attached to a word.  Parentheses alone
 # are not syntax: sentences have them too.
-_FIELD_OR_WILDCARD = re.compile(
-    r"\w\*|\b(?:" + "|".join(sorted(QUERY_FIELDS)) + r"):", re.IGNORECASE
-)
+_FIELD_OR_WILDCARD = re.compile(r"\w\*|\b(?:" + "|".join(sorted(QUERY_FIELDS)) + r"):")
 # Syntax in a short query: quotes, and a + or - stuck to the front of a word.
 _PHRASE_OR_SIGN = re.compile(r"\"|(?<![^\s(])[+\-](?=\w)")
 _WORDS = re.compile(r"\w+")

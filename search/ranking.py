@@ -62,8 +62,8 @@ FEEDBACK_MIN_DF = 2
 # Only this many of the feedback model's likeliest words have their idf looked up (one lookup
 # each); on the test collections the choice of words was the same as looking up all of them.
 FEEDBACK_CANDIDATES = 100
-# Body document frequencies remembered per process (a term lookup costs ~50 microseconds on a
-# segmented index, and feedback looks up a hundred words per query, mostly the same ones).
+# Document frequencies remembered per process: a term lookup costs ~50 microseconds on a
+# segmented index, and one search looks up a hundred or more, mostly the same ones every time.
 FREQUENCY_CACHE_ENTRIES = 200_000
 
 _ANALYZER = schema.text_analyzer()
@@ -74,32 +74,30 @@ class ArticleBM25(scoring.BM25F):
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        return lucene_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
+        frequency = _FREQUENCIES.get(parent, version_key(parent), fieldname, text)
+        return lucene_idf(parent.doc_count_all(), frequency)
 
 
 def lucene_idf(doc_count: int, doc_frequency: int) -> float:
     return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
 
 
-WEIGHTING = ArticleBM25(B=B, K1=K1)
-
-
-class _BodyFrequencies:
-    """An LRU cache of ``body`` document frequencies keyed by index version, safe across threads
-    (document frequencies only change with the index version, which is part of the key)."""
+class _DocFrequencies:
+    """An LRU cache of document frequencies keyed by index version, field and term, safe across
+    threads (frequencies only change with the index version, which is part of the key)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[Hashable, str], int] = OrderedDict()
+        self._cache: OrderedDict[tuple[Hashable, str, str], int] = OrderedDict()
 
-    def get(self, searcher: Searcher, version: Hashable, term: str) -> int:
-        key = (version, term)
+    def get(self, searcher: Any, version: Hashable, field: str, term: str) -> int:
+        key = (version, field, term)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        frequency = int(searcher.reader().doc_frequency(schema.BODY, term))
+        frequency = int(searcher.reader().doc_frequency(field, term))
         with self._lock:
             self._cache[key] = frequency
             if len(self._cache) > self._size:
@@ -107,7 +105,8 @@ class _BodyFrequencies:
         return frequency
 
 
-_BODY_FREQUENCIES = _BodyFrequencies(FREQUENCY_CACHE_ENTRIES)
+_FREQUENCIES = _DocFrequencies(FREQUENCY_CACHE_ENTRIES)
+WEIGHTING = ArticleBM25(B=B, K1=K1)
 
 
 def analysed_terms(text: str) -> Counter[str]:
@@ -175,7 +174,7 @@ def feedback_query(
     likeliest = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_CANDIDATES]
     weighted: dict[str, float] = {}
     for term, weight in likeliest:
-        frequency = _BODY_FREQUENCIES.get(searcher, version, term)
+        frequency = _FREQUENCIES.get(searcher, version, schema.BODY, term)
         if frequency >= FEEDBACK_MIN_DF:
             weighted[term] = weight * lucene_idf(doc_count, frequency)
     chosen = sorted(weighted.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]

@@ -9,21 +9,29 @@ postings (numpy arrays cached per process and index version, see :mod:`search.do
     body(t, d), title(t, d) = 1 + ln tf(t, that field of d), or 0 when t is not in it
     idf(t)   = 1 + ln((1 + N) / (1 + df(t)))
 
-It is TF-IDF with sublinear term frequency, with two changes measured on Reuters-21578 (bench/
-related.py): the idf is damped (a term's weight in a score is idf ** 0.7 rather than idf ** 2),
-because plain idf lets one rare name (a company, a town) outweigh the several everyday words that
-say what a story is about ("shares", "offer", "crude"); and documents are normalised by the square
-root of their length rather than by their vector norm, which needs no per-document vectors and
-ranked as well.  Words in
-:mod:`search.related_words` ("said", "yesterday", "would") are left out.
+That is TF-IDF with sublinear term frequency, with changes each measured on Reuters-21578
+(bench/related.py; the module's constants are the measured choices):
+
+- the idf is damped (a term counts idf ** 0.7 in a score, not idf ** 2): plain idf lets one rare
+  name (a company, a town) outweigh the several everyday words that say what a story is about
+  ("shares", "offer", "crude");
+- documents are normalised by the square root of their length, not by their vector norm: it
+  needs no per-document vectors and ranked as well;
+- words in :mod:`search.related_words` ("said", "yesterday", "would") are left out;
+- pseudo-relevance feedback: the words of the article's five closest matches join its own,
+  weighted down (:func:`_with_feedback`);
+- a page holding only part of a story (a teaser, an excerpt) is scored with the text of a fuller
+  copy of the story when the index has one.
 
 What is returned.  Never the article itself nor a copy of it (the same story on another page or
-from another outlet: most of one text's word 5-grams appear in the other), and copies among the
-answers are grouped so that each story shows once, in its best-scoring copy.  Recency only breaks
-near-ties: an answer's score is raised by at most RECENCY_WEIGHT (1 %) for a story from the same
-days as the article, so it can overtake only answers whose content scores are within 1 % of its
-own.  Each answer carries the few terms it shares with the article that best explain the link
-(specific ones first, in the form the article spells them) and a snippet marking them.
+from another outlet: most of the shorter text's word 5-grams appear in the other), and copies among
+the answers are grouped so that each story shows once, in its best-scoring copy.  An article
+sharing fewer than MIN_SHARED_TERMS telling words is not offered.  Recency only breaks near-ties:
+an answer's score is raised by at most RECENCY_WEIGHT (1 %) for a story from the same days as the
+article, so it can overtake only answers whose content scores are within 1 % of its own.  Each
+answer carries the few words it shares with the article that best explain the link (specific ones
+first, spelled as the article spells them) and a snippet marking them.  Its score is its content
+score relative to the article's own (about 1 for a near-identical text).
 """
 
 from __future__ import annotations
@@ -214,6 +222,24 @@ def _weightiest(searcher: Searcher, factors: dict[str, float], most: int) -> dic
     return {text: factors[text] for text in chosen}
 
 
+class _DampedIdf:
+    """idf ** IDF_POWER of terms, from the cached posting arrays, remembered for one request."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.n = max(searcher.doc_count(), 1)
+        self.known: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        found = self.known.get(text)
+        if found is None:
+            body = DOCSETS.term_postings(self.searcher, schema.BODY, text)[0]
+            title = DOCSETS.term_postings(self.searcher, schema.TITLE, text)[0]
+            found = _idf(self.n, max(len(body), len(title))) ** IDF_POWER
+            self.known[text] = found
+        return found
+
+
 def _tf_factors(counts: Counter[str]) -> dict[str, float]:
     return {text: 1.0 + math.log(tf) for text, tf in counts.items()}
 
@@ -359,37 +385,39 @@ def _with_feedback(
     """Scores for the article's terms plus those of its FEEDBACK_DOCS closest matches.
 
     Pseudo-relevance feedback (Rocchio): the closest matches share the article's subject, so their
-    words (each match's weight vector scaled to the article's, times FEEDBACK_WEIGHT) say what the
-    subject is better than one article's words alone.  ``exclude`` is the article and the copy it
-    is scored by.
+    words say what the subject is better than one article's words alone.  Each match's weight
+    vector is scaled to the article's and weighted by FEEDBACK_WEIGHT / FEEDBACK_DOCS; of the
+    words the article lacks, the FEEDBACK_TERMS weightiest join.  ``exclude`` is the article and
+    the copy it is scored by.
     """
     reader = searcher.reader()
-    n = max(searcher.doc_count(), 1)
     ranked = _ranked(content, exclude[0], FEEDBACK_DOCS + 1)
     top = [d for d in ranked if d != exclude[1]][:FEEDBACK_DOCS]
     if not top:
         return content
-    factors = {t.text: t.query_weight / t.doc_weight for t in terms}
-    query_norm = math.sqrt(sum(t.query_weight**2 for t in terms))
+    damped = _DampedIdf(searcher)
+    query = {t.text: t.query_weight for t in terms}
+    query_norm = math.sqrt(sum(w * w for w in query.values()))
     added: dict[str, float] = {}
     for docnum in top:
         match = schema.from_stored(reader.stored_fields(docnum))
-        match_factors = _tf_factors(_article_terms(match, FEEDBACK_CHARS).counts)
-        # The match's weights need idfs only to scale it: the index's document frequencies do.
-        norm = math.sqrt(
-            sum(
-                (f * _idf(n, reader.doc_frequency(schema.BODY, text)) ** IDF_POWER) ** 2
-                for text, f in match_factors.items()
-            )
-        )
-        scale = FEEDBACK_WEIGHT * query_norm / ((norm or 1.0) * len(top))
-        for text, factor in match_factors.items():
-            if text in factors:
-                factors[text] += factor * scale
+        vector = {
+            text: factor * damped(text)
+            for text, factor in _tf_factors(_article_terms(match, FEEDBACK_CHARS).counts).items()
+        }
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        scale = FEEDBACK_WEIGHT * query_norm / (norm * len(top))
+        for text, weight in vector.items():
+            if text in query:
+                query[text] += weight * scale
             else:
-                added[text] = added.get(text, 0.0) + factor * scale
-    expanded = _scored_terms(DOCSETS, searcher, _weightiest(searcher, added, FEEDBACK_TERMS))
-    rescaled = [dataclasses.replace(t, query_weight=factors[t.text] * t.doc_weight) for t in terms]
+                added[text] = added.get(text, 0.0) + weight * scale
+    weightiest = sorted(added, key=lambda text: (-added[text], text))[:FEEDBACK_TERMS]
+    # Back to tf factors: _scored_terms multiplies each by the term's damped idf.
+    expanded = _scored_terms(
+        DOCSETS, searcher, {text: added[text] / damped(text) for text in weightiest}
+    )
+    rescaled = [dataclasses.replace(t, query_weight=query[t.text]) for t in terms]
     return _content_scores(DOCSETS, searcher, rescaled + expanded)
 
 

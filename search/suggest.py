@@ -1,16 +1,19 @@
 """ "Did you mean": the query with its misspelt words corrected.
 
-A word is taken for a typo only when the index knows neither it nor its stem: a correct but rare
-word, or an inflection of a known word ("titles" when only "title" occurs), is left alone, and so
-are stop words, numbers, field names and words of fewer than :data:`MIN_WORD` letters.  In a
-query written in mixed case, a word in capitals is an acronym ("SIAM", "RLIN") and a capitalised
-word inside a sentence is a name ("Davis", "Backus"): the index not knowing them says nothing about
-their spelling, so they are left alone too.  Such a word is replaced by the most frequent index word
-one edit away (a letter deleted, inserted or replaced, or two neighbours swapped): the edits are
-generated and looked up, which costs a few milliseconds a word where Whoosh's ``terms_within``
-scan took over a second.  The words come from the body's spelling field, which holds whole
-(unstemmed) words because the body is declared with ``spelling=True`` (DECISIONS.md rule 4), and
-covers headlines too (the body field indexes the headline).
+A word is a candidate for correction when the index does not have it as typed.  Stop words,
+numbers, field names and words of fewer than :data:`MIN_WORD` letters are left alone, and so, in
+a query written in mixed case, are words in capitals (acronyms: "SIAM", "RLIN") and capitalised
+words inside a sentence (names: "Davis", "Backus"): the index not knowing them says nothing about
+their spelling.  A candidate is replaced by the most frequent index word one edit away (a letter
+deleted, inserted or replaced, or two neighbours swapped).  When the candidate's stem does occur
+(an inflection such as "titles" next to "title", or a typo that stems like some rare word), the
+replacement must also be far more frequent than that stem (:data:`RARE_FORM_RATIO`), so that
+inflections are left alone.
+
+The edits are generated and looked up, a few milliseconds a word, where Whoosh's
+``terms_within`` scan took over a second.  They are looked up in the body's spelling field, which
+holds whole (unstemmed) words because the body is declared with ``spelling=True`` (DECISIONS.md
+rule 4) and covers headlines too (the body field indexes the headline).
 
 The suggestion is offered whatever the number of results: a long query with one misspelt word
 still finds articles through its other words.  It is offered only when it finds something.

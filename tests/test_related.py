@@ -15,7 +15,7 @@ import pytest
 
 from indexer import schema
 from indexer.build import build_index
-from search import RelatedHit, SearchService
+from search import RelatedHit, SearchService, related
 from search.related import RECENCY_WEIGHT, is_copy, recency_factors, shingles
 from search.related_words import WEAK_WORDS
 
@@ -122,6 +122,15 @@ def test_a_page_showing_part_of_a_story_is_related_like_the_whole_story(
         f"{teaser.title} {teaser.body}"
     )
     assert only_in_full_story, ash.shared_terms
+
+
+def test_a_long_article_is_related_by_its_weightiest_words(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if the eruption story were too long to score with every word: only its 8 weightiest.
+    monkeypatch.setattr(related, "MAX_QUERY_TERMS", 8)
+    paths = related_paths(service, ERUPTION, limit=2)
+    assert set(paths) <= ASH_CLOUD | {"science-weekly/sensors-on-mount-calder.html"}, paths
 
 
 def test_stories_sharing_a_single_common_word_are_not_offered(service: SearchService) -> None:
