@@ -23,7 +23,7 @@ from indexer.corpus import content_hash, list_corpus
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extract import extract_page
 from indexer.manifest import FileRecord, Manifest, source_preference
-from indexer.schema import ID, to_document
+from indexer.schema import ID, SCHEMA_VERSION, to_document
 from indexer.store import MANIFEST_FILE, IndexStore
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def build_index(
     store = IndexStore(index_dir)
     workers = workers or os.cpu_count() or 1
     with store.write_lock():
-        full = rebuild or not store.exists()
+        full = rebuild or not store.exists() or _schema_changed(store)
         generation = store.new_generation() if full else store.current_generation()
         report = BuildReport(corpus=str(corpus), index=str(store.root), rebuilt=full)
         manifest = Manifest(generation / MANIFEST_FILE)
@@ -189,6 +189,19 @@ def build_index(
             store.swap_in(generation)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _schema_changed(store: IndexStore) -> bool:
+    """Whether the live index was written under another schema version (it must be rebuilt)."""
+    manifest = Manifest(store.manifest_path())
+    try:
+        written = manifest.meta().get("schema_version")
+    finally:
+        manifest.close()
+    if written != SCHEMA_VERSION:
+        log.warning("index schema %s differs from %s: rebuilding", written, SCHEMA_VERSION)
+        return True
+    return False
 
 
 def _live_name(store: IndexStore) -> str | None:
@@ -273,7 +286,7 @@ def _update(
                 fixups += 1
             else:
                 writer.update_document(**to_document(preferred))
-        manifest.stamp_build(corpus)
+        manifest.stamp_build(corpus, SCHEMA_VERSION)
         writer.commit()
     except BaseException:
         writer.cancel()

@@ -136,8 +136,12 @@ class Manifest:
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
 
-    def stamp_build(self, corpus: Path) -> None:
-        self.set_meta(corpus=str(corpus), built_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    def stamp_build(self, corpus: Path, schema_version: str) -> None:
+        self.set_meta(
+            corpus=str(corpus),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            schema_version=schema_version,
+        )
 
 
 def _dump(article: Article) -> str:

@@ -35,6 +35,10 @@ from whoosh.lang.stopwords import stoplists
 
 from indexer.article import Article, fingerprint
 
+# Bump whenever a field or an analyzer changes: an index written under another version is rebuilt
+# by the next `artsearch index`, because incremental updates would mix two analyses of the text.
+SCHEMA_VERSION = "2"
+
 ID = "id"
 PATH = "path"
 TITLE = "title"

@@ -12,6 +12,7 @@ import pytest
 import indexer.build
 from indexer.build import build_index
 from indexer.errors import IndexBusyError, IndexerError
+from indexer.manifest import Manifest
 from indexer.store import CURRENT_FILE, GENERATION_PREFIX, IndexStore
 from search import ArticleNotFoundError, SearchService, parse_request
 
@@ -208,3 +209,18 @@ def test_parallel_extraction_builds_the_same_index(corpus: Path, tmp_path: Path)
     parallel = build_index(corpus, tmp_path / "parallel", workers=2)
     assert (parallel.indexed, parallel.articles) == (serial.indexed, serial.articles)
     assert sorted(ids_for(tmp_path / "parallel", "")) == sorted(ids_for(tmp_path / "serial", ""))
+
+
+def test_index_written_under_another_schema_version_is_rebuilt(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    manifest = Manifest(IndexStore(index).manifest_path())
+    manifest.set_meta(schema_version="0")
+    manifest.commit()
+    manifest.close()
+    report = build_index(corpus, index, workers=1)
+    assert report.rebuilt
+    assert report.indexed == GOOD_PAGES
+    assert build_index(corpus, index, workers=1).rebuilt is False

@@ -181,8 +181,10 @@ _ARTICLE_ID: dict[str, Any] = {
 _SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "q",
-        'The query: words (all required), "a phrase", OR, -word, title:/author:/source:/tags:, '
-        "word* (at least 3 letters). Empty lists articles by the filters alone.",
+        "The query: one or two words are all required (either, when no article has both); "
+        'three or more match any word, ranked; "a phrase", OR, -word, '
+        "title:/author:/source:/tags:, word* (at least 3 letters). "
+        "Empty lists articles by the filters alone.",
         {"type": "string", "maxLength": MAX_QUERY_LENGTH, "default": ""},
     ),
     _query(
