@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import re
 import statistics
@@ -40,6 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from indexer import schema
 from indexer.article import Article, article_id
@@ -238,6 +241,54 @@ def run_related(service: SearchService, asked: list[tuple[Story, str]], smap: St
     return tally
 
 
+def run_tfidf_cosine(
+    articles: list[Article], asked: list[tuple[Story, str]], smap: StoryMap
+) -> Tally:
+    """The issue's other anchor, in-run: TF-IDF cosine over title + body (sublinear tf, smooth
+    idf, terms in 2+ articles, the index's own analyzer), every article against every other."""
+    analyzer = schema.text_analyzer()
+    counts = [Counter(t.text for t in analyzer(f"{a.title}\n{a.body}")) for a in articles]
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    vocabulary = {term: i for i, term in enumerate(t for t, n in df.items() if n >= 2)}
+    n = len(articles)
+    idf = np.zeros(len(vocabulary))
+    for term, i in vocabulary.items():
+        idf[i] = math.log((1 + n) / (1 + df[term])) + 1
+    rows = []
+    columns: list[list[int]] = [[] for _ in vocabulary]
+    values: list[list[float]] = [[] for _ in vocabulary]
+    for doc, c in enumerate(counts):
+        ids = np.array([vocabulary[t] for t in c if t in vocabulary], dtype=np.int64)
+        tf = np.array([c[t] for t in c if t in vocabulary], dtype=np.float64)
+        weights = (1 + np.log(tf)) * idf[ids] if len(ids) else tf
+        weights = weights / (np.linalg.norm(weights) or 1.0)
+        rows.append((ids, weights))
+        for i, w in zip(ids.tolist(), weights.tolist(), strict=True):
+            columns[i].append(doc)
+            values[i].append(w)
+    posting_docs = [np.array(c, dtype=np.int64) for c in columns]
+    posting_weights = [np.array(v) for v in values]
+    position = {a.id: i for i, a in enumerate(articles)}
+    tally = Tally()
+    for done, (story, aid) in enumerate(asked, 1):
+        started = time.perf_counter()
+        ids, weights = rows[position[aid]]
+        scores = np.zeros(n)
+        if len(ids):
+            docs = np.concatenate([posting_docs[i] for i in ids])
+            products = [posting_weights[i] * w for i, w in zip(ids, weights, strict=True)]
+            scores = np.bincount(docs, weights=np.concatenate(products), minlength=n)
+        scores[position[aid]] = -1.0
+        top = np.argsort(-scores)[:JUDGED_DEPTH]
+        tally.ms.append((time.perf_counter() - started) * 1000)
+        answers = smap.stories([articles[i].id for i in top])
+        tally.add(story, answers, answers)
+        _progress("tf-idf", done, len(asked), tally)
+    return tally
+
+
 def run_more_like(service: SearchService, asked: list[tuple[Story, str]], smap: StoryMap) -> Tally:
     """Whoosh's more_like() with its defaults (Bo1 key terms, 5 of them) on the article's body."""
     tally = Tally()
@@ -302,7 +353,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=None, help="ask only N seeded stories")
     parser.add_argument("--seed", type=int, default=1987)
     parser.add_argument("--pages", type=int, default=200, help="article pages rendered and timed")
-    parser.add_argument("--no-baseline", action="store_true", help="skip Whoosh more_like()")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the TF-IDF and more_like() baselines"
+    )
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -347,6 +400,10 @@ def main() -> None:
         ),
     )
     if not args.no_baseline:
+        report(
+            "TF-IDF cosine (sublinear tf), same articles, no copy grouping (numpy, in memory)",
+            run_tfidf_cosine(articles, asked, smap),
+        )
         report("Whoosh more_like() defaults, same index", run_more_like(service, asked, smap))
 
 
