@@ -72,12 +72,6 @@ class Manifest:
         rows = self._db.execute("SELECT path, size, mtime_ns, sha, reason FROM files")
         return {row[0]: FileRecord(*row) for row in rows}
 
-    def skipped(self) -> list[FileRecord]:
-        rows = self._db.execute(
-            "SELECT path, size, mtime_ns, sha, reason FROM files WHERE reason IS NOT NULL"
-        )
-        return [FileRecord(*row) for row in rows]
-
     def touch(self, path: str, size: int, mtime_ns: int) -> None:
         """Record a new stat signature for a file whose content hash did not change."""
         self._db.execute(
