@@ -22,8 +22,9 @@ from indexer.article import Article
 from indexer.corpus import content_hash, list_corpus
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extract import extract_page
-from indexer.manifest import FileRecord, Manifest, source_preference
+from indexer.manifest import FileRecord, Manifest
 from indexer.schema import ID, SCHEMA_VERSION, to_document
+from indexer.segment_arrays import ArraysCodec
 from indexer.store import MANIFEST_FILE, IndexStore
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ WRITER_LIMIT_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh copies each file of a
 # compound segment into memory every time a searcher opens it (DECISIONS.md rule 6), which cost
 # ~100 ms per searcher on 21,578 articles; separate files open in under a millisecond.
-WRITER_OPTIONS = {"timeout": 10.0, "compound": False}
+# The codec also saves each segment's postings as arrays for searching (indexer.segment_arrays).
+WRITER_OPTIONS = {"timeout": 10.0, "compound": False, "codec": ArraysCodec()}
+# A full build commits a segment every this many articles instead of one at the end: a commit
+# (sorting and writing the postings) takes one core, and committed this way it overlaps the
+# extraction of the following pages, leaving only the last segment's commit to wait for.
+SEGMENT_DOCS = 25_000
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -191,6 +197,42 @@ def build_index(
     return report
 
 
+class _SegmentedWriter:
+    """A Whoosh writer that, when ``segment_docs`` is set, commits a new segment every that many
+    added documents and never merges segments (a full build into a new generation, where
+    intermediate commits are invisible to readers until the swap)."""
+
+    def __init__(self, ix: Any, *, segment_docs: int | None) -> None:
+        self._ix = ix
+        self._segment_docs = segment_docs
+        self._pending = 0
+        self._writer = self._open()
+
+    def _open(self) -> Any:
+        return self._ix.writer(limitmb=WRITER_LIMIT_MB, **WRITER_OPTIONS)
+
+    def add(self, document: dict[str, Any]) -> None:
+        self._writer.add_document(**document)
+        self._pending += 1
+        if self._segment_docs and self._pending >= self._segment_docs:
+            self._writer.commit(merge=False)
+            self._writer = self._open()
+            self._pending = 0
+
+    def update(self, document: dict[str, Any]) -> None:
+        self._writer.update_document(**document)
+
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_by_term(ID, article_id)
+
+    def commit(self) -> None:
+        # Merging the segments of a full build would rewrite every posting on one core.
+        self._writer.commit(merge=not self._segment_docs)
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
 def _schema_changed(store: IndexStore) -> bool:
     """Whether the live index was written under another schema version (it must be rebuilt)."""
     manifest = Manifest(store.manifest_path())
@@ -236,17 +278,20 @@ def _update(
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.open_dir(str(generation))
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB, **WRITER_OPTIONS)
+    writer = _SegmentedWriter(ix, segment_docs=SEGMENT_DOCS if report.rebuilt else None)
     try:
         affected: set[str] = set()
         for path in removed:
             affected |= manifest.ids_of(path)
             manifest.remove_file(path)
             report.removed += 1
-        # On a full build documents are written as they arrive, so writing overlaps extraction;
-        # `written` remembers which copy of each article went in, so that a preferred copy found
-        # later (an article's own page after a rail that embeds it) can replace it at the end.
-        written: dict[str, tuple[int, str, int]] = {}
+        # On a full build an article's own page (in path order) is the copy to index, so it is
+        # written as soon as it arrives and writing overlaps extraction.  Copies embedded in other
+        # pages wait: most of them turn out to have a page of their own, and only the rest are
+        # written at the end.  Whoosh cannot replace a document its own uncommitted writer added,
+        # so writing an embedded copy first would mean a second pass over every such article.
+        written: set[str] = set()
+        deferred: set[str] = set()
         for result in _run_extraction(corpus, jobs, workers, progress):
             if result.unchanged:
                 manifest.touch(result.path, result.size, result.mtime_ns)
@@ -265,45 +310,32 @@ def _update(
                 report.updated += 1
             else:
                 report.indexed += 1
-            for ordinal, article in enumerate(result.articles):
+            for article in result.articles:
                 report.embedded += article.embedded
-                if report.rebuilt and article.id not in affected:
-                    key = source_preference(article, ordinal)
-                    if article.id not in written:
-                        written[article.id] = key
-                        writer.add_document(**to_document(article))
-                        continue
-                    if key < written[article.id]:
-                        affected.add(article.id)
-                else:
+                if not report.rebuilt:
                     affected.add(article.id)
-        fixups = 0
+                elif article.id in written:
+                    continue  # an earlier page's own copy, preferred (source_preference)
+                elif article.embedded:
+                    deferred.add(article.id)
+                else:
+                    written.add(article.id)
+                    writer.add(to_document(article))
+        for article_id in sorted(deferred - written):
+            preferred = manifest.preferred(article_id)
+            if preferred is not None:
+                writer.add(to_document(preferred))
         for article_id in sorted(affected):
             preferred = manifest.preferred(article_id)
             if preferred is None:
-                writer.delete_by_term(ID, article_id)
-            elif report.rebuilt and article_id in written:
-                fixups += 1
+                writer.delete(article_id)
             else:
-                writer.update_document(**to_document(preferred))
+                writer.update(to_document(preferred))
         manifest.stamp_build(corpus, SCHEMA_VERSION)
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
-    if fixups:
-        # Whoosh cannot replace a document added by the same uncommitted writer, so preferred
-        # copies that arrived after a first copy was written are swapped in by a second commit.
-        writer = ix.writer(**WRITER_OPTIONS)
-        try:
-            for article_id in sorted(affected & written.keys()):
-                preferred = manifest.preferred(article_id)
-                if preferred is not None:
-                    writer.update_document(**to_document(preferred))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
     # The manifest is committed after the index: if we die in between, the next run sees the
     # same files as changed and redoes the same (idempotent) updates.
     manifest.commit()

@@ -32,6 +32,7 @@ from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from indexer import schema
+from indexer.segment_arrays import SegmentArrays
 
 _DOCNUM = np.int64
 # Posting arrays kept per process: about 8 bytes a posting, so ~64 MB at most.
@@ -201,9 +202,14 @@ def _read_postings(searcher: Searcher, field: str, btext: bytes) -> tuple[np.nda
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
-        if (field, btext) not in leaf:
+        arrays = segment_arrays(leaf)
+        tapped = arrays.postings(field, btext) if arrays is not None else None
+        if tapped is not None:
+            leaf_ids, leaf_weights = tapped[0].astype(_DOCNUM), tapped[1].astype(np.float64)
+        elif (field, btext) in leaf:
+            leaf_ids, leaf_weights = _leaf_postings(leaf.postings(field, btext))
+        else:
             continue
-        leaf_ids, leaf_weights = _leaf_postings(leaf.postings(field, btext))
         ids.append(leaf_ids + offset)
         weights.append(leaf_weights)
     if not ids:
@@ -211,6 +217,121 @@ def _read_postings(searcher: Searcher, field: str, btext: bytes) -> tuple[np.nda
     if len(ids) == 1:
         return ids[0], weights[0]
     return np.concatenate(ids), np.concatenate(weights)
+
+
+_SEGMENT_ARRAYS: dict[tuple[str, str], SegmentArrays | None] = {}
+_SEGMENT_ARRAYS_LOCK = threading.Lock()
+
+
+def segment_arrays(leaf: Any) -> SegmentArrays | None:
+    """The memory-mapped posting arrays of a leaf reader's segment (None when it has none).
+
+    Segments never change once written, so the arrays are loaded once per process and shared by
+    every index version that includes the segment.
+    """
+    segment = leaf.segment()
+    folder = getattr(getattr(leaf, "_storage", None), "folder", None)
+    if segment is None or folder is None:
+        return None
+    key = (folder, segment.segment_id())
+    with _SEGMENT_ARRAYS_LOCK:
+        if key in _SEGMENT_ARRAYS:
+            return _SEGMENT_ARRAYS[key]
+    loaded = SegmentArrays.load(folder, segment)
+    with _SEGMENT_ARRAYS_LOCK:
+        _SEGMENT_ARRAYS[key] = loaded
+    return loaded
+
+
+def term_positions(
+    searcher: Searcher, field: str, btext: bytes, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The word's positions in each of ``docs`` (sorted document numbers that all contain it):
+    ``(flat positions, how many belong to each document)``."""
+    positions: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        low, high = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
+        if low == high:
+            continue
+        local = docs[low:high] - offset
+        arrays = segment_arrays(leaf)
+        tapped = arrays.postings(field, btext) if arrays is not None else None
+        if tapped is not None:
+            which = np.searchsorted(tapped[0], local)
+            leaf_positions, leaf_counts = arrays.positions(field, btext, which)  # type: ignore[union-attr]
+        else:
+            leaf_positions, leaf_counts = _whoosh_positions(leaf, field, btext, local)
+        positions.append(leaf_positions)
+        counts.append(leaf_counts)
+    if not positions:
+        return np.empty(0, dtype=np.int64), np.zeros(len(docs), dtype=np.int64)
+    return np.concatenate(positions), np.concatenate(counts)
+
+
+def _whoosh_positions(
+    leaf: Any, field: str, btext: bytes, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions read through Whoosh's matcher (rare words, segments without arrays)."""
+    matcher = leaf.postings(field, btext)
+    positions: list[int] = []
+    counts = np.zeros(len(docs), dtype=np.int64)
+    for i, doc in enumerate(docs.tolist()):
+        matcher.skip_to(doc)
+        if matcher.is_active() and matcher.id() == doc:
+            found = matcher.value_as("positions")
+            positions.extend(found)
+            counts[i] = len(found)
+    return np.array(positions, dtype=np.int64), counts
+
+
+def phrase_words(searcher: Searcher, q: query.Query) -> list[bytes] | None:
+    """The indexed words of an exact phrase query that :func:`phrase_docs` can match (an empty
+    list when some word cannot be indexed), or None when Whoosh must match ``q``."""
+    if not isinstance(q, query.Phrase) or q.slop != 1 or q.fieldname not in searcher.schema:
+        return None
+    field = searcher.schema[q.fieldname]
+    if not field.format or not field.format.supports("positions") or not q.words:
+        return None
+    try:
+        return [field.to_bytes(word) for word in q.words]
+    except ValueError:
+        return []
+
+
+def phrase_docs(
+    docsets: DocSets, searcher: Searcher, field: str, words: list[bytes]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Live documents where ``words`` occur one right after the other in ``field``, with how many
+    times they do: ``(sorted document numbers, occurrences)``.
+
+    Stop words were dropped before positions were counted (Whoosh renumbers them), so the words
+    of an analysed phrase sit at consecutive positions.
+    """
+    candidates = docsets.term_docs(searcher, field, words[0])
+    for word in words[1:]:
+        if not len(candidates):
+            break
+        candidates = np.intersect1d(
+            candidates, docsets.term_docs(searcher, field, word), assume_unique=True
+        )
+    if not len(candidates) or len(words) == 1:
+        return candidates, np.ones(len(candidates), dtype=np.int64)
+    # Each occurrence as one integer: (candidate index, position of the phrase's first word).
+    stride = np.int64(1) << 32
+    common: np.ndarray | None = None
+    for i, word in enumerate(words):
+        positions, counts = term_positions(searcher, field, word, candidates)
+        keys = np.repeat(np.arange(len(candidates), dtype=np.int64), counts) * stride
+        keys += positions + (len(words) - i)  # never negative
+        keys = np.unique(keys)
+        common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
+        if not len(common):
+            break
+    assert common is not None
+    occurrences = np.bincount(common // stride, minlength=len(candidates))
+    found = occurrences > 0
+    return candidates[found], occurrences[found]
 
 
 def _leaf_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -291,6 +412,12 @@ class _Evaluator:
             for btext in q._btexts(self.searcher.reader()):  # noqa: SLF001
                 result[self.docsets.term_docs(self.searcher, q.fieldname, btext)] = True
             return result
+        if (words := phrase_words(self.searcher, q)) is not None:
+            assert isinstance(q, query.Phrase)
+            if not words:
+                return np.zeros(len(self.values.live), dtype=bool)
+            docs, _ = phrase_docs(self.docsets, self.searcher, q.fieldname, words)
+            return self._of(docs)
         return self._by_whoosh(q)
 
     def _by_whoosh(self, q: query.Query) -> np.ndarray:

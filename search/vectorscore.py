@@ -21,7 +21,7 @@ import numpy as np
 from whoosh import query, scoring
 from whoosh.searching import Searcher
 
-from search.docsets import DocSets
+from search.docsets import DocSets, phrase_docs, phrase_words
 
 
 class Unsupported(Exception):
@@ -58,6 +58,9 @@ class _Scorer:
             raise Unsupported(q)
         if isinstance(q, query.Term):
             return self.term(q)
+        if (words := phrase_words(self.searcher, q)) is not None:
+            assert isinstance(q, query.Phrase)
+            return self.phrase(q.fieldname, words)
         if isinstance(q, query.And):
             return self.conjunction(q.subqueries)
         if isinstance(q, query.Or) and not q.minmatch and not q.scale:
@@ -114,6 +117,21 @@ class _Scorer:
         )
         scores[docs] = term_scores * q.boost
         return mask, scores
+
+    def phrase(self, field: str, words: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """Whoosh scores a phrase match as the sum of its words' scores (its span matcher wraps
+        the words' intersection); only documents with the words in sequence match."""
+        mask, scores = self.empty()
+        if not words:
+            return mask, scores
+        docs, _ = phrase_docs(self.docsets, self.searcher, field, words)
+        if not len(docs):
+            return mask, scores
+        mask[docs] = True
+        for word in words:
+            _, word_scores = self.term(query.Term(field, word))
+            scores += word_scores
+        return mask, np.where(mask, scores, 0.0)
 
 
 def top_documents(
