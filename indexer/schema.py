@@ -25,7 +25,10 @@ Why the fields look the way they do:
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from whoosh import analysis, fields
@@ -91,6 +94,33 @@ def text_analyzer() -> Analyzer:
     ``analyzer(text, no_morph=True)`` gives the same tokens unstemmed.
     """
     return StemmingAnalyzer(expression=TOKEN_PATTERN, stoplist=STOP_WORDS, stemfn=porter2_stem)
+
+
+# text_analyzer()'s steps written out for query-time use (snippets, feedback), where Whoosh's
+# chain of token generators cost about 1 µs a word: the same tokens, lower-cased, without words
+# shorter than two letters or in STOP_WORDS (Whoosh's StopFilter defaults), stems cached.
+_TOKEN = re.compile(TOKEN_PATTERN)
+_MIN_WORD_CHARS = 2
+cached_stem = lru_cache(maxsize=100_000)(stem)
+
+
+def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """The words :func:`text_analyzer` indexes in ``text``, unstemmed, with their character spans:
+    ``(lower-cased word, start, end)``."""
+    for match in _TOKEN.finditer(text):
+        word = match.group().lower()
+        if len(word) >= _MIN_WORD_CHARS and word not in STOP_WORDS:
+            yield word, match.start(), match.end()
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms :func:`text_analyzer` indexes for ``text``, in order."""
+    words = (match.group().lower() for match in _TOKEN.finditer(text))
+    return [
+        cached_stem(word)
+        for word in words
+        if len(word) >= _MIN_WORD_CHARS and word not in STOP_WORDS
+    ]
 
 
 def name_analyzer() -> Analyzer:

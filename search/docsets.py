@@ -47,13 +47,22 @@ def version_key(searcher: Searcher) -> tuple[tuple[str, int], ...]:
 
     Segment ids are unique names, and the deleted counts change with every commit that deletes,
     so two searchers share a key only when they read the same documents under the same numbers.
+    A searcher reads one version all its life (it is never refreshed), so the key is kept on it.
     """
+    cached = getattr(searcher, _VERSION_ATTRIBUTE, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     key = []
     for leaf, _ in searcher.reader().leaf_readers():
         segment = leaf.segment()
         if segment is not None:
             key.append((segment.segment_id(), segment.deleted_count()))
-    return tuple(key)
+    version = tuple(key)
+    setattr(searcher, _VERSION_ATTRIBUTE, version)
+    return version
+
+
+_VERSION_ATTRIBUTE = "_artsearch_version_key"
 
 
 @dataclass(frozen=True)
@@ -285,6 +294,18 @@ def _whoosh_positions(
     return np.array(positions, dtype=np.int64), counts
 
 
+def sorted_intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values in both sorted, duplicate-free arrays: binary searches of the shorter array's
+    values in the longer one, without the sort ``numpy.intersect1d`` does."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    found = np.searchsorted(b, a)
+    found[found == len(b)] = 0
+    return a[b[found] == a]
+
+
 def phrase_words(searcher: Searcher, q: query.Query) -> list[bytes] | None:
     """The indexed words of an exact phrase query that :func:`phrase_docs` can match (an empty
     list when some word cannot be indexed), or None when Whoosh must match ``q``."""
@@ -312,20 +333,19 @@ def phrase_docs(
     for word in words[1:]:
         if not len(candidates):
             break
-        candidates = np.intersect1d(
-            candidates, docsets.term_docs(searcher, field, word), assume_unique=True
-        )
+        candidates = sorted_intersection(candidates, docsets.term_docs(searcher, field, word))
     if not len(candidates) or len(words) == 1:
         return candidates, np.ones(len(candidates), dtype=np.int64)
     # Each occurrence as one integer: (candidate index, position of the phrase's first word).
+    # Candidates and each document's positions are ascending, so every word's keys are sorted
+    # and unique, and membership is a binary search rather than a sort.
     stride = np.int64(1) << 32
     common: np.ndarray | None = None
     for i, word in enumerate(words):
         positions, counts = term_positions(searcher, field, word, candidates)
         keys = np.repeat(np.arange(len(candidates), dtype=np.int64), counts) * stride
         keys += positions + (len(words) - i)  # never negative
-        keys = np.unique(keys)
-        common = keys if common is None else np.intersect1d(common, keys, assume_unique=True)
+        common = keys if common is None else sorted_intersection(common, keys)
         if not len(common):
             break
     assert common is not None

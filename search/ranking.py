@@ -66,7 +66,6 @@ FEEDBACK_CANDIDATES = 100
 # segmented index, and one search looks up a hundred or more, mostly the same ones every time.
 FREQUENCY_CACHE_ENTRIES = 200_000
 
-_ANALYZER = schema.text_analyzer()
 
 
 class ArticleBM25(scoring.BM25F):
@@ -111,7 +110,7 @@ WEIGHTING = ArticleBM25(B=B, K1=K1)
 
 def analysed_terms(text: str) -> Counter[str]:
     """The index terms of plain text with how often each occurs."""
-    return Counter(token.text for token in _ANALYZER(text))
+    return Counter(schema.index_terms(text))
 
 
 def requires_all(terms: Mapping[str, float]) -> bool:

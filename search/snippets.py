@@ -11,10 +11,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
 from html import escape
 
-from indexer.schema import stem, text_analyzer
+from indexer.schema import cached_stem, word_spans
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.
@@ -23,9 +22,6 @@ ELLIPSIS = "…"
 # Bodies are analysed only this far: a snippet from the first 50 KB is as good as any, and huge
 # pages must not make one result page slow.
 MAX_ANALYSED_CHARS = 50_000
-
-_ANALYZER = text_analyzer()
-_stem = lru_cache(maxsize=50_000)(stem)
 
 
 @dataclass(frozen=True)
@@ -45,10 +41,9 @@ def find_matches(text: str, terms: Collection[str]) -> list[_Match]:
         return []
     initials = {term[:1] for term in terms}
     matches = []
-    for token in _ANALYZER(text[:MAX_ANALYSED_CHARS], chars=True, no_morph=True):
-        word = token.text
-        if word[:1] in initials and (term := _stem(word)) in terms:
-            matches.append(_Match(token.startchar, token.endchar, term))
+    for word, start, end in word_spans(text[:MAX_ANALYSED_CHARS]):
+        if word[:1] in initials and (term := cached_stem(word)) in terms:
+            matches.append(_Match(start, end, term))
     return matches
 
 

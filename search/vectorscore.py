@@ -16,6 +16,7 @@ returns None, and the caller lets Whoosh score it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 from whoosh import query, scoring
@@ -63,12 +64,9 @@ class _Scorer:
             return self.phrase(q.fieldname, words)
         if isinstance(q, query.And):
             return self.conjunction(q.subqueries)
-        if isinstance(q, query.Or) and not q.minmatch and not q.scale:
+        if _is_sum(q):
             mask, scores = self.empty()
-            for sub in q.subqueries:
-                sub_mask, sub_scores = self.node(sub)
-                mask |= sub_mask
-                scores += sub_scores
+            self.add(q, mask, scores)
             return mask, scores
         if isinstance(q, query.AndMaybe):
             # Whoosh's AndMaybeMatcher: a's matches, plus b's score where b matches too.
@@ -96,15 +94,34 @@ class _Scorer:
             scores += sub_scores
         return mask, np.where(mask, scores, 0.0)
 
+    def add(self, q: query.Query, mask: np.ndarray, scores: np.ndarray) -> None:
+        """Add the matches and scores of ``q`` (one of an Or's summed parts) into dense arrays:
+        terms go in straight from their postings, without arrays of their own."""
+        if isinstance(q, query.Term):
+            docs, term_scores = self.term_scores(q)
+            mask[docs] = True
+            scores[docs] += term_scores
+        elif _is_sum(q):
+            for sub in q.subqueries:
+                self.add(sub, mask, scores)
+        else:
+            sub_mask, sub_scores = self.node(q)
+            mask |= sub_mask
+            scores += sub_scores
+
     def term(self, q: query.Term) -> tuple[np.ndarray, np.ndarray]:
-        field = q.fieldname
         mask, scores = self.empty()
+        self.add(q, mask, scores)
+        return mask, scores
+
+    def term_scores(self, q: query.Term) -> tuple[np.ndarray, np.ndarray]:
+        """The term's live documents and their scores."""
+        field = q.fieldname
         if field not in self.searcher.schema:
-            return mask, scores
+            return _NO_DOCS, _NO_SCORES
         docs, weights = self.docsets.term_postings(self.searcher, field, q.text)
         if not len(docs):
-            return mask, scores
-        mask[docs] = True
+            return _NO_DOCS, _NO_SCORES
         if not self.searcher.schema[field].scorable:
             raise Unsupported(q)  # Whoosh scores these by their weight alone; rare in queries
         lengths = self.docsets.field_lengths(self.searcher, field)[docs]
@@ -115,8 +132,7 @@ class _Scorer:
         term_scores = idf * (
             (weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl))
         )
-        scores[docs] = term_scores * q.boost
-        return mask, scores
+        return docs, term_scores * q.boost
 
     def phrase(self, field: str, words: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """Whoosh scores a phrase match as the sum of its words' scores (its span matcher wraps
@@ -129,9 +145,18 @@ class _Scorer:
             return mask, scores
         mask[docs] = True
         for word in words:
-            _, word_scores = self.term(query.Term(field, word))
-            scores += word_scores
+            word_docs, word_scores = self.term_scores(query.Term(field, word))
+            scores[word_docs] += word_scores
         return mask, np.where(mask, scores, 0.0)
+
+
+_NO_DOCS = np.empty(0, dtype=np.int64)
+_NO_SCORES = np.empty(0, dtype=np.float64)
+
+
+def _is_sum(q: query.Query) -> TypeGuard[query.Or]:
+    """An Or whose score is the plain sum of its matching parts' scores."""
+    return isinstance(q, query.Or) and not q.minmatch and not q.scale and q.boost == 1.0
 
 
 def top_documents(

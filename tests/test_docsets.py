@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from indexer.build import build_index
 from indexer.store import IndexStore
-from search.docsets import DocSets
+from search.docsets import DocSets, sorted_intersection
 from search.query import parse_query
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -65,3 +67,12 @@ def test_cached_postings_follow_an_incremental_update(tmp_path: Path) -> None:
         after = int(docsets.matching(searcher, lantern).sum())
         assert after == len(list(searcher.docs_for_query(lantern)))
     assert (before, after) == (1, 0)
+
+
+@given(
+    st.lists(st.integers(0, 300), unique=True).map(sorted),
+    st.lists(st.integers(0, 300), unique=True).map(sorted),
+)
+def test_sorted_intersection_equals_numpys(a: list[int], b: list[int]) -> None:
+    ours = sorted_intersection(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))
+    assert ours.tolist() == np.intersect1d(a, b).tolist()
