@@ -281,8 +281,19 @@ def _update(
     writer = _SegmentedWriter(ix, segment_docs=SEGMENT_DOCS if report.rebuilt else None)
     try:
         affected: set[str] = set()
+        # Which file each affected article's indexed copy (its preferred one) came from before
+        # this run, and which files this run changed: an article whose preferred copy was and
+        # still is in an unchanged file is already indexed as it should be.
+        indexed_from: dict[str, str | None] = {}
+        changed: set[str] = set(removed)
+
+        def affect(ids: set[str]) -> None:
+            for article_id in ids - indexed_from.keys():
+                indexed_from[article_id] = manifest.preferred_path(article_id)
+            affected.update(ids)
+
         for path in removed:
-            affected |= manifest.ids_of(path)
+            affect(manifest.ids_of(path))
             manifest.remove_file(path)
             report.removed += 1
         # On a full build an article's own page (in path order) is the copy to index, so it is
@@ -298,7 +309,8 @@ def _update(
                 report.unchanged += 1
                 continue
             was_known = result.path in known
-            affected |= manifest.ids_of(result.path)
+            affect(manifest.ids_of(result.path))
+            changed.add(result.path)
             manifest.replace_file(
                 FileRecord(result.path, result.size, result.mtime_ns, result.sha, result.reason),
                 result.articles,
@@ -313,7 +325,7 @@ def _update(
             for article in result.articles:
                 report.embedded += article.embedded
                 if not report.rebuilt:
-                    affected.add(article.id)
+                    affect({article.id})
                 elif article.id in written:
                     continue  # an earlier page's own copy, preferred (source_preference)
                 elif article.embedded:
@@ -326,6 +338,11 @@ def _update(
             if preferred is not None:
                 writer.add(to_document(preferred))
         for article_id in sorted(affected):
+            before = indexed_from[article_id]
+            if before is not None and before not in changed:
+                after = manifest.preferred_path(article_id)
+                if after == before:
+                    continue  # e.g. the own page of a story whose copy in a changed rail moved
             preferred = manifest.preferred(article_id)
             if preferred is None:
                 writer.delete(article_id)

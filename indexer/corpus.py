@@ -38,18 +38,19 @@ def list_corpus(root: Path) -> CorpusListing:
     """
     pages: dict[str, CorpusFile] = {}
     ignored = 0
-    stack = [root]
+    # Relative paths are built as strings: pathlib's parsing was most of the walk's time.
+    stack = [(str(root), "")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_dir(follow_symlinks=True):
-                    stack.append(Path(entry.path))
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
                 elif entry.is_file(follow_symlinks=True) and is_page(entry.name):
                     stat = entry.stat()
-                    relative = Path(entry.path).relative_to(root).as_posix()
+                    relative = prefix + entry.name
                     pages[relative] = CorpusFile(relative, stat.st_size, stat.st_mtime_ns)
                 else:
                     ignored += 1

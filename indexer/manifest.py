@@ -102,6 +102,14 @@ class Manifest:
         self._db.execute("DELETE FROM files WHERE path = ?", (path,))
         self._db.execute("DELETE FROM articles WHERE path = ?", (path,))
 
+    def preferred_path(self, article_id: str) -> str | None:
+        """The file holding the copy :meth:`preferred` returns, or None when no file has it."""
+        row = self._db.execute(
+            "SELECT path FROM articles WHERE id = ? ORDER BY embedded, path, ordinal LIMIT 1",
+            (article_id,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def preferred(self, article_id: str) -> Article | None:
         """The copy of an article that the index should hold, or None when no file has it."""
         row = self._db.execute(

@@ -137,6 +137,49 @@ def test_removing_an_articles_own_page_keeps_its_copy_from_elsewhere(
     assert article.embedded
 
 
+def _docnum(index: Path, article_id: str) -> int | None:
+    with IndexStore(index).searcher() as searcher:
+        return searcher.document_number(id=article_id)  # type: ignore[no-any-return]
+
+
+def test_changing_a_rail_leaves_the_own_pages_of_its_stories_alone(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    crane = ids_for(index, '"crane collapse"')[0]
+    crane_docnum = _docnum(index, crane)
+    page = corpus / AGGREGATOR
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "a global social movement", "a global zyxwquartz movement", 1
+        ),
+        encoding="utf-8",
+    )
+    report = build_index(corpus, index, workers=1)
+    assert report.updated == 1
+    assert paths_for(index, "zyxwquartz") == [AGGREGATOR]
+    # The rail's copy of the crane story changed file, not the copy the index holds.
+    assert _docnum(index, crane) == crane_docnum
+    assert paths_for(index, '"crane collapse"') == [CRANE]
+
+
+def test_an_own_page_coming_back_replaces_the_copy_from_a_rail(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    kept = tmp_path / "crane.html.gz"
+    shutil.move(corpus / CRANE, kept)
+    build_index(corpus, index, workers=1)
+    assert paths_for(index, '"crane collapse"') == [AGGREGATOR]
+    shutil.move(kept, corpus / CRANE)
+    report = build_index(corpus, index, workers=1)
+    assert report.indexed == 1
+    assert paths_for(index, '"crane collapse"') == [CRANE]
+    assert report.articles == STORIES
+
+
 def test_rebuild_swaps_in_a_new_generation_and_removes_old_ones(
     corpus: Path, tmp_path: Path
 ) -> None:
