@@ -40,7 +40,7 @@ from indexer.article import Article, fingerprint
 
 # Bump whenever a field or an analyzer changes: an index written under another version is rebuilt
 # by the next `artsearch index`, because incremental updates would mix two analyses of the text.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 ID = "id"
 PATH = "path"

@@ -6,10 +6,12 @@ source/year facet counts made it score and group each matching document in Pytho
 hundreds of milliseconds on broad queries over 21,578 articles.  This module answers those parts
 with set algebra over sorted document-number arrays:
 
-- a term's posting list is read block by block into an array (and cached per index version, so
-  the frequent terms of a query mix are read once per process);
-- ``And``/``Or``/``Not``/``AndNot`` become intersections, unions and differences; a phrase (and any
-  other query shape without a cheap set form) is matched by Whoosh itself;
+- a term's posting list comes from the segment's memory-mapped posting arrays
+  (:mod:`indexer.segment_arrays`), or for rare words block by block from Whoosh, and is cached
+  per index version;
+- ``And``/``Or``/``Not``/``AndNot`` become intersections, unions and differences; an exact phrase
+  is matched over the words' position arrays (:func:`phrase_docs`); other query shapes without a
+  cheap set form are matched by Whoosh itself;
 - per-document values (source, year, publication day) are read once per index version from Whoosh's
   sortable columns, so filters are array masks and facets are ``numpy.bincount``.
 
@@ -35,8 +37,10 @@ from indexer import schema
 from indexer.segment_arrays import SegmentArrays
 
 _DOCNUM = np.int64
-# Posting arrays kept per process: about 8 bytes a posting, so ~64 MB at most.
-POSTINGS_CACHE_ENTRIES = 8_000_000
+# Postings kept per process, decoded and without deleted documents: 16 bytes each (an int64
+# document number and a float64 weight), so ~64 MB at most.  Most words refill cheaply from the
+# memory-mapped segment arrays (indexer.segment_arrays).
+POSTINGS_CACHE_ENTRIES = 4_000_000
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 VERSIONS_KEPT = 4
 _EMPTY = np.empty(0, dtype=_DOCNUM)
@@ -214,6 +218,8 @@ def _read_postings(searcher: Searcher, field: str, btext: bytes) -> tuple[np.nda
         arrays = segment_arrays(leaf)
         tapped = arrays.postings(field, btext) if arrays is not None else None
         if tapped is not None:
+            if not len(tapped[0]):
+                continue
             leaf_ids, leaf_weights = tapped[0].astype(_DOCNUM), tapped[1].astype(np.float64)
         elif (field, btext) in leaf:
             leaf_ids, leaf_weights = _leaf_postings(leaf.postings(field, btext))

@@ -3,8 +3,8 @@
 The plan for every search:
 
 1. the matching documents as a boolean mask over document numbers, with BM25F scores for all of
-   them computed as arrays (:mod:`search.vectorscore`) when the query is made of terms, or by
-   Whoosh's own collector otherwise (phrases, prefixes);
+   them computed as arrays (:mod:`search.vectorscore`) when the query is made of terms and
+   exact phrases, or by Whoosh's own collector otherwise (prefixes, sloppy phrases);
 2. filters (source, author, dates) as masks from per-document value arrays (:mod:`search.docsets`);
 3. the total and the source/year facets counted over the final mask;
 4. only the requested page's documents ordered exactly (by score, or by date).
@@ -94,9 +94,9 @@ def match(
 def _scored_by_whoosh(
     searcher: Searcher, q: query.Query, weighting: scoring.WeightingModel
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every match of a query we cannot score ourselves (phrases, prefixes), scored by Whoosh in
-    one pass: matching and scoring a phrase both check word positions, so doing them separately
-    cost twice as much."""
+    """Every match of a query we cannot score ourselves (prefixes, sloppy phrases), scored by
+    Whoosh in one pass: matching and scoring a phrase both check word positions, so doing them
+    separately cost twice as much."""
     searcher.weighting = weighting
     size = len(DOCSETS.values(searcher).live)
     mask = np.zeros(size, dtype=bool)

@@ -94,10 +94,9 @@ _SHINGLE_SPAN = 400  # words of each body compared: enough to tell copies apart,
 
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 _WORD = re.compile(r"\w+")
-_ANALYZER = schema.text_analyzer()
-_WEAK_TERMS = frozenset(token.text for word in WEAK_WORDS for token in _ANALYZER(word)) | frozenset(
-    WEAK_WORDS
-)
+_WEAK_TERMS = frozenset(
+    term for word in WEAK_WORDS for term in schema.index_terms(word)
+) | frozenset(WEAK_WORDS)
 
 
 def shingles(text: str) -> frozenset[int]:
@@ -129,11 +128,12 @@ def _article_terms(article: Article, max_chars: int = MAX_ANALYSED_CHARS) -> _Ar
     spellings: dict[str, Counter[str]] = {}
     # Body first: titles are often in capitals, bodies spell words the way a reader expects.
     for text in (article.body[:max_chars], article.title):
-        for token in _ANALYZER(text, chars=True):
-            if token.text in _WEAK_TERMS:
+        for word, start, end in schema.word_spans(text):
+            term = schema.cached_stem(word)
+            if term in _WEAK_TERMS:
                 continue
-            counts[token.text] += 1
-            spellings.setdefault(token.text, Counter())[text[token.startchar : token.endchar]] += 1
+            counts[term] += 1
+            spellings.setdefault(term, Counter())[text[start:end]] += 1
     forms = {term: _readable(seen) for term, seen in spellings.items()}
     return _ArticleTerms(counts, forms)
 
