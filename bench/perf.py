@@ -62,8 +62,10 @@ from proc_stats import children, memory_mb, tree_rss_mb  # noqa: E402
 from query_mix import BenchQuery, build_query_mix  # noqa: E402
 
 from indexer.corpus import list_corpus  # noqa: E402
+from indexer.schema import index_terms  # noqa: E402
 from indexer.store import MANIFEST_FILE, IndexStore  # noqa: E402
 from search import SearchService, parse_request  # noqa: E402
+from search.ranking import ALL_WORDS_UP_TO  # noqa: E402
 
 ARTSEARCH = Path(sys.executable).parent / "artsearch"
 # Searched once before timing: opens the index (and whatever is loaded per index, not per term)
@@ -330,15 +332,35 @@ def kind_breakdown(mix: Sequence[BenchQuery], run: QueryRun) -> dict[str, dict[s
     }
 
 
+def _totals_agree(x: int | None, y: int | None) -> bool:
+    """Two totals within 10% of each other (two zero counts agree)."""
+    if x is None or y is None:
+        return False
+    return x == y or (max(x, y) > 0 and abs(x - y) / max(x, y) <= 0.10)
+
+
 def totals_agreement(a: QueryRun, b: QueryRun) -> float:
-    """Share of queries whose two totals are within 10% of each other (both zero counts)."""
-    agree = 0
-    for x, y in zip(a.totals, b.totals, strict=True):
-        if x is None or y is None:
-            continue
-        if x == y or (max(x, y) > 0 and abs(x - y) / max(x, y) <= 0.10):
-            agree += 1
-    return agree / len(a.totals)
+    """Share of queries whose two totals are within 10% of each other."""
+    return sum(map(_totals_agree, a.totals, b.totals)) / len(a.totals)
+
+
+def totals_agreement_by_group(
+    mix: Sequence[BenchQuery], a: QueryRun, b: QueryRun
+) -> dict[str, dict[str, float]]:
+    """The agreement split by what artsearch does with the query's words: one or two content
+    words must all match (as in FTS5); three or more match any word, ranked (FTS5 requires all).
+    Stop words count in FTS5's AND and not in ours."""
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for query, x, y in zip(mix, a.totals, b.totals, strict=True):
+        words = len(set(index_terms(" ".join(query.words))))
+        if query.is_phrase:
+            group = "phrases"
+        elif words <= ALL_WORDS_UP_TO:
+            group = f"1-{ALL_WORDS_UP_TO} content words"
+        else:
+            group = f"{ALL_WORDS_UP_TO + 1}+ content words"
+        groups[group].append(_totals_agree(x, y))
+    return {g: {"n": len(v), "share": sum(v) / len(v)} for g, v in sorted(groups.items())}
 
 
 # -- one size ----------------------------------------------------------------------------------
@@ -416,6 +438,9 @@ def bench_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
     result["queries"]["artsearch_by_kind"] = kind_breakdown(mix, artsearch_run)
     result["queries"]["fts5_by_kind"] = kind_breakdown(mix, fts_run)
     result["queries"]["totals_agree_share"] = totals_agreement(artsearch_run, fts_run)
+    result["queries"]["totals_agree_by_group"] = totals_agreement_by_group(
+        mix, artsearch_run, fts_run
+    )
     slowest = sorted(range(len(mix)), key=lambda i: -artsearch_run.latencies_ms[i])[:10]
     result["queries"]["artsearch_slowest"] = [
         mix[i].to_dict()
@@ -571,7 +596,17 @@ def print_tables(result: dict[str, Any]) -> None:
     say("")
     say(
         f"Query errors: artsearch {art['error_count']}, FTS5 {fts['error_count']}; "
-        f"totals within 10% of FTS5's on {q['totals_agree_share']:.0%} of queries."
+        f"totals within 10% of FTS5's on {q['totals_agree_share']:.0%} of queries"
+        + (
+            " ("
+            + "; ".join(
+                f"{group}: {v['share']:.0%} of {v['n']}"
+                for group, v in q["totals_agree_by_group"].items()
+            )
+            + ")."
+            if "totals_agree_by_group" in q
+            else "."
+        )
     )
     say(
         "artsearch p50 / p95 ms by kind: "

@@ -23,7 +23,7 @@ from indexer.corpus import content_hash, list_corpus
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extract import extract_page
 from indexer.manifest import FileRecord, Manifest
-from indexer.schema import ID, SCHEMA_VERSION, to_document
+from indexer.schema import ID, SCHEMA_VERSION, from_stored, to_document
 from indexer.segment_arrays import ArraysCodec
 from indexer.store import MANIFEST_FILE, IndexStore
 
@@ -233,6 +233,36 @@ class _SegmentedWriter:
         self._writer.cancel()
 
 
+def _write_preferred(
+    ix: Any, writer: _SegmentedWriter, manifest: Manifest, ids: list[str], changed: set[str]
+) -> None:
+    """Make the index hold the preferred copy of each article in ``ids``, or delete it.
+
+    An article whose preferred copy is in a file this run did not change, and is the copy the
+    index already holds, is left alone: a changed rail or a syndicated copy touches the ids of
+    stories whose own pages did not change, and rewriting those cost most of an incremental run.
+    """
+    with ix.searcher() as searcher:  # the index before this run: the writer has not committed
+        for article_id in ids:
+            path = manifest.preferred_path(article_id)
+            if path is None:
+                writer.delete(article_id)
+                continue
+            if path not in changed and _indexed_path(searcher, article_id) == path:
+                continue
+            preferred = manifest.preferred(article_id)
+            assert preferred is not None
+            writer.update(to_document(preferred))
+
+
+def _indexed_path(searcher: Any, article_id: str) -> str | None:
+    """The file the index's copy of an article came from (None when it has none)."""
+    docnum = searcher.document_number(**{ID: article_id})
+    if docnum is None:
+        return None
+    return from_stored(searcher.reader().stored_fields(docnum)).path
+
+
 def _schema_changed(store: IndexStore) -> bool:
     """Whether the live index was written under another schema version (it must be rebuilt)."""
     manifest = Manifest(store.manifest_path())
@@ -281,19 +311,9 @@ def _update(
     writer = _SegmentedWriter(ix, segment_docs=SEGMENT_DOCS if report.rebuilt else None)
     try:
         affected: set[str] = set()
-        # Which file each affected article's indexed copy (its preferred one) came from before
-        # this run, and which files this run changed: an article whose preferred copy was and
-        # still is in an unchanged file is already indexed as it should be.
-        indexed_from: dict[str, str | None] = {}
         changed: set[str] = set(removed)
-
-        def affect(ids: set[str]) -> None:
-            for article_id in ids - indexed_from.keys():
-                indexed_from[article_id] = manifest.preferred_path(article_id)
-            affected.update(ids)
-
         for path in removed:
-            affect(manifest.ids_of(path))
+            affected |= manifest.ids_of(path)
             manifest.remove_file(path)
             report.removed += 1
         # On a full build an article's own page (in path order) is the copy to index, so it is
@@ -309,7 +329,7 @@ def _update(
                 report.unchanged += 1
                 continue
             was_known = result.path in known
-            affect(manifest.ids_of(result.path))
+            affected |= manifest.ids_of(result.path)
             changed.add(result.path)
             manifest.replace_file(
                 FileRecord(result.path, result.size, result.mtime_ns, result.sha, result.reason),
@@ -325,7 +345,7 @@ def _update(
             for article in result.articles:
                 report.embedded += article.embedded
                 if not report.rebuilt:
-                    affect({article.id})
+                    affected.add(article.id)
                 elif article.id in written:
                     continue  # an earlier page's own copy, preferred (source_preference)
                 elif article.embedded:
@@ -337,17 +357,8 @@ def _update(
             preferred = manifest.preferred(article_id)
             if preferred is not None:
                 writer.add(to_document(preferred))
-        for article_id in sorted(affected):
-            before = indexed_from[article_id]
-            if before is not None and before not in changed:
-                after = manifest.preferred_path(article_id)
-                if after == before:
-                    continue  # e.g. the own page of a story whose copy in a changed rail moved
-            preferred = manifest.preferred(article_id)
-            if preferred is None:
-                writer.delete(article_id)
-            else:
-                writer.update(to_document(preferred))
+        if affected:
+            _write_preferred(ix, writer, manifest, sorted(affected), changed)
         manifest.stamp_build(corpus, SCHEMA_VERSION)
         writer.commit()
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import threading
@@ -178,6 +179,24 @@ def test_an_own_page_coming_back_replaces_the_copy_from_a_rail(
     assert report.indexed == 1
     assert paths_for(index, '"crane collapse"') == [CRANE]
     assert report.articles == STORIES
+
+
+def test_editing_an_own_page_leaves_its_old_story_to_the_rail_copy(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    old_id = ids_for(index, '"crane collapse"')[0]
+    page = corpus / CRANE
+    html = gzip.decompress(page.read_bytes()).decode("utf-8")
+    edited = html.replace("A storm yesterday caused", "A storm on Friday caused")  # JSON-LD too
+    assert edited != html
+    page.write_bytes(gzip.compress(edited.encode("utf-8")))
+    build_index(corpus, index, workers=1)
+    # The edited page is a new version of the story; the rail still shows the old one.
+    old = SearchService(index).article(old_id)
+    assert (old.path, old.embedded) == (AGGREGATOR, True)
+    assert sorted(paths_for(index, '"crane collapse"')) == sorted([AGGREGATOR, CRANE])
 
 
 def test_rebuild_swaps_in_a_new_generation_and_removes_old_ones(
