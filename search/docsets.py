@@ -38,9 +38,9 @@ from indexer.segment_arrays import SegmentArrays
 
 _DOCNUM = np.int64
 # Postings kept per process, decoded and without deleted documents: 16 bytes each (an int64
-# document number and a float64 weight), so ~64 MB at most.  Most words refill cheaply from the
-# memory-mapped segment arrays (indexer.segment_arrays).
-POSTINGS_CACHE_ENTRIES = 4_000_000
+# document number and a float64 weight), so ~128 MB at most.  Words refill from the memory-mapped
+# segment arrays (indexer.segment_arrays), but a query's common words are best kept ready.
+POSTINGS_CACHE_ENTRIES = 8_000_000
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 VERSIONS_KEPT = 4
 _EMPTY = np.empty(0, dtype=_DOCNUM)
