@@ -47,6 +47,7 @@ import numpy as np
 from indexer import schema
 from indexer.article import Article, article_id
 from indexer.build import build_index
+from indexer.schema import SCHEMA_VERSION
 from indexer.store import IndexStore
 from search import SearchService
 
@@ -128,14 +129,17 @@ def ensure_corpus(out: Path) -> tuple[Path, Path]:
 
 
 def ensure_index(out: Path, pages: Path) -> dict[str, Any]:
-    """Build the index once; its report (with the build time) is kept beside it."""
+    """Build the index once (again when it was written under another schema version); its report
+    (with the build time) is kept beside it."""
     index, report_file = out / "index", out / "build.json"
-    if not report_file.exists() or not IndexStore(index).exists():
+    build = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+    if build.get("schema_version") != SCHEMA_VERSION or not IndexStore(index).exists():
         print(f"building the index at {index} (a few minutes on 2 cores) ...", flush=True)
         report = build_index(pages, index, rebuild=True).to_dict()
         report["skipped"] = len(report["skipped"])
+        report["schema_version"] = SCHEMA_VERSION
         report_file.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    build: dict[str, Any] = json.loads(report_file.read_text(encoding="utf-8"))
+    build = json.loads(report_file.read_text(encoding="utf-8"))
     build["size_bytes"] = IndexStore(index).size_bytes()
     return build
 

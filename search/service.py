@@ -23,6 +23,7 @@ from indexer.errors import IndexNotFoundError
 from indexer.manifest import Manifest
 from indexer.store import IndexStore
 from search import execute
+from search.docsets import segment_arrays
 from search.errors import ArticleNotFoundError, BadRequestError
 from search.query import ParsedQuery, parse_query
 from search.ranking import FEEDBACK_DOCS, WEIGHTING, feedback_query, requires_all, words_query
@@ -62,6 +63,8 @@ class SearchService:
                 execute.DOCSETS.values(searcher)
                 for field in (schema.BODY, schema.TITLE):
                     execute.DOCSETS.field_lengths(searcher, field)
+                for leaf, _ in searcher.reader().leaf_readers():
+                    segment_arrays(leaf)  # maps each segment's posting arrays
         except IndexNotFoundError:
             log.info("no index at %s yet: nothing to warm", self.store.root)
 

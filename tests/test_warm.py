@@ -44,11 +44,14 @@ def _assert_warm(docsets: DocSets, service: SearchService) -> None:
 
 
 def test_warm_loads_the_values_and_lengths_of_the_live_version(
-    docsets: DocSets, service: SearchService
+    docsets: DocSets, service: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    mapped: dict[object, object] = {}
+    monkeypatch.setattr(search.docsets, "_SEGMENT_ARRAYS", mapped)
     assert not docsets._values and not docsets._lengths
     service.warm()
     _assert_warm(docsets, service)
+    assert mapped and all(arrays is not None for arrays in mapped.values())
 
 
 def test_a_search_after_warm_loads_no_document_values(
