@@ -279,7 +279,7 @@ def run_tfidf_cosine(
     for done, (story, aid) in enumerate(asked, 1):
         started = time.perf_counter()
         ids, weights = rows[position[aid]]
-        scores = np.zeros(n)
+        scores: np.ndarray = np.zeros(n)
         if len(ids):
             docs = np.concatenate([posting_docs[i] for i in ids])
             products = [posting_weights[i] * w for i, w in zip(ids, weights, strict=True)]
@@ -300,7 +300,8 @@ def run_more_like(service: SearchService, asked: list[tuple[Story, str]], smap: 
         for done, (story, aid) in enumerate(asked, 1):
             started = time.perf_counter()
             docnum = searcher.document_number(**{schema.ID: aid})
-            article = schema.from_stored(searcher.stored_fields(docnum))
+            assert docnum is not None, f"asked article {aid} is not in the index"
+            article = schema.from_stored(searcher.reader().stored_fields(docnum))
             # The body is not stored as a field of its own (nor has term vectors): pass its text.
             results = searcher.more_like(docnum, schema.BODY, text=article.body, top=JUDGED_DEPTH)
             ids = [hit[schema.ID] for hit in results]
