@@ -47,6 +47,10 @@ class FileRecord:
     reason: str | None  # why the file was skipped, None when it gave articles
 
 
+# The copy source_preference() puts first, as SQL.
+_PREFERRED_FIRST = "ORDER BY embedded, path, ordinal LIMIT 1"
+
+
 def source_preference(article: Article, ordinal: int) -> tuple[int, str, int]:
     """Sort key choosing which copy of an article is indexed: a page's own article before an
     embedded copy, then the first path in sort order, so the choice is the same on every build."""
@@ -105,7 +109,7 @@ class Manifest:
     def preferred_path(self, article_id: str) -> str | None:
         """The file holding the copy :meth:`preferred` returns, or None when no file has it."""
         row = self._db.execute(
-            "SELECT path FROM articles WHERE id = ? ORDER BY embedded, path, ordinal LIMIT 1",
+            f"SELECT path FROM articles WHERE id = ? {_PREFERRED_FIRST}",
             (article_id,),
         ).fetchone()
         return str(row[0]) if row else None
@@ -113,7 +117,7 @@ class Manifest:
     def preferred(self, article_id: str) -> Article | None:
         """The copy of an article that the index should hold, or None when no file has it."""
         row = self._db.execute(
-            "SELECT data FROM articles WHERE id = ? ORDER BY embedded, path, ordinal LIMIT 1",
+            f"SELECT data FROM articles WHERE id = ? {_PREFERRED_FIRST}",
             (article_id,),
         ).fetchone()
         return Article.from_dict(json.loads(row[0])) if row else None

@@ -115,12 +115,7 @@ def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
 
 def index_terms(text: str) -> list[str]:
     """The terms :func:`text_analyzer` indexes for ``text``, in order."""
-    words = (match.group().lower() for match in _TOKEN.finditer(text))
-    return [
-        cached_stem(word)
-        for word in words
-        if len(word) >= _MIN_WORD_CHARS and word not in STOP_WORDS
-    ]
+    return [cached_stem(word) for word, _, _ in word_spans(text)]
 
 
 def name_analyzer() -> Analyzer:

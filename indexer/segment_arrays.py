@@ -184,10 +184,9 @@ class SegmentArrays:
         if not total:
             return np.empty(0, dtype=np.int64), counts
         # Gather the runs [first, first + count) in one pass, then undo the delta coding per run.
-        run_starts = np.repeat(np.cumsum(counts) - counts, counts)
-        offsets = np.arange(total, dtype=np.int64) - run_starts + np.repeat(first, counts)
+        run_first = np.cumsum(counts) - counts  # every run has at least one position
+        offsets = np.arange(total, dtype=np.int64) + np.repeat(first - run_first, counts)
         deltas = self.deltas[offsets].astype(np.int64)
         sums = np.cumsum(deltas)
-        run_first = np.cumsum(counts) - counts  # every run has at least one position
         before = np.repeat(sums[run_first] - deltas[run_first], counts)
         return sums - before, counts

@@ -326,11 +326,8 @@ def phrase_words(searcher: Searcher, q: query.Query) -> list[bytes] | None:
         return []
 
 
-def phrase_docs(
-    docsets: DocSets, searcher: Searcher, field: str, words: list[bytes]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Live documents where ``words`` occur one right after the other in ``field``, with how many
-    times they do: ``(sorted document numbers, occurrences)``.
+def phrase_docs(docsets: DocSets, searcher: Searcher, field: str, words: list[bytes]) -> np.ndarray:
+    """The live documents (sorted) where ``words`` occur one right after the other in ``field``.
 
     Stop words were dropped before positions were counted (Whoosh renumbers them), so the words
     of an analysed phrase sit at consecutive positions.
@@ -341,7 +338,7 @@ def phrase_docs(
             break
         candidates = sorted_intersection(candidates, docsets.term_docs(searcher, field, word))
     if not len(candidates) or len(words) == 1:
-        return candidates, np.ones(len(candidates), dtype=np.int64)
+        return candidates
     # Each occurrence as one integer: (candidate index, position of the phrase's first word).
     # Candidates and each document's positions are ascending, so every word's keys are sorted
     # and unique, and membership is a binary search rather than a sort.
@@ -355,9 +352,7 @@ def phrase_docs(
         if not len(common):
             break
     assert common is not None
-    occurrences = np.bincount(common // stride, minlength=len(candidates))
-    found = occurrences > 0
-    return candidates[found], occurrences[found]
+    return candidates[np.unique(common // stride)]
 
 
 def _leaf_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -442,12 +437,11 @@ class _Evaluator:
             assert isinstance(q, query.Phrase)
             if not words:
                 return np.zeros(len(self.values.live), dtype=bool)
-            docs, _ = phrase_docs(self.docsets, self.searcher, q.fieldname, words)
-            return self._of(docs)
+            return self._of(phrase_docs(self.docsets, self.searcher, q.fieldname, words))
         return self._by_whoosh(q)
 
     def _by_whoosh(self, q: query.Query) -> np.ndarray:
-        """Phrases and anything else: let Whoosh match (no scoring) and collect the ids."""
+        """Sloppy phrases and anything else: let Whoosh match (no scoring), collect the ids."""
         matcher = q.matcher(self.searcher, self.searcher.boolean_context())
         docs = np.fromiter(matcher.all_ids(), dtype=_DOCNUM)
         return self._of(docs) & self.values.live

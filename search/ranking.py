@@ -67,7 +67,6 @@ FEEDBACK_CANDIDATES = 100
 FREQUENCY_CACHE_ENTRIES = 200_000
 
 
-
 class ArticleBM25(scoring.BM25F):
     """Whoosh's BM25 scorer with the probabilistic idf ``ln(1 + (N - df + 0.5) / (df + 0.5))``."""
 

@@ -140,7 +140,7 @@ class _Scorer:
         mask, scores = self.empty()
         if not words:
             return mask, scores
-        docs, _ = phrase_docs(self.docsets, self.searcher, field, words)
+        docs = phrase_docs(self.docsets, self.searcher, field, words)
         if not len(docs):
             return mask, scores
         mask[docs] = True
