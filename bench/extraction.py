@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from indexer.article import Article  # noqa: E402
 from indexer.errors import ExtractionError  # noqa: E402
-from indexer.extract import extract_page  # noqa: E402
+from indexer.extraction import extract_page  # noqa: E402
 
 SHARED = Path("/work/shared")
 BENCHMARK = SHARED / "data" / "extraction-benchmark"

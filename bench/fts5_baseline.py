@@ -25,8 +25,8 @@ from pathlib import Path
 from query_mix import BenchQuery
 
 from indexer.article import Article
-from indexer.manifest import Manifest, source_preference
-from indexer.schema import name_key, parse_published
+from indexer.index.manifest import Manifest, source_preference
+from indexer.index.schema import name_key, parse_published
 
 TITLE_WEIGHT = 2.0
 TOP = 10

@@ -57,6 +57,7 @@ def main() -> None:
         floor.append(parse_floor(args.corpus))
     pages = sum(1 for p in args.corpus.rglob("*") if p.suffix in {".html", ".htm", ".gz"})
     print(f"corpus: {args.corpus} ({pages} pages), {args.runs} runs, medians")
+
     def median(runs: list[tuple[float, float]], which: int) -> float:
         return statistics.median(run[which] for run in runs)
 

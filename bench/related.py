@@ -44,11 +44,11 @@ from typing import Any
 
 import numpy as np
 
-from indexer import schema
 from indexer.article import Article, article_id
 from indexer.build import build_index
-from indexer.schema import SCHEMA_VERSION
-from indexer.store import IndexStore
+from indexer.index import schema
+from indexer.index.schema import SCHEMA_VERSION
+from indexer.index.store import IndexStore
 from search import SearchService
 
 ROOT = Path(__file__).resolve().parent.parent

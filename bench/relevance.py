@@ -49,10 +49,10 @@ from ir_collections import (
 from whoosh import highlight, scoring
 from whoosh.qparser import MultifieldParser, OrGroup
 
-from indexer import schema
 from indexer.build import build_index
-from indexer.manifest import Manifest
-from indexer.store import IndexStore
+from indexer.index import schema
+from indexer.index.manifest import Manifest
+from indexer.index.store import IndexStore
 from search import BadRequestError, SearchResults, SearchService, parse_request
 from search.request import MAX_PAGE, MAX_QUERY_LENGTH
 from search.results import MAX_PER_PAGE

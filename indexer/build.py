@@ -21,11 +21,11 @@ from typing import Any
 from indexer.article import Article
 from indexer.corpus import content_hash, list_corpus
 from indexer.errors import ExtractionError, IndexerError
-from indexer.extract import extract_page
-from indexer.manifest import FileRecord, Manifest
-from indexer.schema import ID, SCHEMA_VERSION, from_stored, to_document
-from indexer.segment_arrays import ArraysCodec
-from indexer.store import MANIFEST_FILE, IndexStore
+from indexer.extraction import extract_page
+from indexer.index.arrays import ArraysCodec
+from indexer.index.manifest import FileRecord, Manifest
+from indexer.index.schema import ID, SCHEMA_VERSION, from_stored, to_document
+from indexer.index.store import MANIFEST_FILE, IndexStore
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from whoosh import query
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
-from indexer import schema
-from indexer.segment_arrays import SegmentArrays
+from indexer.index import schema
+from indexer.index.arrays import SegmentArrays
 
 _DOCNUM = np.int64
 # Postings kept per process, decoded and without deleted documents: 16 bytes each (an int64

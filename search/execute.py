@@ -21,7 +21,7 @@ import numpy as np
 from whoosh import query, scoring
 from whoosh.searching import Searcher
 
-from indexer import schema
+from indexer.index import schema
 from search.docsets import DocSets, DocValues, day_bound
 from search.results import FacetValue, SearchRequest
 from search.vectorscore import score_all, top_documents

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from whoosh import fields, query
 from whoosh.qparser import AndGroup, MultifieldParser, QueryParser, plugins
 
-from indexer.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
+from indexer.index.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
 from search.errors import BadRequestError
 from search.ranking import analysed_terms, requires_all, words_query
 

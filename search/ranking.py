@@ -34,7 +34,7 @@ from typing import Any
 from whoosh import query, scoring
 from whoosh.searching import Searcher
 
-from indexer import schema
+from indexer.index import schema
 from search.docsets import version_key
 
 K1 = 1.2

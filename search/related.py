@@ -47,8 +47,8 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.searching import Searcher
 
-from indexer import schema
 from indexer.article import Article
+from indexer.index import schema
 from search.docsets import DocSets
 from search.execute import DOCSETS
 from search.related_words import WEAK_WORDS

@@ -17,11 +17,11 @@ import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
-from indexer import schema
 from indexer.article import Article
 from indexer.errors import IndexNotFoundError
-from indexer.manifest import Manifest
-from indexer.store import IndexStore
+from indexer.index import schema
+from indexer.index.manifest import Manifest
+from indexer.index.store import IndexStore
 from search import execute
 from search.docsets import segment_arrays
 from search.errors import ArticleNotFoundError, BadRequestError

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
-from indexer.schema import cached_stem, word_spans
+from indexer.index.schema import cached_stem, word_spans
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.

@@ -26,8 +26,8 @@ import re
 import numpy as np
 from whoosh.searching import Searcher
 
-from indexer import schema
-from indexer.schema import QUERY_FIELDS
+from indexer.index import schema
+from indexer.index.schema import QUERY_FIELDS
 from search import execute
 from search.query import ParsedQuery, parse_query
 from search.ranking import WEIGHTING, analysed_terms, words_query

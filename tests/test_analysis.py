@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer import schema
+from indexer.index import schema
 
 PAGES = Path(__file__).parent / "data" / "pages"
 _ANALYZER = schema.text_analyzer()

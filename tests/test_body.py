@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from lxml.html import HtmlElement
 
-from indexer import body
-from indexer.body import extract_body, unwrap_layout_tables, without_page_furniture
-from indexer.htmlparse import load_page, parse_html
+from indexer.extraction import body
+from indexer.extraction.body import extract_body, unwrap_layout_tables, without_page_furniture
+from indexer.extraction.htmlparse import load_page, parse_html
 
 PAGES = Path(__file__).parent / "data" / "pages"
 

@@ -13,8 +13,8 @@ import pytest
 import indexer.build
 from indexer.build import build_index
 from indexer.errors import IndexBusyError, IndexerError
-from indexer.manifest import Manifest
-from indexer.store import CURRENT_FILE, GENERATION_PREFIX, IndexStore
+from indexer.index.manifest import Manifest
+from indexer.index.store import CURRENT_FILE, GENERATION_PREFIX, IndexStore
 from search import ArticleNotFoundError, SearchService, parse_request
 
 CORPUS = Path(__file__).parent / "data" / "corpus"

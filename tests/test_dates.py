@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from indexer.dates import ParsedDate, parse_date, plausible, resolve_relative, text_date
+from indexer.extraction.dates import ParsedDate, parse_date, plausible, resolve_relative, text_date
 
 
 @pytest.mark.parametrize(

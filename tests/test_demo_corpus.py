@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from indexer.extract import extract_page
+from indexer.extraction import extract_page
 from search import SearchService, parse_request
 
 ROOT = Path(__file__).resolve().parent.parent

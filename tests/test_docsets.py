@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer.build import build_index
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
 from search.docsets import DocSets, sorted_intersection
 from search.query import parse_query
 

@@ -7,18 +7,19 @@ from pathlib import Path
 import pytest
 from lxml.html import HtmlElement
 
-from indexer import selectors as sel
-from indexer.embedded import find_layout, rail_items
-from indexer.htmlparse import load_page, parse_html
-from indexer.metadata import find_main_heading, read_page
-from indexer.pagetext import element_text
+from indexer.extraction import selectors as sel
+from indexer.extraction.headline import find_main_heading
+from indexer.extraction.htmlparse import load_page, parse_html
+from indexer.extraction.pagetext import element_text
+from indexer.extraction.rails import find_layout, rail_items
+from indexer.extraction.view import read_head
 
 PAGES = Path(__file__).parent / "data" / "pages"
 
 
 def page(name: str) -> tuple[HtmlElement, HtmlElement | None]:
     tree = load_page((PAGES / name).read_bytes())
-    return tree, find_main_heading(read_page(tree))
+    return tree, find_main_heading(tree, read_head(tree), None)
 
 
 def test_seed_layout_has_one_rail_of_three_full_articles() -> None:

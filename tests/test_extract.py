@@ -1,4 +1,4 @@
-"""Whole pages to Articles (indexer.extract.extract_page), checked against the fixture sidecars."""
+"""Whole pages to Articles (indexer.extraction.extract_page), checked against fixture sidecars."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import indexer.body
-import indexer.extract
+import indexer.extraction.body
+import indexer.extraction.page
 from indexer.article import PROVENANCE_ORIGINS, Article, article_id
 from indexer.errors import ExtractionError
-from indexer.extract import extract_page
+from indexer.extraction import extract_page
 
 PAGES = Path(__file__).parent / "data" / "pages"
 # 2024-01-01T00:00:00Z: after every fixture's dates, as a file's modification time would be.
@@ -257,7 +257,7 @@ def test_an_unexpected_error_becomes_an_extraction_error_naming_its_type(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(indexer.extract, "find_layout", broken)
+    monkeypatch.setattr(indexer.extraction.page, "find_layout", broken)
     with caplog.at_level(logging.ERROR), pytest.raises(ExtractionError, match="KeyError"):
         extract("opengraph-only.html")
     assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
@@ -300,7 +300,7 @@ def test_20_mb_page_is_extracted_in_seconds() -> None:
     article = extract_page(data, "big.html")[0]
     assert time.perf_counter() - started < 30
     assert article.body.startswith(paragraphs[0])
-    assert len(article.body) <= indexer.body.MAX_BODY_CHARS
+    assert len(article.body) <= indexer.extraction.body.MAX_BODY_CHARS
 
 
 # --- fuzzing: any bytes give articles or an ExtractionError ---------------------------------------

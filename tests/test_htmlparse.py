@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer import htmlparse
 from indexer.errors import ExtractionError
-from indexer.htmlparse import declared_encoding, decode_page, is_binary, load_page, parse_html
+from indexer.extraction import htmlparse
+from indexer.extraction.htmlparse import (
+    declared_encoding,
+    decode_page,
+    is_binary,
+    load_page,
+    parse_html,
+)
 
 PAGES = Path(__file__).parent / "data" / "pages"
 

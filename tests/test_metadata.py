@@ -1,4 +1,4 @@
-"""Metadata cascades (indexer.metadata): one test per rule, on fixture pages or a few tags."""
+"""Metadata cascades (the field modules of indexer.extraction): one test per rule."""
 
 from __future__ import annotations
 
@@ -7,50 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from indexer.htmlparse import load_page, parse_html
-from indexer.metadata import (
-    Found,
-    PageView,
-    article_nodes,
-    choose_article_ld,
-    clean_authors,
-    find_authors,
-    find_description,
-    find_image,
-    find_language,
-    find_license,
-    find_main_heading,
-    find_modified,
-    find_published,
-    find_source,
-    find_tags,
-    find_title,
-    find_url,
-    header_region,
-    license_name,
-    read_metadata,
-    read_page,
-)
+from indexer.extraction.bylines import clean_authors, find_authors
+from indexer.extraction.headline import find_title
+from indexer.extraction.htmlparse import load_page, parse_html
+from indexer.extraction.language import find_language
+from indexer.extraction.links import find_image, find_license, find_url, license_name
+from indexer.extraction.metadata import read_metadata, read_view
+from indexer.extraction.outlet import find_source
+from indexer.extraction.published import find_modified, find_published
+from indexer.extraction.tags import find_description, find_tags
+from indexer.extraction.view import PageView
 
 PAGES = Path(__file__).parent / "data" / "pages"
 # 2020-03-02T12:00:00Z, a file modification time.
 MTIME = datetime(2020, 3, 2, 12, tzinfo=UTC).timestamp()
 
 
-def prepared(view: PageView) -> PageView:
-    view.article_ld = choose_article_ld(view, article_nodes(view))
-    view.heading = find_main_heading(view)
-    view.region = header_region(view.tree, view.heading)
-    return view
-
-
 def view_of(html: str, *, mtime: float | None = None) -> PageView:
     """The view of a page made of a few tags."""
-    return prepared(read_page(parse_html(html), mtime=mtime))
+    return read_view(parse_html(html), mtime=mtime)
 
 
 def fixture_view(name: str, *, mtime: float | None = None) -> PageView:
-    return prepared(read_page(load_page((PAGES / name).read_bytes()), mtime=mtime))
+    return read_view(load_page((PAGES / name).read_bytes()), mtime=mtime)
 
 
 def value(found: object) -> object:
@@ -376,8 +355,9 @@ def test_relative_date_counts_back_from_the_file_time_without_a_generated_time()
     ],
 )
 def test_only_a_short_relative_date_line_dates_the_article(line: str, day: str | None) -> None:
-    view = view_of(f"<body><h1>Harbour tolls rise</h1><p>{line}</p><p>Tolls rise.</p></body>")
-    view.reference = Found(datetime.fromtimestamp(MTIME, tz=UTC), "file-mtime")
+    view = view_of(
+        f"<body><h1>Harbour tolls rise</h1><p>{line}</p><p>Tolls rise.</p></body>", mtime=MTIME
+    )
     assert value(find_published(view)) == day
 
 

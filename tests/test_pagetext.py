@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from indexer.htmlparse import parse_html
-from indexer.pagetext import (
+from indexer.extraction.htmlparse import parse_html
+from indexer.extraction.pagetext import (
     block_texts,
     clean_text,
     element_text,

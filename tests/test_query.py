@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query
 
-from indexer.schema import text_analyzer
+from indexer.index.schema import text_analyzer
 from search.errors import BadRequestError
 from search.query import is_long, parse_query
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from whoosh import query
 
-from indexer import schema
-from indexer.store import IndexStore
+from indexer.index import schema
+from indexer.index.store import IndexStore
 from search import execute
 from search.ranking import (
     WEIGHTING,

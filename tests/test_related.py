@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import schema
 from indexer.build import build_index
+from indexer.index import schema
 from search import RelatedHit, SearchService, related
 from search.related import RECENCY_WEIGHT, is_copy, recency_factors, shingles
 from search.related_words import WEAK_WORDS

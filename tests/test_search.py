@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.schema import text_analyzer
+from indexer.index.schema import text_analyzer
 from search import (
     MAX_QUERY_LENGTH,
     ArticleNotFoundError,

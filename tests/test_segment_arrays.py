@@ -12,9 +12,10 @@ import pytest
 from whoosh import query
 from whoosh.index import open_dir
 
-from indexer import schema, segment_arrays
 from indexer.build import WRITER_OPTIONS, build_index
-from indexer.store import IndexStore
+from indexer.index import arrays as segment_arrays
+from indexer.index import schema
+from indexer.index.store import IndexStore
 from search import docsets as docsets_module
 from search import execute
 from search.docsets import DocSets

@@ -11,7 +11,7 @@ import pytest
 from gunicorn.config import Config
 
 import search.docsets
-from indexer import schema
+from indexer.index import schema
 from search import SearchRequest, SearchService, execute
 from search.docsets import DocSets, version_key
 from web.app import create_app

@@ -20,7 +20,7 @@ from indexer.article import Article
 from indexer.build import BuildReport, build_index
 from indexer.corpus import is_page
 from indexer.errors import ExtractionError, IndexerError
-from indexer.extract import extract_page
+from indexer.extraction import extract_page
 from search import SearchError, SearchService, parse_request
 
 DEFAULT_INDEX = "var/index"

@@ -7,11 +7,12 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from indexer import selectors as sel
+from indexer.extraction import selectors as sel
 
 _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
-_WORD = re.compile(r"\w+")
+# A word, for counting and comparing texts (not for indexing: that is indexer.index.analysis).
+WORD = re.compile(r"\w+")
 _SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 
 
@@ -77,9 +78,22 @@ def block_texts(element: HtmlElement) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+    return len(WORD.findall(text))
 
 
 def normalised_words(text: str) -> str:
     """Lower-case words separated by single spaces: what two texts are compared by."""
-    return " ".join(_WORD.findall(text.lower()))
+    return " ".join(WORD.findall(text.lower()))
+
+
+def class_and_id(element: HtmlElement) -> str:
+    """An element's class and id, what rail and boilerplate patterns are matched against."""
+    return " ".join(v for v in (element.get("class"), element.get("id")) if v)
+
+
+def marker_text(element: HtmlElement) -> str:
+    """An element's class, id and microdata itemprop: what metadata patterns (bylines, sources,
+    date labels) are matched against."""
+    return " ".join(
+        v for v in (element.get("class"), element.get("id"), element.get("itemprop")) if v
+    )

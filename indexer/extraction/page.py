@@ -1,40 +1,40 @@
 """One page's bytes in, its Articles out: the page's own article, then those embedded in it.
 
-The steps, each in its own module: parse (`htmlparse`), read the head once (`metadata.read_page`),
-find the page's structure around the article (`embedded.find_layout`), turn embedded rail items
-into articles, remove rails and furniture from the tree, then read the main article's metadata
-(`metadata`) and body (`body`) from what is left.
+The steps, each in its own module: parse (:mod:`~indexer.extraction.htmlparse`), read what the
+page declares once (:func:`~indexer.extraction.view.read_head`), find the title heading
+(:mod:`~indexer.extraction.headline`) and the page's structure around the article
+(:func:`~indexer.extraction.rails.find_layout`), turn embedded rail items into articles, remove
+rails and furniture from the tree, then read the main article's metadata
+(:mod:`~indexer.extraction.metadata`) and body (:mod:`~indexer.extraction.body`) from what is
+left.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.html import HtmlElement
+
 from indexer.article import Article, article_id
-from indexer.body import extract_body, unwrap_layout_tables, without_page_furniture
-from indexer.embedded import EMBEDDED_MIN_WORDS, RailItem, find_layout
 from indexer.errors import ExtractionError
-from indexer.htmlparse import load_page
-from indexer.metadata import (
+from indexer.extraction.body import extract_body, unwrap_layout_tables, without_page_furniture
+from indexer.extraction.headline import choose_article_ld, find_main_heading, header_region
+from indexer.extraction.htmlparse import load_page
+from indexer.extraction.language import find_language
+from indexer.extraction.links import find_license, find_url
+from indexer.extraction.metadata import Metadata, read_head_with_reference, read_metadata
+from indexer.extraction.pagetext import clean_text, element_text, word_count
+from indexer.extraction.rails import EMBEDDED_MIN_WORDS, RailItem, find_layout
+from indexer.extraction.view import (
     Found,
     JsonNode,
-    Metadata,
+    PageHead,
     PageView,
-    SelectionCache,
+    Selections,
     article_nodes,
-    choose_article_ld,
-    find_language,
-    find_license,
-    find_main_heading,
-    find_url,
-    header_region,
-    read_metadata,
-    read_page,
+    ld_string,
 )
-from indexer.pagetext import clean_text, element_text, word_count
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +65,22 @@ def extract_page(data: bytes, path: str, *, mtime: float | None = None) -> list[
 
 def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
     tree = load_page(data)
-    view = read_page(tree, mtime=mtime)
-    ld_articles = article_nodes(view)
-    view.article_ld = choose_article_ld(view, ld_articles)
-    view.heading = find_main_heading(view)
+    head = read_head_with_reference(tree, mtime)
+    ld_articles = article_nodes(head)
+    article_ld = choose_article_ld(tree, head, ld_articles)
+    heading = find_main_heading(tree, head, article_ld)
 
-    layout = find_layout(tree, view.heading)
-    shared: SelectionCache = {}  # the rail items' views select from the same unpruned tree
-    embedded = [_rail_article(item, view, path, shared) for item in layout.embedded]
-    embedded += [
-        _ld_article(node, view, path) for node in ld_articles if node is not view.article_ld
-    ]
+    layout = find_layout(tree, heading)
+    before_pruning = Selections()  # the rail items' views select from the same unpruned tree
+    page_url = _page_url(tree, head, article_ld)
+    embedded = [_rail_article(item, tree, head, path, page_url, before_pruning)
+                for item in layout.embedded]  # fmt: skip
+    embedded += [_ld_article(node, tree, head, path) for node in ld_articles
+                 if node is not article_ld]  # fmt: skip
     layout.prune()
 
     unwrap_layout_tables(tree)
-    view.region = header_region(tree, view.heading)
+    view = PageView(tree, head, article_ld, heading, header_region(tree, heading))
     lead = element_text(layout.lead) if layout.lead is not None else None
     main = _main_article(view, path, lead)
     articles = _unique([main, *embedded])
@@ -91,7 +92,7 @@ def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
 def _main_article(view: PageView, path: str, lead: str | None) -> Article | None:
     metadata = read_metadata(view)
     body = extract_body(
-        view.tree, _ld_string(view.article_ld, "articleBody"), lead, elements=view.elements
+        view.tree, ld_string(view.article_ld, "articleBody"), lead, elements=view.elements
     )
     if body is None:
         return None
@@ -100,7 +101,7 @@ def _main_article(view: PageView, path: str, lead: str | None) -> Article | None
     body = Found(without_page_furniture(body.value, metadata.title, heading), body.origin)
     if word_count(body.value) == 0:
         return None
-    metadata = metadata.with_language(find_language(view, body.value))
+    metadata = metadata.with_field("language", find_language(view, body.value))
     return _article(
         metadata,
         body,
@@ -112,42 +113,38 @@ def _main_article(view: PageView, path: str, lead: str | None) -> Article | None
 
 
 def _rail_article(
-    item: RailItem, page: PageView, path: str, selection_cache: SelectionCache
+    item: RailItem,
+    tree: HtmlElement,
+    head: PageHead,
+    path: str,
+    page_url: str | None,
+    selections: Selections,
 ) -> Article | None:
     """An article shown in full in a rail: its own title, source, date and body."""
     elements = item.descendants()
     view = PageView(
-        tree=page.tree,
-        reference=page.reference,
-        heading=item.heading,
-        region=elements,
-        scope=elements,
-        selection_cache=selection_cache,
-    )
+        tree, head, heading=item.heading, region=tuple(elements), scope=frozenset(elements),
+        selections=selections,
+    )  # fmt: skip
     # The item's headline is its title; the page's <title> and og:title are the page's.
-    metadata = _with_field(read_metadata(view), "title", clean_text(item.title), "markup")
-    metadata = metadata.with_language(find_language(page, " ".join(item.paragraphs)))
+    metadata = read_metadata(view).with_field("title", Found(clean_text(item.title), "markup"))
+    page_view = PageView(tree, head)
+    metadata = metadata.with_field("language", find_language(page_view, " ".join(item.paragraphs)))
     link = next((a.get("href") for a in item.heading.iterancestors("a")), None)
     link = link or next((a.get("href") for a in item.heading.iter("a")), None)
-    url = _safe_url(link, _page_url(page))
+    url = _safe_url(link, page_url)
     if url is not None:
-        metadata = _with_field(metadata, "url", url, "markup")
+        metadata = metadata.with_field("url", Found(url, "markup"))
     body = Found("\n\n".join(item.paragraphs), "markup")
     return _article(metadata, body, path, embedded=True)
 
 
-def _ld_article(node: JsonNode, page: PageView, path: str) -> Article | None:
+def _ld_article(node: JsonNode, tree: HtmlElement, head: PageHead, path: str) -> Article | None:
     """An article described in full (with articleBody) by a JSON-LD node that is not the page's."""
-    text = _ld_string(node, "articleBody")
+    text = ld_string(node, "articleBody")
     if not text or word_count(text) < EMBEDDED_MIN_WORDS:
         return None
-    view = PageView(
-        tree=page.tree,
-        reference=page.reference,
-        article_ld=node,
-        ld_ids=page.ld_ids,
-        scope=[],
-    )
+    view = PageView(tree, head, article_ld=node, scope=frozenset())
     metadata = read_metadata(view)
     paragraphs = [clean_text(p) for p in text.split("\n") if clean_text(p)]
     return _article(metadata, Found("\n\n".join(paragraphs), "json-ld"), path, embedded=True)
@@ -212,13 +209,8 @@ def _unique(articles: list[Article | None]) -> list[Article]:
     return unique
 
 
-def _ld_string(node: JsonNode | None, key: str) -> str | None:
-    value = node.get(key) if node is not None else None
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _page_url(page: PageView) -> str | None:
-    found = find_url(page)
+def _page_url(tree: HtmlElement, head: PageHead, article_ld: JsonNode | None) -> str | None:
+    found = find_url(PageView(tree, head, article_ld))
     return found.value if found is not None else None
 
 
@@ -237,9 +229,3 @@ def _safe_url(value: str | None, base: str | None) -> str | None:
     except ValueError:  # not a URL at all ("http://[broken")
         return None
     return value if scheme in _SAFE_SCHEMES else None
-
-
-def _with_field(metadata: Metadata, name: str, value: Any, origin: str) -> Metadata:
-    """Metadata with one field set, and its provenance."""
-    provenance = {**metadata.provenance, name: origin}
-    return replace(metadata, provenance=provenance, **{name: value})

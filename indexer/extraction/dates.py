@@ -12,8 +12,8 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from indexer import selectors as sel
-from indexer.pagetext import clean_text
+from indexer.extraction import selectors as sel
+from indexer.extraction.pagetext import clean_text, word_count
 
 # A date up to a day after the reference time is not "in the future": time zones.
 FUTURE_SLACK = timedelta(days=1)
@@ -122,3 +122,54 @@ def resolve_relative(text: str, reference: datetime) -> str | None:
     if key in ("s", "m", "h"):
         return moment.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
     return moment.date().isoformat()
+
+
+def relative_date_in(text: str) -> re.Match[str] | None:
+    """The relative date in a line of text, not counting a capitalised "Today" that ends a name
+    ("Russia Today", "USA Today", "Psychology Today")."""
+    for match in sel.RELATIVE_DATE.finditer(text):
+        word = match.group("word")
+        before = text[: match.start()].rstrip()
+        if word and word[0].isupper() and before and before[-1].isalpha():
+            continue
+        return match
+    return None
+
+
+# Three kinds of line that hold a date, each for its own decision:
+
+
+def states_date(text: str) -> bool:
+    """A line of the article's header that states its date ("By Jane Doe | Feb 26, 1987 10:15
+    AM", "Published on Thursday, 3 March 2020"), not a sentence that mentions one ("The
+    redemption date will be May 8, 1987.").  Where a shown publication date is read from."""
+    match = text_date_match(text)
+    if match is None or sel.SENTENCE_END.search(text):
+        return False
+    rest = text[: match.start()] + text[match.end() :]
+    return word_count(rest) <= sel.DATE_LINE_MAX_OTHER_WORDS
+
+
+def states_relative_date(text: str, match: re.Match[str]) -> bool:
+    """A short line whose relative date (``match``) is the point: "Coastal Courier · 16 minutes
+    ago", "Updated yesterday"; not "Officials met today to discuss it." """
+    rest = text[: match.start()] + text[match.end() :]
+    return (
+        len(text) <= 60
+        and word_count(rest) <= sel.RELATIVE_LINE_MAX_OTHER_WORDS
+        and not sel.SENTENCE_END.search(text)
+    )
+
+
+def is_bare_date_line(text: str) -> bool:
+    """A paragraph that is nothing but a date and a word or two ("Updated", "Published on"):
+    page furniture an extractor kept, removed from bodies.  Stricter than :func:`states_date`,
+    because removing a line of the body loses text when it is wrong."""
+    if len(text) > 60:
+        return False
+    for pattern in (*sel.TEXT_DATES, sel.RELATIVE_DATE):
+        match = pattern.search(text)
+        if match is not None:
+            rest = text[: match.start()] + text[match.end() :]
+            return word_count(rest) <= 2
+    return False

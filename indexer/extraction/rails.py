@@ -26,8 +26,14 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.html import HtmlElement
 
-from indexer import selectors as sel
-from indexer.pagetext import clean_text, element_text, normalised_words, word_count
+from indexer.extraction import selectors as sel
+from indexer.extraction.pagetext import (
+    class_and_id,
+    clean_text,
+    element_text,
+    normalised_words,
+    word_count,
+)
 
 # An item of a rail is a full article when its text is this long (news teasers are shorter)...
 EMBEDDED_MIN_WORDS = 30
@@ -118,7 +124,7 @@ def _read_labels(tree: HtmlElement) -> _Labels:
     ]
     rail, boilerplate = set(), set()
     for element in elements:
-        marker = _marker_text(element)
+        marker = class_and_id(element)
         if marker:
             is_rail, is_boilerplate = _classify_marker(marker)
             if is_rail and element.tag not in sel.HEADING_TAGS:
@@ -198,10 +204,6 @@ def _lead_paragraph(
 
 
 # --- rails ----------------------------------------------------------------------------------------
-
-
-def _marker_text(element: HtmlElement) -> str:
-    return " ".join(v for v in (element.get("class"), element.get("id")) if v)
 
 
 def _rails(labels: _Labels, protected: set[HtmlElement]) -> Iterator[list[HtmlElement]]:
@@ -410,7 +412,7 @@ def _excluded(block: HtmlElement, rail: list[HtmlElement]) -> bool:
             return False
         if ancestor.tag in sel.NON_TEXT_TAGS or ancestor.tag in sel.HEADING_TAGS:
             return True
-        if _is_headline(ancestor) or sel.META_MARKER.search(_marker_text(ancestor)):
+        if _is_headline(ancestor) or sel.META_MARKER.search(class_and_id(ancestor)):
             return True
     return False
 

@@ -18,15 +18,15 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.readability_lxml import Document as ReadabilityDocument
 
-from indexer import selectors as sel
 from indexer.errors import ExtractionError
-from indexer.htmlparse import parse_html
-from indexer.metadata import Found
-from indexer.pagetext import block_texts, clean_text, normalised_words
+from indexer.extraction import selectors as sel
+from indexer.extraction.dates import is_bare_date_line
+from indexer.extraction.htmlparse import parse_html
+from indexer.extraction.pagetext import WORD, block_texts, clean_text, normalised_words
+from indexer.extraction.view import Found
 
 log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"\w+")
 _HTML_BREAK = re.compile(r"</p\s*>|<br\s*/?>|</div\s*>|</h[1-6]\s*>", re.I)
 _HTML_END = re.compile(r"</(?:p|div|a|em|strong|b|i|span|h[1-6])\s*>|<br\s*/?>", re.I)
 _HTML_TAG = re.compile(
@@ -126,7 +126,7 @@ def extract_body(
 
 
 def _words(paragraphs: list[str]) -> int:
-    return sum(len(_WORD.findall(p)) for p in paragraphs)
+    return sum(len(WORD.findall(p)) for p in paragraphs)
 
 
 def _holds(paragraphs: list[str], lead: str) -> bool:
@@ -256,7 +256,7 @@ def _is_layout_table(table: HtmlElement) -> bool:
             continue
         if any(e.tag in _LAYOUT_CELL_CONTENT for e in cell.iterdescendants()):
             return True
-        if len(_WORD.findall(cell.text_content())) >= _LAYOUT_CELL_WORDS:
+        if len(WORD.findall(cell.text_content())) >= _LAYOUT_CELL_WORDS:
             return True
     return False
 
@@ -270,7 +270,7 @@ def without_page_furniture(body: str, *labels: str | None) -> str:
     paragraphs = [
         p
         for p in body.split("\n\n")
-        if _WORD.search(p) and normalised_words(p) not in label_words and not _is_date_line(p)
+        if WORD.search(p) and normalised_words(p) not in label_words and not is_bare_date_line(p)
     ]
     while paragraphs and (_is_notice(paragraphs[-1]) or _is_byline(paragraphs[-1])):
         paragraphs.pop()
@@ -279,27 +279,15 @@ def without_page_furniture(body: str, *labels: str | None) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _is_date_line(text: str) -> bool:
-    # Nothing but a date and a word or two ("Updated", "Published on").
-    if len(text) > 60:
-        return False
-    for pattern in (*sel.TEXT_DATES, sel.RELATIVE_DATE):
-        match = pattern.search(text)
-        if match is not None:
-            rest = text[: match.start()] + text[match.end() :]
-            return len(_WORD.findall(rest)) <= 2
-    return False
-
-
 def _is_notice(text: str) -> bool:
     # "© 2015 Pacific Wire — all rights reserved".
-    return len(_WORD.findall(text)) <= sel.COPYRIGHT_LINE_MAX_WORDS and bool(
+    return len(WORD.findall(text)) <= sel.COPYRIGHT_LINE_MAX_WORDS and bool(
         sel.COPYRIGHT_LINE.search(text)
     )
 
 
 def _is_byline(text: str) -> bool:
-    return len(_WORD.findall(text)) <= 12 and bool(sel.BYLINE_PREFIX.match(text))
+    return len(WORD.findall(text)) <= 12 and bool(sel.BYLINE_PREFIX.match(text))
 
 
 def _is_huge(tree: HtmlElement, elements: int | None) -> bool:
@@ -341,7 +329,7 @@ def _readability_paragraphs(tree: HtmlElement) -> list[str]:
 
 def _paragraph_texts(tree: HtmlElement) -> list[str]:
     texts = (clean_text(p.text_content()) for p in tree.iter("p"))
-    return _capped(t for t in texts if len(_WORD.findall(t[:200])) >= _MIN_PARAGRAPH_WORDS)
+    return _capped(t for t in texts if len(WORD.findall(t[:200])) >= _MIN_PARAGRAPH_WORDS)
 
 
 def _capped(paragraphs: Iterable[str]) -> list[str]:
@@ -366,7 +354,7 @@ def _ld_paragraphs(ld_body: str) -> list[str]:
         text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub("\n", text)))
     paragraphs = [clean_text(p) for p in re.split(r"\n", text)]
     paragraphs = [p for p in paragraphs if p]
-    if sum(len(_WORD.findall(p)) for p in paragraphs) < _LD_BODY_MIN_WORDS:
+    if sum(len(WORD.findall(p)) for p in paragraphs) < _LD_BODY_MIN_WORDS:
         return []
     return paragraphs
 
@@ -374,7 +362,7 @@ def _ld_paragraphs(ld_body: str) -> list[str]:
 def _is_page_text(paragraphs: list[str], tree: HtmlElement) -> bool:
     # Probe windows spread over the articleBody must appear in the page's visible text: a
     # summary, another article's body or a stale copy fails this.
-    words = _WORD.findall(" ".join(paragraphs).lower())
+    words = WORD.findall(" ".join(paragraphs).lower())
     page = normalised_words(_visible_text(tree))
     step = max(1, (len(words) - _PROBE_WORDS) // _PROBE_WINDOWS)
     probes = [

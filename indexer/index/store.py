@@ -33,7 +33,7 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from indexer.errors import IndexBusyError, IndexNotFoundError
-from indexer.schema import SCHEMA
+from indexer.index.schema import SCHEMA
 
 log = logging.getLogger(__name__)
 

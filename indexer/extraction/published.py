@@ -1,0 +1,198 @@
+"""The article's dates: when it was published and last modified, and the page's reference time.
+
+The cascades go from what the publisher declared for machines (JSON-LD, OpenGraph, ``<meta>``,
+microdata, ``<time datetime>``) to the date printed near the title, absolute or relative, and
+end with htmldate's guess over the whole page.  What a date string means is
+:mod:`indexer.extraction.dates`'s business; this module decides where dates come from.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from indexer.extraction import selectors as sel
+from indexer.extraction.dates import (
+    FUTURE_SLACK,
+    ParsedDate,
+    parse_date,
+    plausible,
+    resolve_relative,
+    states_date,
+    states_relative_date,
+    text_date,
+)
+from indexer.extraction.pagetext import element_text, marker_text
+from indexer.extraction.view import HUGE_PAGE_ELEMENTS, Found, PageHead, PageView
+
+log = logging.getLogger(__name__)
+
+_TIME_ELEMENTS = etree.XPath("//time[@datetime]")
+_UPDATED = re.compile(r"updat|modif|edit|revis", re.I)
+_PUBLISHED = re.compile(r"publish|posted|pubdate|created|date-?line|story-?time|entry-?date", re.I)
+
+
+def find_reference_time(head: PageHead, mtime: float | None) -> Found[datetime] | None:
+    """When the page was generated or fetched (relative dates count back from it): a <meta> that
+    says so, else the file's modification time."""
+    for _, content in head.meta_values(sel.REFERENCE_TIME_META):
+        parsed = parse_date(content)
+        if parsed is not None:
+            return Found(parsed.moment, "meta")
+    if mtime is not None:
+        return Found(datetime.fromtimestamp(mtime, tz=UTC), "file-mtime")
+    return None
+
+
+def find_published(view: PageView) -> Found[str] | None:
+    """The publication date (ISO 8601).
+
+    1. JSON-LD datePublished  2. article:published_time  3. <meta name=date/pubdate/dc.date...>
+    4. microdata datePublished  5. <time datetime> (labelled, near the title, any)
+    6. a date printed near the title, absolute ("March 3, 2020") or relative ("2 days ago",
+       resolved against the page's reference time)  7. htmldate's guess over the page
+    Each candidate must be plausible: not in the future, not before the floor of its origin.
+    """
+    markup = _first_plausible(
+        view,
+        _chain(
+            _ld_dates(view, "datePublished", "dateCreated", "uploadDate"),
+            _meta_dates(view, sel.PUBLISHED_META_OPENGRAPH, sel.PUBLISHED_META),
+            _microdata_dates(view, "datePublished"),
+            _time_elements(view, updated=False),
+        ),
+    )
+    if markup is not None:
+        return Found(markup.value.iso, markup.origin)
+    if (shown := _shown_date(view)) is not None:
+        # A relative date with nothing to count back from: the day is unknown, and a guess
+        # from elsewhere on the page would be some other date.
+        return None if shown is _UNRESOLVABLE else shown
+    if view.is_embedded or view.elements > HUGE_PAGE_ELEMENTS:
+        return None
+    return _htmldate_guess(view)
+
+
+def find_modified(view: PageView) -> Found[str] | None:
+    """The last-modified date (ISO 8601), kept apart from the publication date: JSON-LD
+    dateModified, article:modified_time/og:updated_time, <meta> last-modified, microdata,
+    <time> labelled as an update."""
+    found = _first_plausible(
+        view,
+        _chain(
+            _ld_dates(view, "dateModified"),
+            _meta_dates(view, sel.MODIFIED_META_OPENGRAPH, sel.MODIFIED_META),
+            _microdata_dates(view, "dateModified"),
+            _time_elements(view, updated=True),
+        ),
+    )
+    return Found(found.value.iso, found.origin) if found is not None else None
+
+
+def _first_plausible(
+    view: PageView, candidates: Iterable[tuple[str, str]]
+) -> Found[ParsedDate] | None:
+    reference = view.reference.value if view.reference else None
+    for origin, value in candidates:
+        parsed = parse_date(value)
+        if parsed is not None and plausible(parsed, origin, reference):
+            return Found(parsed, origin)
+    return None
+
+
+def _chain(*iterables: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    for iterable in iterables:
+        yield from iterable
+
+
+def _ld_dates(view: PageView, *keys: str) -> Iterator[tuple[str, str]]:
+    for node in view.facts_nodes():
+        for key in keys:
+            value = node.get(key)
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, str):
+                yield "json-ld", value
+
+
+def _meta_dates(
+    view: PageView, opengraph: Sequence[str], other: Sequence[str]
+) -> Iterator[tuple[str, str]]:
+    yield from (("opengraph", v) for _, v in view.meta_values(opengraph))
+    yield from (("meta", v) for _, v in view.meta_values(other))
+
+
+def _microdata_dates(view: PageView, prop: str) -> Iterator[tuple[str, str]]:
+    for element in view.with_itemprop(prop):
+        value = element.get("content") or element.get("datetime") or element_text(element)
+        if value:
+            yield "microdata", value
+
+
+def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]]:
+    """<time datetime> values, the ones labelled as publication (or update) times first, then
+    those in the header region, then any other in the article's scope."""
+    region = set(view.region)
+    labelled, near, rest = [], [], []
+    for element in view.select(_TIME_ELEMENTS):
+        value = element.get("datetime")
+        if not value:
+            continue
+        label = marker_text(element)
+        is_update = bool(_UPDATED.search(label))
+        if updated or is_update:
+            if updated and is_update:
+                labelled.append(value)
+        elif _PUBLISHED.search(label) or "pubdate" in element.attrib:
+            labelled.append(value)
+        elif element in region:
+            near.append(value)
+        else:
+            rest.append(value)
+    for value in labelled + near + rest:
+        yield "time-element", value
+
+
+_UNRESOLVABLE: Found[str] = Found("", "relative")
+
+
+def _shown_date(view: PageView) -> Found[str] | None:
+    # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday".
+    # _UNRESOLVABLE when that line is relative and the page has no reference time.
+    reference = view.reference.value if view.reference else None
+    for _, text in view.region_lines():
+        if (absolute := text_date(text)) is not None:
+            if states_date(text) and plausible(absolute, "text", reference):
+                return Found(absolute.iso, "text")
+            continue
+        if (match := sel.RELATIVE_DATE.search(text)) and states_relative_date(text, match):
+            if reference is None:
+                return _UNRESOLVABLE
+            resolved = resolve_relative(text, reference)
+            if resolved is not None:
+                return Found(resolved, "relative")
+    return None
+
+
+def _htmldate_guess(view: PageView) -> Found[str] | None:
+    from htmldate import find_date  # its import is slow and most pages never need it
+
+    reference = view.reference.value if view.reference else datetime.now(UTC)
+    try:
+        guess = find_date(
+            view.tree,
+            original_date=True,
+            # The extensive search hands free text to dateparser: slow (tens of ms) and the
+            # source of most wrong guesses.
+            extensive_search=False,
+            min_date=datetime.combine(sel.EARLIEST_GUESSED_DATE, datetime.min.time()),
+            max_date=(reference + FUTURE_SLACK).replace(tzinfo=None),
+        )
+    except (ValueError, TypeError, OverflowError) as error:  # htmldate's own parsing edge cases
+        log.debug("htmldate failed: %s", error)
+        return None
+    return Found(guess, "extractor") if guess else None
