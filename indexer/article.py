@@ -7,10 +7,11 @@ web templates render it.  It is frozen so that nothing downstream edits what was
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from indexer.words import WORD
 
 # Where a metadata field's value came from, so that `artsearch extract --json` can explain itself.
 PROVENANCE_ORIGINS = (
@@ -27,7 +28,6 @@ PROVENANCE_ORIGINS = (
     "extractor",
 )
 
-_WORD = re.compile(r"\w+")
 # How many leading body words identify an article.  Enough that two different stories never share
 # them, few enough that a copy with a different tail (an appended credit line) still matches.
 _FINGERPRINT_WORDS = 200
@@ -39,7 +39,7 @@ def fingerprint(body: str) -> str:
     Case, punctuation and white space are ignored, so a related-rail copy of an article, a
     syndicated copy and the article's own page agree.
     """
-    words = _WORD.findall(body.lower())[:_FINGERPRINT_WORDS]
+    words = WORD.findall(body.lower())[:_FINGERPRINT_WORDS]
     return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -4,7 +4,8 @@
 touched.  With ``rebuild=True``, or when there is no index yet, it builds a whole new generation
 beside the live one and swaps it in atomically (see :mod:`indexer.store`).  Extraction runs in a
 pool of worker processes (one per core); the parent process writes the index, because Whoosh
-allows one writer at a time and parallel writers gave no gain here (DECISIONS.md rule 5).
+allows one writer at a time and parallel writers gave no gain here (docs/decisions.md, Whoosh
+rule 5).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from indexer.article import Article
 from indexer.corpus import content_hash, list_corpus
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extraction import extract_page
-from indexer.index.arrays import ArraysCodec
+from indexer.index.arrays import arrays_codec
 from indexer.index.manifest import FileRecord, Manifest
 from indexer.index.schema import ID, SCHEMA_VERSION, from_stored, to_document
 from indexer.index.store import MANIFEST_FILE, IndexStore
@@ -35,10 +36,11 @@ log = logging.getLogger(__name__)
 # spills were ~27% of the writer's time on 21,578 articles; 1 GB cut writing CPU by ~31%.
 WRITER_LIMIT_MB = 1024
 # Segments are written as separate files, not one compound file: Whoosh copies each file of a
-# compound segment into memory every time a searcher opens it (DECISIONS.md rule 6), which cost
-# ~100 ms per searcher on 21,578 articles; separate files open in under a millisecond.
-# The codec also saves each segment's postings as arrays for searching (indexer.segment_arrays).
-WRITER_OPTIONS = {"timeout": 10.0, "compound": False, "codec": ArraysCodec()}
+# compound segment into memory every time a searcher opens it (docs/decisions.md, Whoosh rule 6),
+# which cost ~100 ms per searcher on 21,578 articles; separate files open in under a millisecond.
+# The codec also saves each segment's postings and per-document values as arrays for searching
+# (indexer.index.arrays).
+WRITER_OPTIONS = {"timeout": 10.0, "compound": False, "codec": arrays_codec()}
 # A full build commits a segment every this many articles instead of one at the end: a commit
 # (sorting and writing the postings) takes one core, and committed this way it overlaps the
 # extraction of the following pages, leaving only the last segment's commit to wait for.

@@ -8,15 +8,8 @@ raises :class:`indexer.IndexNotFoundError`.
 from __future__ import annotations
 
 from search.errors import ArticleNotFoundError, BadRequestError, SearchError
-from search.request import MAX_QUERY_LENGTH, MAX_RELATED, parse_request
-from search.results import (
-    FacetValue,
-    Hit,
-    IndexStats,
-    RelatedHit,
-    SearchRequest,
-    SearchResults,
-)
+from search.request import MAX_QUERY_LENGTH, MAX_RELATED, SearchRequest, parse_request
+from search.results import FacetValue, Hit, IndexStats, RelatedHit, SearchResults
 from search.service import SearchService
 
 __all__ = [

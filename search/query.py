@@ -24,6 +24,7 @@ from whoosh import fields, query
 from whoosh.qparser import AndGroup, MultifieldParser, QueryParser, plugins
 
 from indexer.index.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
+from indexer.words import WORD
 from search.errors import BadRequestError
 from search.ranking import analysed_terms, requires_all, words_query
 
@@ -36,7 +37,7 @@ SENTENCE_WORDS = 10
 _FIELD_OR_WILDCARD = re.compile(r"\w\*|\b(?:" + "|".join(sorted(QUERY_FIELDS)) + r"):")
 # Syntax in a short query: quotes, and a + or - stuck to the front of a word.
 _PHRASE_OR_SIGN = re.compile(r"\"|(?<![^\s(])[+\-](?=\w)")
-_WORDS = re.compile(r"\w+")
+
 _OPERATOR_CHARS = re.compile(r"[\"()\[\]{}^~*:+\-]")
 _UPPER_OPERATORS = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 
@@ -117,7 +118,7 @@ def has_syntax(text: str) -> bool:
         return True
     if any(c.islower() for c in text) and _UPPER_OPERATORS.search(text):
         return True
-    return len(_WORDS.findall(text)) < SENTENCE_WORDS and bool(_PHRASE_OR_SIGN.search(text))
+    return len(WORD.findall(text)) < SENTENCE_WORDS and bool(_PHRASE_OR_SIGN.search(text))
 
 
 def _as_plain_text(text: str) -> str:

@@ -26,16 +26,15 @@ the choice is undone (other settings as shipped).
 from __future__ import annotations
 
 import math
-import threading
-from collections import Counter, OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
-from whoosh import query, scoring
-from whoosh.searching import Searcher
+from whoosh import query
 
 from indexer.index import schema
-from search.docsets import version_key
+from indexer.index.analysis import index_terms
+from indexer.index.version import IndexReader
+from search.bm25 import ArticleBM25, lucene_idf
 
 K1 = 1.2
 # Length normalisation: 0.6 rather than the textbook 0.75 (-0.8%), which only the collections
@@ -62,54 +61,13 @@ FEEDBACK_MIN_DF = 2
 # Only this many of the feedback model's likeliest words have their idf looked up (one lookup
 # each); on the test collections the choice of words was the same as looking up all of them.
 FEEDBACK_CANDIDATES = 100
-# Document frequencies remembered per process: a term lookup costs ~50 microseconds on a
-# segmented index, and one search looks up a hundred or more, mostly the same ones every time.
-FREQUENCY_CACHE_ENTRIES = 200_000
 
-
-class ArticleBM25(scoring.BM25F):
-    """Whoosh's BM25 scorer with the probabilistic idf ``ln(1 + (N - df + 0.5) / (df + 0.5))``."""
-
-    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
-        parent = searcher.get_parent()
-        frequency = _FREQUENCIES.get(parent, version_key(parent), fieldname, text)
-        return lucene_idf(parent.doc_count_all(), frequency)
-
-
-def lucene_idf(doc_count: int, doc_frequency: int) -> float:
-    return math.log(1 + (doc_count - doc_frequency + 0.5) / (doc_frequency + 0.5))
-
-
-class _DocFrequencies:
-    """An LRU cache of document frequencies keyed by index version, field and term, safe across
-    threads (frequencies only change with the index version, which is part of the key)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[Hashable, str, str], int] = OrderedDict()
-
-    def get(self, searcher: Any, version: Hashable, field: str, term: str) -> int:
-        key = (version, field, term)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        frequency = int(searcher.reader().doc_frequency(field, term))
-        with self._lock:
-            self._cache[key] = frequency
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return frequency
-
-
-_FREQUENCIES = _DocFrequencies(FREQUENCY_CACHE_ENTRIES)
 WEIGHTING = ArticleBM25(B=B, K1=K1)
 
 
 def analysed_terms(text: str) -> Counter[str]:
     """The index terms of plain text with how often each occurs."""
-    return Counter(schema.index_terms(text))
+    return Counter(index_terms(text))
 
 
 def requires_all(terms: Mapping[str, float]) -> bool:
@@ -119,7 +77,7 @@ def requires_all(terms: Mapping[str, float]) -> bool:
 def _word(term: str, weight: float) -> query.Query:
     """One word, scored in the body and, with a smaller weight, in the headline.
 
-    The weights sit on the terms (not on the Or) because ``search.vectorscore`` scores term
+    The weights sit on the terms (not on the Or) because ``search.matching`` scores term
     boosts and plain compound nodes.
     """
     return query.Or(
@@ -139,7 +97,7 @@ def words_query(terms: Mapping[str, float], *, require_all: bool) -> query.Query
 
 
 def feedback_query(
-    searcher: Searcher,
+    reader: IndexReader,
     terms: Mapping[str, float],
     first: Sequence[tuple[int, float]],
     *,
@@ -159,20 +117,18 @@ def feedback_query(
     top = max(score for _, score in first)
     doc_weights = [math.exp(score - top) for _, score in first]
     total_weight = sum(doc_weights)
-    reader = searcher.reader()
     model: dict[str, float] = {}
     for (docnum, _), doc_weight in zip(first, doc_weights, strict=True):
-        article = schema.from_stored(reader.stored_fields(docnum))
+        article = reader.article(docnum)
         counts = analysed_terms(schema.indexed_body(article)[:FEEDBACK_CHARS])
         length = sum(counts.values()) or 1
         for term, count in counts.items():
             model[term] = model.get(term, 0.0) + (count / length) * (doc_weight / total_weight)
-    doc_count = reader.doc_count_all()
-    version = version_key(searcher)
+    doc_count = reader.doc_count_all
     likeliest = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_CANDIDATES]
     weighted: dict[str, float] = {}
     for term, weight in likeliest:
-        frequency = _FREQUENCIES.get(searcher, version, schema.BODY, term)
+        frequency = reader.doc_frequency(schema.BODY, term)
         if frequency >= FEEDBACK_MIN_DF:
             weighted[term] = weight * lucene_idf(doc_count, frequency)
     chosen = sorted(weighted.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]

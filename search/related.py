@@ -1,11 +1,11 @@
 """Related articles: the articles whose words are closest to a given one's.
 
 Scoring.  Every article sharing a term with the given one is scored, in one pass over the terms'
-postings (numpy arrays cached per process and index version, see :mod:`search.docsets`)::
+postings (numpy arrays cached per index version, see :mod:`indexer.index.version`)::
 
     score(d) = sum over shared terms t of  q(t) * w(t, d) / sqrt(length(d))
     q(t)     = (1 + ln tf(t, article)) * idf(t) ** IDF_POWER
-    w(t, d)  = (body(t, d) + TITLE_WEIGHT * title(t, d)) * idf(t) ** IDF_POWER
+    w(t, d)  = (body(t, d) + TITLE_TF_WEIGHT * title(t, d)) * idf(t) ** IDF_POWER
     body(t, d), title(t, d) = 1 + ln tf(t, that field of d), or 0 when t is not in it
     idf(t)   = 1 + ln((1 + N) / (1 + df(t)))
 
@@ -38,25 +38,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.searching import Searcher
 
 from indexer.article import Article
 from indexer.index import schema
-from search.docsets import DocSets
-from search.execute import DOCSETS
+from indexer.index.analysis import index_terms, stem, word_spans
+from indexer.index.version import IndexReader
+from indexer.words import WORD
 from search.related_words import WEAK_WORDS
 from search.results import Hit, RelatedHit
 from search.snippets import make_snippet
 
 IDF_POWER = 0.35
-TITLE_WEIGHT = 0.5
+TITLE_TF_WEIGHT = 0.5
 # An answer from the same days as the article gains at most this share of its score.
 RECENCY_WEIGHT = 0.01
 # Days apart at which the recency bonus has halved.
@@ -73,10 +71,10 @@ FULLER_COPY_CANDIDATES = 5
 FULLER_COPY_RATIO = 1.5
 # Pseudo-relevance feedback: the words of the article's closest matches join its own, weighted
 # down (see _with_feedback); only the weightiest new words, from the first part of each match.
-FEEDBACK_DOCS = 5
-FEEDBACK_WEIGHT = 0.3
-FEEDBACK_TERMS = 100
-FEEDBACK_CHARS = 5_000
+EXPANSION_DOCS = 5
+EXPANSION_WEIGHT = 0.3
+EXPANSION_TERMS = 100
+EXPANSION_CHARS = 5_000
 # Candidates examined beyond the limit, for the copies that are skipped.
 EXTRA_CANDIDATES = 20
 # The article's text is analysed this far: enough words to know what a long story is about.
@@ -93,15 +91,14 @@ _SHINGLE_WORDS = 5
 _SHINGLE_SPAN = 400  # words of each body compared: enough to tell copies apart, and cheap
 
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
-_WORD = re.compile(r"\w+")
-_WEAK_TERMS = frozenset(
-    term for word in WEAK_WORDS for term in schema.index_terms(word)
-) | frozenset(WEAK_WORDS)
+_WEAK_TERMS = frozenset(term for word in WEAK_WORDS for term in index_terms(word)) | frozenset(
+    WEAK_WORDS
+)
 
 
 def shingles(text: str) -> frozenset[int]:
     """The hashed word 5-grams of the start of a text (one hash for a text of under five words)."""
-    words = _WORD.findall(text.lower())[:_SHINGLE_SPAN]
+    words = WORD.findall(text.lower())[:_SHINGLE_SPAN]
     if len(words) < _SHINGLE_WORDS:
         return frozenset({hash(tuple(words))}) if words else frozenset()
     grams = zip(*(words[i:] for i in range(_SHINGLE_WORDS)), strict=False)
@@ -128,8 +125,8 @@ def _article_terms(article: Article, max_chars: int = MAX_ANALYSED_CHARS) -> _Ar
     spellings: dict[str, Counter[str]] = {}
     # Body first: titles are often in capitals, bodies spell words the way a reader expects.
     for text in (article.body[:max_chars], article.title):
-        for word, start, end in schema.word_spans(text):
-            term = schema.cached_stem(word)
+        for word, start, end in word_spans(text):
+            term = stem(word)
             if term in _WEAK_TERMS:
                 continue
             counts[term] += 1
@@ -174,15 +171,15 @@ def _idf(n: int, df: int) -> float:
     return 1.0 + math.log((1 + n) / (1 + df))
 
 
-def _scored_terms(docsets: DocSets, searcher: Searcher, factors: dict[str, float]) -> list[_Term]:
+def _scored_terms(reader: IndexReader, factors: dict[str, float]) -> list[_Term]:
     """The query terms with their postings; ``factors`` maps a term to its query tf factor."""
-    n = max(searcher.doc_count(), 1)
+    n = max(reader.doc_count, 1)
     # Whoosh stores a field's boost in its postings' weights; scoring wants plain frequencies.
-    title_boost = searcher.schema[schema.TITLE].format.field_boost or 1.0
+    title_boost = reader.schema[schema.TITLE].format.field_boost or 1.0
     scored = []
     for text, factor in factors.items():
-        body_docs, body_tf = docsets.term_postings(searcher, schema.BODY, text)
-        title_docs, title_weights = docsets.term_postings(searcher, schema.TITLE, text)
+        body_docs, body_tf = reader.postings(schema.BODY, text)
+        title_docs, title_weights = reader.postings(schema.TITLE, text)
         df = max(len(body_docs), len(title_docs))
         if df == 0:
             continue  # not in the index (a term only this article's extra text had)
@@ -197,13 +194,13 @@ def _scored_terms(docsets: DocSets, searcher: Searcher, factors: dict[str, float
                 idf,
                 body_docs,
                 title_docs,
-                np.concatenate((1.0 + np.log(body_tf), TITLE_WEIGHT * (1.0 + np.log(title_tf)))),
+                np.concatenate((1.0 + np.log(body_tf), TITLE_TF_WEIGHT * (1.0 + np.log(title_tf)))),
             )
         )
     return scored
 
 
-def _weightiest(searcher: Searcher, factors: dict[str, float], most: int) -> dict[str, float]:
+def _weightiest(reader: IndexReader, factors: dict[str, float], most: int) -> dict[str, float]:
     """The ``most`` terms of largest weight (factor times damped idf), all when there are fewer.
 
     Chosen by the index's own document frequencies, which count deleted documents too: good enough
@@ -211,8 +208,7 @@ def _weightiest(searcher: Searcher, factors: dict[str, float], most: int) -> dic
     """
     if len(factors) <= most:
         return factors
-    reader = searcher.reader()
-    n = max(searcher.doc_count(), 1)
+    n = max(reader.doc_count, 1)
 
     def weight(text: str) -> float:
         df = max(reader.doc_frequency(schema.BODY, text), reader.doc_frequency(schema.TITLE, text))
@@ -225,16 +221,16 @@ def _weightiest(searcher: Searcher, factors: dict[str, float], most: int) -> dic
 class _DampedIdf:
     """idf ** IDF_POWER of terms, from the cached posting arrays, remembered for one request."""
 
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
-        self.n = max(searcher.doc_count(), 1)
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self.n = max(reader.doc_count, 1)
         self.known: dict[str, float] = {}
 
     def __call__(self, text: str) -> float:
         found = self.known.get(text)
         if found is None:
-            body = DOCSETS.term_postings(self.searcher, schema.BODY, text)[0]
-            title = DOCSETS.term_postings(self.searcher, schema.TITLE, text)[0]
+            body = self.reader.term_docs(schema.BODY, text)
+            title = self.reader.term_docs(schema.TITLE, text)
             found = _idf(self.n, max(len(body), len(title))) ** IDF_POWER
             self.known[text] = found
         return found
@@ -244,18 +240,14 @@ def _tf_factors(counts: Counter[str]) -> dict[str, float]:
     return {text: 1.0 + math.log(tf) for text, tf in counts.items()}
 
 
-def _content_scores(
-    docsets: DocSets, searcher: Searcher, terms: list[_Term]
-) -> npt.NDArray[np.float64]:
-    size = searcher.doc_count_all()
+def _content_scores(reader: IndexReader, terms: list[_Term]) -> npt.NDArray[np.float64]:
+    size = reader.doc_count_all
     if not terms:
         return np.zeros(size, dtype=np.float64)
     docs = np.concatenate([d for t in terms for d in (t.body_docs, t.title_docs)])
     weights = np.concatenate([t.tf_factors * (t.query_weight * t.doc_weight) for t in terms])
     sums = np.bincount(docs, weights=weights, minlength=size)
-    lengths = docsets.field_lengths(searcher, schema.BODY) + docsets.field_lengths(
-        searcher, schema.TITLE
-    )
+    lengths = reader.lengths(schema.BODY) + reader.lengths(schema.TITLE)
     return sums / np.sqrt(np.maximum(lengths, 1.0))
 
 
@@ -313,25 +305,24 @@ def _showable(word: str) -> bool:
 
 
 def find_related(
-    searcher: Searcher, docnum: int, article: Article, limit: int
+    reader: IndexReader, docnum: int, article: Article, limit: int
 ) -> tuple[RelatedHit, ...]:
     """Up to ``limit`` articles related to ``article`` (index document ``docnum``), best first."""
     if limit <= 0:
         return ()
-    reader = searcher.reader()
     seen = [shingles(article.body)]
     story, story_docnum = article, docnum
-    article_terms, terms, content = _score(searcher, story)
+    article_terms, terms, content = _score(reader, story)
     fuller = _fuller_copy(reader, content, docnum, article, seen[0])
     if fuller is not None:
         # A page showing part of a story (a teaser, a rail item) is related to what the whole
         # story is about: score with the fullest copy's text instead.
         story_docnum, story = fuller
         seen.append(shingles(story.body))
-        article_terms, terms, content = _score(searcher, story)
-    if FEEDBACK_DOCS:
-        content = _with_feedback(searcher, terms, content, (docnum, story_docnum))
-    values = DOCSETS.values(searcher)
+        article_terms, terms, content = _score(reader, story)
+    if EXPANSION_DOCS:
+        content = _with_feedback(reader, terms, content, (docnum, story_docnum))
+    values = reader.values
     ranking = content * recency_factors(values.published, values.dated, docnum)
     ranking[story_docnum] = 0.0
     own_score = float(content[story_docnum]) or 1.0
@@ -349,7 +340,7 @@ def find_related(
         for candidate_docnum in batch:
             if len(why[candidate_docnum]) < MIN_SHARED_TERMS:
                 continue
-            candidate = schema.from_stored(reader.stored_fields(candidate_docnum))
+            candidate = reader.article(candidate_docnum)
             candidate_shingles = shingles(candidate.body)
             if any(is_copy(candidate_shingles, other) for other in seen):
                 continue
@@ -368,72 +359,69 @@ def find_related(
 
 
 def _score(
-    searcher: Searcher, story: Article
+    reader: IndexReader, story: Article
 ) -> tuple[_ArticleTerms, list[_Term], npt.NDArray[np.float64]]:
     article_terms = _article_terms(story)
-    factors = _weightiest(searcher, _tf_factors(article_terms.counts), MAX_QUERY_TERMS)
-    terms = _scored_terms(DOCSETS, searcher, factors)
-    return article_terms, terms, _content_scores(DOCSETS, searcher, terms)
+    factors = _weightiest(reader, _tf_factors(article_terms.counts), MAX_QUERY_TERMS)
+    terms = _scored_terms(reader, factors)
+    return article_terms, terms, _content_scores(reader, terms)
 
 
 def _with_feedback(
-    searcher: Searcher,
+    reader: IndexReader,
     terms: list[_Term],
     content: npt.NDArray[np.float64],
     exclude: tuple[int, int],
 ) -> npt.NDArray[np.float64]:
-    """Scores for the article's terms plus those of its FEEDBACK_DOCS closest matches.
+    """Scores for the article's terms plus those of its EXPANSION_DOCS closest matches.
 
     Pseudo-relevance feedback (Rocchio): the closest matches share the article's subject, so their
     words say what the subject is better than one article's words alone.  Each match's weight
-    vector is scaled to the article's and weighted by FEEDBACK_WEIGHT / FEEDBACK_DOCS; of the
-    words the article lacks, the FEEDBACK_TERMS weightiest join.  ``exclude`` is the article and
+    vector is scaled to the article's and weighted by EXPANSION_WEIGHT / EXPANSION_DOCS; of the
+    words the article lacks, the EXPANSION_TERMS weightiest join.  ``exclude`` is the article and
     the copy it is scored by.
     """
-    reader = searcher.reader()
-    ranked = _ranked(content, exclude[0], FEEDBACK_DOCS + 1)
-    top = [d for d in ranked if d != exclude[1]][:FEEDBACK_DOCS]
+    ranked = _ranked(content, exclude[0], EXPANSION_DOCS + 1)
+    top = [d for d in ranked if d != exclude[1]][:EXPANSION_DOCS]
     if not top:
         return content
-    damped = _DampedIdf(searcher)
+    damped = _DampedIdf(reader)
     query = {t.text: t.query_weight for t in terms}
     query_norm = math.sqrt(sum(w * w for w in query.values()))
     added: dict[str, float] = {}
     for docnum in top:
-        match = schema.from_stored(reader.stored_fields(docnum))
+        match = reader.article(docnum)
         vector = {
             text: factor * damped(text)
-            for text, factor in _tf_factors(_article_terms(match, FEEDBACK_CHARS).counts).items()
+            for text, factor in _tf_factors(_article_terms(match, EXPANSION_CHARS).counts).items()
         }
         norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
-        scale = FEEDBACK_WEIGHT * query_norm / (norm * len(top))
+        scale = EXPANSION_WEIGHT * query_norm / (norm * len(top))
         for text, weight in vector.items():
             if text in query:
                 query[text] += weight * scale
             else:
                 added[text] = added.get(text, 0.0) + weight * scale
-    weightiest = sorted(added, key=lambda text: (-added[text], text))[:FEEDBACK_TERMS]
+    weightiest = sorted(added, key=lambda text: (-added[text], text))[:EXPANSION_TERMS]
     # Back to tf factors: _scored_terms multiplies each by the term's damped idf.
-    expanded = _scored_terms(
-        DOCSETS, searcher, {text: added[text] / damped(text) for text in weightiest}
-    )
+    expanded = _scored_terms(reader, {text: added[text] / damped(text) for text in weightiest})
     rescaled = [dataclasses.replace(t, query_weight=query[t.text]) for t in terms]
-    return _content_scores(DOCSETS, searcher, rescaled + expanded)
+    return _content_scores(reader, rescaled + expanded)
 
 
 def _fuller_copy(
-    reader: Any,
+    reader: IndexReader,
     content: npt.NDArray[np.float64],
     docnum: int,
     article: Article,
     article_shingles: frozenset[int],
 ) -> tuple[int, Article] | None:
     """The longest copy of the article among its closest matches, when it is clearly longer."""
-    words = len(_WORD.findall(article.body))
+    words = len(WORD.findall(article.body))
     best: tuple[int, Article] | None = None
     for candidate_docnum in _ranked(content, docnum, FULLER_COPY_CANDIDATES):
-        candidate = schema.from_stored(reader.stored_fields(candidate_docnum))
-        length = len(_WORD.findall(candidate.body))
+        candidate = reader.article(candidate_docnum)
+        length = len(WORD.findall(candidate.body))
         if length >= words * FULLER_COPY_RATIO and is_copy(
             shingles(candidate.body), article_shingles
         ):

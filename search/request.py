@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from search.errors import BadRequestError
-from search.results import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS, SearchRequest
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 10
 
 # Long enough for a question written out in full or a pasted paragraph (a tenth of the test
 # collections' queries are 500-1000 characters and rank worse cut short); each distinct word
@@ -21,6 +26,36 @@ MAX_PAGE = 1000
 MAX_FILTER_LENGTH = 200
 MAX_RELATED = 50
 DEFAULT_RELATED = 5
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search as a user asked for it; validated by :func:`parse_request`.
+
+    ``date_from`` and ``date_to`` are inclusive ISO days (``YYYY-MM-DD``) or None.
+    """
+
+    q: str
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    sort: str = "relevance"
+    source: str | None = None
+    author: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "q": self.q,
+            "page": self.page,
+            "per_page": self.per_page,
+            "sort": self.sort,
+            "source": self.source,
+            "author": self.author,
+            "from": self.date_from,
+            "to": self.date_to,
+        }
+
 
 _YEAR = re.compile(r"^\d{4}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")

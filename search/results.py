@@ -10,39 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.article import Article
-
-SORTS = ("relevance", "newest", "oldest")
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 10
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """One search as a user asked for it; validated by :func:`search.engine.validate_request`.
-
-    ``date_from`` and ``date_to`` are inclusive ISO days (``YYYY-MM-DD``) or None.
-    """
-
-    q: str
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-    sort: str = "relevance"
-    source: str | None = None
-    author: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "q": self.q,
-            "page": self.page,
-            "per_page": self.per_page,
-            "sort": self.sort,
-            "source": self.source,
-            "author": self.author,
-            "from": self.date_from,
-            "to": self.date_to,
-        }
+from search.request import SearchRequest
 
 
 @dataclass(frozen=True)

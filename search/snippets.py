@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
-from indexer.index.schema import cached_stem, word_spans
+from indexer.index.analysis import stem, word_spans
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.
@@ -42,7 +42,7 @@ def find_matches(text: str, terms: Collection[str]) -> list[_Match]:
     initials = {term[:1] for term in terms}
     matches = []
     for word, start, end in word_spans(text[:MAX_ANALYSED_CHARS]):
-        if word[:1] in initials and (term := cached_stem(word)) in terms:
+        if word[:1] in initials and (term := stem(word)) in terms:
             matches.append(_Match(start, end, term))
     return matches
 

@@ -12,8 +12,8 @@ inflections are left alone.
 
 The edits are generated and looked up, a few milliseconds a word, where Whoosh's
 ``terms_within`` scan took over a second.  They are looked up in the body's spelling field, which
-holds whole (unstemmed) words because the body is declared with ``spelling=True`` (DECISIONS.md
-rule 4) and covers headlines too (the body field indexes the headline).
+holds whole (unstemmed) words because the body is declared with ``spelling=True``
+(docs/decisions.md, Whoosh rule 4) and covers headlines too (the body field indexes the headline).
 
 The suggestion is offered whatever the number of results: a long query with one misspelt word
 still finds articles through its other words.  It is offered only when it finds something.
@@ -24,25 +24,24 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from whoosh.searching import Searcher
 
 from indexer.index import schema
 from indexer.index.schema import QUERY_FIELDS
-from search import execute
+from indexer.index.version import IndexReader
+from indexer.words import WORD
+from search import matching
 from search.query import ParsedQuery, parse_query
-from search.ranking import WEIGHTING, analysed_terms, words_query
+from search.ranking import analysed_terms, words_query
 
 # Words this short have too many neighbours one edit away for a guess to be right.
 MIN_WORD = 4
 # A typed word whose stem occurs in some documents is corrected only to a word this many times
 # as frequent as that stem.
 RARE_FORM_RATIO = 50
-_WORD = re.compile(r"\w+")
 # The end of a sentence: a full stop, question or exclamation mark, but not after an initial
 # ("J. Backus").
 _SENTENCE_END = re.compile(r"(?<!\b\w)[.!?]\W*$")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-_SPELL_FIELD = f"spell_{schema.BODY}"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -56,18 +55,20 @@ def one_edit_away(word: str) -> set[str]:
     return (deletions | swaps | replacements | insertions) - {word}
 
 
-def _frequency(searcher: Searcher, word: str) -> int:
-    return int(searcher.reader().doc_frequency(_SPELL_FIELD, word))
+def _frequency(reader: IndexReader, word: str) -> int:
+    """In how many documents the word occurs as typed (the body's spelling field holds whole
+    words: docs/decisions.md, Whoosh rule 4)."""
+    spelling = reader.schema[schema.BODY].spelling_fieldname(schema.BODY)
+    return reader.doc_frequency(spelling, word)
 
 
-def _stem_frequency(searcher: Searcher, word: str) -> int:
+def _stem_frequency(reader: IndexReader, word: str) -> int:
     """In how many documents another form of the word (its stem) occurs."""
-    reader = searcher.reader()
     frequencies = [reader.doc_frequency(schema.BODY, term) for term in analysed_terms(word)]
     return max(frequencies, default=0)
 
 
-def _correct_word(searcher: Searcher, word: str) -> str | None:
+def _correct_word(reader: IndexReader, word: str) -> str | None:
     """The best correction of a word the index does not have as typed, or None.
 
     That is the most frequent index word one edit away (ties: alphabetical).  When the word's
@@ -78,12 +79,12 @@ def _correct_word(searcher: Searcher, word: str) -> str | None:
     ranked = sorted(
         (-frequency, candidate)
         for candidate in one_edit_away(word)
-        if (frequency := _frequency(searcher, candidate)) > 0
+        if (frequency := _frequency(reader, candidate)) > 0
     )
     if not ranked:
         return None
     frequency, best = -ranked[0][0], ranked[0][1]
-    stem_frequency = _stem_frequency(searcher, word)
+    stem_frequency = _stem_frequency(reader, word)
     return best if frequency >= RARE_FORM_RATIO * stem_frequency else None
 
 
@@ -106,16 +107,16 @@ def _is_name_or_acronym(text: str, start: int, word: str) -> bool:
     if not word[:1].isupper():
         return False
     at_sentence_start = not text[:start].strip() or bool(_SENTENCE_END.search(text[:start]))
-    has_lowercase_words = any(w[:1].islower() for w in _WORD.findall(text))
+    has_lowercase_words = any(w[:1].islower() for w in WORD.findall(text))
     return has_lowercase_words and not at_sentence_start
 
 
-def corrected_text(searcher: Searcher, text: str) -> str | None:
+def corrected_text(reader: IndexReader, text: str) -> str | None:
     """``text`` with each unknown word replaced by its best correction, or None if none changed."""
     pieces: list[str] = []
     cursor = 0
     changed = False
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group(0)
         is_field = text[match.end() : match.end() + 1] == ":" and word.lower() in QUERY_FIELDS
         lowered = word.lower()
@@ -126,10 +127,10 @@ def corrected_text(searcher: Searcher, text: str) -> str | None:
             or not word.isalpha()
             or _is_name_or_acronym(text, match.start(), word)
             or not analysed_terms(lowered)  # a stop word
-            or _frequency(searcher, lowered) > 0
+            or _frequency(reader, lowered) > 0
         ):
             continue
-        replacement = _correct_word(searcher, lowered)
+        replacement = _correct_word(reader, lowered)
         if replacement is None:
             continue
         pieces.append(text[cursor : match.start()])
@@ -142,16 +143,16 @@ def corrected_text(searcher: Searcher, text: str) -> str | None:
     return "".join(pieces)
 
 
-def suggest(searcher: Searcher, parsed: ParsedQuery, allowed: np.ndarray | None) -> str | None:
+def suggest(reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None) -> str | None:
     """A better-spelled form of the query, or None when there is none worth offering.
 
     ``allowed`` is the request's filter mask: the correction must find something within it.
     """
-    corrected = corrected_text(searcher, parsed.text)
+    corrected = corrected_text(reader, parsed.text)
     if corrected is None:
         return None
     fixed = parse_query(corrected)
     # Plain words: any of them, what the search falls back to when not all of them match.
     q = words_query(fixed.term_weights(), require_all=False) if fixed.is_plain else fixed.strict
-    found = execute.match(searcher, q, allowed, WEIGHTING, ranked=False).total
+    found = matching.match(reader, q).within(allowed).total
     return corrected if found > 0 else None

@@ -11,12 +11,13 @@ from whoosh import query
 
 from indexer.index import schema
 from indexer.index.store import IndexStore
-from search import execute
+from indexer.index.version import IndexReader
+from search.bm25 import lucene_idf
+from search.matching import match_by_arrays
 from search.ranking import (
     WEIGHTING,
     analysed_terms,
     feedback_query,
-    lucene_idf,
     requires_all,
     words_query,
 )
@@ -40,15 +41,15 @@ def test_a_word_scores_in_the_body_and_with_less_weight_in_the_title() -> None:
     assert 0 < boosts[schema.TITLE] < boosts[schema.BODY]
 
 
-def _whoosh_scores(searcher: object, q: query.Query) -> dict[int, float]:
-    searcher.weighting = WEIGHTING  # type: ignore[attr-defined]
-    results = searcher.search(q, limit=None, terms=False)  # type: ignore[attr-defined]
+def _whoosh_scores(reader: IndexReader, q: query.Query) -> dict[int, float]:
+    reader.searcher.weighting = WEIGHTING
+    results = reader.searcher.search(q, limit=None, terms=False)
     return {hit.docnum: hit.score for hit in results}
 
 
-def _our_scores(searcher: object, q: query.Query) -> dict[int, float]:
-    matches = execute.match(searcher, q, None, WEIGHTING, ranked=True)  # type: ignore[arg-type]
-    assert matches.scores is not None, "the vectorised scorer gave up on this query"
+def _our_scores(reader: IndexReader, q: query.Query) -> dict[int, float]:
+    matches = match_by_arrays(reader, q, WEIGHTING)  # raises if the arrays cannot score q
+    assert matches.scores is not None
     return {int(d): float(matches.scores[d]) for d in np.flatnonzero(matches.mask)}
 
 
@@ -60,14 +61,14 @@ def test_vectorised_scores_equal_whooshs_for_word_and_feedback_queries(
     index_dir: Path, text: str
 ) -> None:
     weights = {term: float(count) for term, count in analysed_terms(text).items()}
-    with IndexStore(index_dir).searcher() as searcher:
+    with IndexStore(index_dir).reader() as reader:
         plain = words_query(weights, require_all=requires_all(weights))
-        first = sorted(_whoosh_scores(searcher, plain).items(), key=lambda item: -item[1])[:10]
-        expanded = feedback_query(searcher, weights, first, require_all=requires_all(weights))
+        first = sorted(_whoosh_scores(reader, plain).items(), key=lambda item: -item[1])[:10]
+        expanded = feedback_query(reader, weights, first, require_all=requires_all(weights))
         assert isinstance(expanded, query.AndMaybe)
         for q in (plain, expanded):
-            whooshs = _whoosh_scores(searcher, q)
-            ours = _our_scores(searcher, q)
+            whooshs = _whoosh_scores(reader, q)
+            ours = _our_scores(reader, q)
             assert ours.keys() == whooshs.keys()
             for docnum, score in whooshs.items():
                 assert ours[docnum] == pytest.approx(score, rel=1e-6)
@@ -75,18 +76,18 @@ def test_vectorised_scores_equal_whooshs_for_word_and_feedback_queries(
 
 def test_feedback_words_reorder_but_never_add_matches(index_dir: Path) -> None:
     weights = {term: float(count) for term, count in analysed_terms("crane collapse").items()}
-    with IndexStore(index_dir).searcher() as searcher:
+    with IndexStore(index_dir).reader() as reader:
         plain = words_query(weights, require_all=True)
-        first = sorted(_whoosh_scores(searcher, plain).items(), key=lambda item: -item[1])
-        expanded = feedback_query(searcher, weights, first, require_all=True)
+        first = sorted(_whoosh_scores(reader, plain).items(), key=lambda item: -item[1])
+        expanded = feedback_query(reader, weights, first, require_all=True)
         feedback_words = {leaf.text for leaf in expanded.leaves()} - set(weights)
         assert feedback_words, "the crane story has words of its own to add"
-        assert _our_scores(searcher, expanded).keys() == _our_scores(searcher, plain).keys()
+        assert _our_scores(reader, expanded).keys() == _our_scores(reader, plain).keys()
 
 
 def test_without_first_pass_results_feedback_adds_nothing(index_dir: Path) -> None:
     weights = {"lantern": 1.0}
-    with IndexStore(index_dir).searcher() as searcher:
-        assert feedback_query(searcher, weights, [], require_all=True) == words_query(
+    with IndexStore(index_dir).reader() as reader:
+        assert feedback_query(reader, weights, [], require_all=True) == words_query(
             weights, require_all=True
         )

@@ -15,8 +15,8 @@ from flask.typing import ResponseReturnValue
 from search import parse_request
 from search.request import parse_related_limit
 from web.errors import API_PREFIX
+from web.extension import current_service
 from web.openapi import openapi_document
-from web.service import current_service
 
 api = Blueprint("api", __name__, url_prefix=API_PREFIX)
 

@@ -3,7 +3,7 @@
 Configuration is read in three layers, later ones winning: :data:`DEFAULTS`, then the
 ``ARTSEARCH_*`` environment variables in :data:`ENVIRONMENT_KEYS`, then the ``config`` mapping
 passed to :func:`create_app` (what the tests use).  Building the app opens nothing: the search
-service is created on the first request that needs it (see :mod:`web.service`).
+service is created on the first request that needs it (see :mod:`web.extension`).
 
 Run it with gunicorn, one worker per core (Whoosh searches are CPU-bound pure Python)::
 
@@ -21,7 +21,7 @@ from flask import Flask, Response
 
 from web.api import api
 from web.errors import register_error_handlers
-from web.service import install_service
+from web.extension import install_service
 from web.templating import register_template_helpers
 from web.ui import ui
 

@@ -11,8 +11,14 @@ import copy
 from typing import Any
 
 from search import MAX_QUERY_LENGTH, MAX_RELATED
-from search.request import DEFAULT_RELATED, MAX_FILTER_LENGTH, MAX_PAGE
-from search.results import DEFAULT_PER_PAGE, MAX_PER_PAGE, SORTS
+from search.request import (
+    DEFAULT_PER_PAGE,
+    DEFAULT_RELATED,
+    MAX_FILTER_LENGTH,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    SORTS,
+)
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"

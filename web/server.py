@@ -1,9 +1,9 @@
 """Running the app under gunicorn, the production WSGI server behind `artsearch serve`.
 
 Whoosh searches are CPU-bound pure Python, so worker processes are what use every core; threads
-in each worker overlap the I/O of slow clients.  Each request opens its own searcher, so threads
-never share one (DECISIONS.md rules 1 and 2).  Each worker warms its search caches before it
-accepts requests (see :func:`warm_worker`).
+in each worker overlap the I/O of slow clients.  Each request checks out a searcher of its own, so
+threads never share one (docs/decisions.md, Whoosh rules 1 and 2).  Each worker opens the live
+index version before it accepts requests (see :func:`warm_worker`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from web.app import create_app
-from web.service import current_service
+from web.extension import current_service
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import logging
 from flask import Blueprint, render_template, request
 
 from search import BadRequestError, SearchRequest, parse_request
+from web.extension import current_service
 from web.search_links import (
     active_filters,
     is_year,
@@ -18,7 +19,6 @@ from web.search_links import (
     search_args,
     year_range,
 )
-from web.service import current_service
 
 logger = logging.getLogger(__name__)
 

@@ -86,8 +86,8 @@ def extract_body(
 ) -> Found[str] | None:
     """The article text of a page, paragraphs joined by a blank line, or None when it has none.
 
-    trafilatura (precision-oriented, comments excluded, as DECISIONS.md measured) reads the tree;
-    it copies the tree, so the caller's is not modified.  When its text looks like a miss (it
+    trafilatura (precision-oriented, comments excluded, as docs/decisions.md records) reads the
+    tree; it copies the tree, so the caller's is not modified.  When its text looks like a miss (it
     lacks the page's `lead` paragraph, or is shorter than trafilatura's own minimum), a second
     extractor (readability) reads the page too, and its text is taken when it is at least twice
     as long, not short itself, and holds the lead.  The text is then completed with the

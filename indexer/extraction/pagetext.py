@@ -1,4 +1,5 @@
-"""The visible text of elements, and the normalisations every extraction step shares."""
+"""The visible text of elements, and the normalisations every extraction step shares (with the
+plain-word helpers of :mod:`indexer.words`, re-exported here for extraction's modules)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from indexer.extraction import selectors as sel
+from indexer.words import WORD, normalised_words, word_count
+
+__all__ = [
+    "WORD",
+    "block_texts",
+    "class_and_id",
+    "clean_text",
+    "element_text",
+    "marker_text",
+    "normalised_words",
+    "word_count",
+]
 
 _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
-# A word, for counting and comparing texts (not for indexing: that is indexer.index.analysis).
-WORD = re.compile(r"\w+")
 _SKIPPED_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
 
 
@@ -75,15 +86,6 @@ def block_texts(element: HtmlElement) -> list[str]:
                 parts.append(node.tail)
     close_block()
     return blocks
-
-
-def word_count(text: str) -> int:
-    return len(WORD.findall(text))
-
-
-def normalised_words(text: str) -> str:
-    """Lower-case words separated by single spaces: what two texts are compared by."""
-    return " ".join(WORD.findall(text.lower()))
 
 
 def class_and_id(element: HtmlElement) -> str:

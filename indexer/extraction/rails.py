@@ -282,22 +282,7 @@ def rail_items(
     when they are inside it; an item spans the highest element holding only its own headlines,
     plus the following siblings that hold no headline (a flat "h3, p, p, h3, p" rail).
     """
-    headlines: dict[str, list[HtmlElement]] = {}
-    for root in rail:
-        for element in root.iter():
-            if not isinstance(element.tag, str) or not _is_headline(element):
-                continue
-            text = element_text(element)
-            words = word_count(text)
-            if (
-                words < 2
-                or words > _MAX_HEADLINE_WORDS
-                or sel.RAIL_HEADING.match(_heading_text(element))
-            ):
-                continue
-            if any(_is_headline(a) for a in element.iterancestors()):
-                continue
-            headlines.setdefault(normalised_words(text), []).append(element)
+    headlines = _headlines_by_text(rail)
     if not headlines:
         return []
     owner = {element: key for key, elements in headlines.items() for element in elements}
@@ -328,6 +313,28 @@ def rail_items(
         paragraphs, linked = _item_paragraphs(elements, rail, title, furniture or set())
         items.append(RailItem(heading, title, elements, paragraphs, linked))
     return items
+
+
+def _headlines_by_text(rail: list[HtmlElement]) -> dict[str, list[HtmlElement]]:
+    """The outermost headline elements of a rail with two to forty words, by their words (a rail
+    heading such as "Related Articles" is not an item's headline)."""
+    headlines: dict[str, list[HtmlElement]] = {}
+    for root in rail:
+        for element in root.iter():
+            if not isinstance(element.tag, str) or not _is_headline(element):
+                continue
+            text = element_text(element)
+            words = word_count(text)
+            if (
+                words < 2
+                or words > _MAX_HEADLINE_WORDS
+                or sel.RAIL_HEADING.match(_heading_text(element))
+            ):
+                continue
+            if any(_is_headline(a) for a in element.iterancestors()):
+                continue
+            headlines.setdefault(normalised_words(text), []).append(element)
+    return headlines
 
 
 def _whole_article(article: HtmlElement, furniture: set[HtmlElement]) -> RailItem | None:

@@ -1,24 +1,30 @@
-"""Posting lists of each index segment, also written as flat NumPy arrays.
+"""Arrays written beside each Whoosh segment: its postings and its per-document values.
 
-Searching reads the postings of a query's words into arrays (``search.docsets``).  Decoding them
-through Whoosh's matchers costs about 2 µs a posting, so the first query with a common word in a
-fresh worker process took hundreds of milliseconds at 100,000 articles, and phrase queries,
-which Whoosh checks by unpickling every candidate's word positions, took up to a second.
+Searching needs things Whoosh's API gives one at a time: every posting of a word (to score all
+matches at once, count totals and facets), word positions (phrases), and per-document values
+(source, year, date, language, field lengths) for filters, facets and scoring.  Decoding postings
+through Whoosh's matchers costs about 2 µs a posting, and building per-document values from its
+columns ~2.8 s per worker at 100,000 articles.  So while Whoosh writes a segment (every commit
+and every merge writes each segment exactly once), the :class:`~indexer.index.whoosh_private.
+TappingCodec` hands what it writes to the two recorders here, which save it as NumPy files named
+after the segment (so Whoosh deletes them with the segment), and readers map them:
 
-:class:`ArraysCodec` is Whoosh's own codec plus a tap on the postings as Whoosh writes them
-(every commit and every merge writes a segment's postings exactly once, in term order).  For each
-word of the text fields it keeps:
+Postings, for the fields in :data:`~indexer.index.schema.POSTING_ARRAY_FIELDS`:
 
-- the document numbers (``int32``) and weights (``float32``: term frequency times field boost);
-- the word's positions in each document (``uint32``, for phrases), and where each document's run
-  of positions starts.
+- ``.arr_docs.npy`` (int32) and ``.arr_weights.npy`` (float32: term frequency times the field's
+  boost), every word's postings one after the other, words in key order;
+- ``.arr_starts.npy`` (int64, one more than postings) and ``.arr_deltas.npy`` (uint32): where
+  each posting's word positions start, and the positions delta-coded per posting;
+- ``.arr_keys.npy`` (fixed-width byte strings: a field code byte, then the word's UTF-8) and
+  ``.arr_spans.npy`` (int64 pairs: first posting, count) per word; written last, so their
+  presence says the postings are complete.  Words longer than :data:`KEY_BYTES` are left to
+  Whoosh.
 
-The words themselves are a sorted array of fixed-width keys, looked up by binary search: no
-Python object per word, so a process can map every segment's table.  Everything is saved beside
-the segment's own files under its name, so Whoosh deletes it with the segment, and memory-mapped
-by readers: every worker process shares one copy through the page cache, and segments are
-immutable, so the arrays never go stale.  Words too long for a key (over :data:`KEY_BYTES` bytes
-with the field's code) are still read through Whoosh, as are segments written without arrays.
+Per document (``.arr_documents.npz``): each length field's length as Whoosh's one-byte code,
+each category column as codes into a table of its distinct values, the date column in Whoosh's
+datetime units (microseconds) and whether the document is dated.
+
+A segment written by another codec has none of these: readers then fall back to Whoosh.
 """
 
 from __future__ import annotations
@@ -26,21 +32,27 @@ from __future__ import annotations
 import os
 from array import array
 from dataclasses import dataclass
-from pickle import loads
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
-from whoosh.formats import Positions
 
-# The fields whose postings are tapped (those that queries score and phrases search), and the byte
-# that stands for each at the start of a key: in the order Whoosh writes fields (by name).
-TAPPED_FIELDS = ("body", "title")
-_FIELD_CODES = {name: bytes([code]) for code, name in enumerate(TAPPED_FIELDS, 1)}
-# A key is the field's code and the word's bytes; longer words (rare: "1,000,000,000",
-# run-together URLs) are left to Whoosh.
+from indexer.index import schema
+from indexer.index.whoosh_private import (
+    LENGTH_TABLE,
+    SegmentFiles,
+    TappingCodec,
+    byte_length,
+    position_deltas,
+)
+
+# A key is the field's code and the word's bytes; longer words (rare: "1,000,000,000", run-together
+# URLs) are left to Whoosh.
 KEY_BYTES = 32
-_POSITIONS_HEADER = 4  # Whoosh's Positions format: a uint32 count, then the pickled deltas
+# The byte standing for each field at the start of a key, in the order Whoosh writes fields (by
+# name), so keys sort as Whoosh writes them.
+_FIELD_CODES = {
+    name: bytes([code]) for code, name in enumerate(sorted(schema.POSTING_ARRAY_FIELDS), 1)
+}
 
 _KEYS = ".arr_keys.npy"
 _SPANS = ".arr_spans.npy"
@@ -48,19 +60,21 @@ _DOCS = ".arr_docs.npy"
 _WEIGHTS = ".arr_weights.npy"
 _STARTS = ".arr_starts.npy"
 _DELTAS = ".arr_deltas.npy"
+_DOCUMENTS = ".arr_documents.npz"
+ARRAY_EXTENSIONS = (_KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _DOCUMENTS)
 
 
-class ArraysCodec(W3Codec):
-    """Whoosh's W3 codec; its field writer also saves the postings as arrays."""
-
-    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
-        return _TappedFieldWriter(self, storage, segment)
+# --- writing -----------------------------------------------------------------------------------
 
 
-class _TappedFieldWriter(W3FieldWriter):  # type: ignore[misc]
-    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
-        super().__init__(codec, storage, segment)
-        self._tapping = False
+class PostingArraysRecorder:
+    """Collects a segment's postings of :data:`~indexer.index.schema.POSTING_ARRAY_FIELDS` as
+    Whoosh writes them, and saves them as arrays when the segment is closed."""
+
+    def __init__(self, files: SegmentFiles) -> None:
+        self._files = files
+        self._code: bytes | None = None  # the current field's code, None when not recorded
+        self._btext = b""
         self._docs = array("i")
         self._weights = array("f")
         # Per posting, where its positions start in _deltas (one more entry closes the last).
@@ -70,31 +84,25 @@ class _TappedFieldWriter(W3FieldWriter):  # type: ignore[misc]
         self._keys: list[bytes] = []
         self._spans = array("q")  # per key: start, count
 
-    def start_field(self, fieldname: str, fieldobj: Any) -> None:
-        super().start_field(fieldname, fieldobj)
-        # Only Whoosh's own Positions format: its value bytes are decoded below.
-        self._tapping = fieldname in _FIELD_CODES and type(fieldobj.format) is Positions
+    def start_field(self, field: str, positions: bool) -> None:
+        self._code = _FIELD_CODES.get(field) if positions else None
 
     def start_term(self, btext: bytes) -> None:
-        super().start_term(btext)
+        self._btext = btext
         self._term_start = len(self._docs)
 
-    def add(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
-        self._postwriter.add_posting(docnum, weight, vbytes, length)
-        if self._tapping:
+    def add(self, docnum: int, weight: float, value: bytes) -> None:
+        if self._code is not None:
             self._docs.append(docnum)
             self._weights.append(weight)
             self._starts.append(len(self._deltas))
-            if not vbytes.endswith(b"."):  # postings read back for a merge lack pickle's STOP
-                vbytes += b"."
-            self._deltas.extend(loads(vbytes[_POSITIONS_HEADER:]))
+            self._deltas.extend(position_deltas(value))
 
     def finish_term(self) -> None:
-        super().finish_term()
-        if not self._tapping:
+        if self._code is None:
             return
         start = self._term_start
-        key = _FIELD_CODES[self._fieldname] + self._btext
+        key = self._code + self._btext
         if len(key) <= KEY_BYTES:
             self._keys.append(key)
             self._spans.extend((start, len(self._docs) - start))
@@ -103,7 +111,6 @@ class _TappedFieldWriter(W3FieldWriter):  # type: ignore[misc]
             del self._docs[start:], self._weights[start:], self._starts[start:]
 
     def close(self) -> None:
-        super().close()
         self._starts.append(len(self._deltas))
         keys = np.array(self._keys, dtype=f"S{KEY_BYTES}")
         spans = np.frombuffer(self._spans, dtype=np.int64).reshape(-1, 2)
@@ -118,12 +125,75 @@ class _TappedFieldWriter(W3FieldWriter):  # type: ignore[misc]
             _KEYS: keys[order],
         }
         for ext, values in arrays.items():
-            np.save(os.path.join(self._storage.folder, self._segment.make_filename(ext)), values)
+            np.save(self._files(ext), values)
+
+
+class DocumentArraysRecorder:
+    """Collects a segment's per-document values as Whoosh writes them (lengths of
+    :data:`~indexer.index.schema.LENGTH_FIELDS`, the :data:`~indexer.index.schema.CATEGORY_COLUMNS`,
+    the date column and the dated flag), and saves them when the segment is closed."""
+
+    def __init__(self, files: SegmentFiles) -> None:
+        self._files = files
+        self._count = 0
+        self._lengths = {field: array("B") for field in schema.LENGTH_FIELDS}
+        self._categories: dict[str, list[str]] = {f: [] for f in schema.CATEGORY_COLUMNS}
+        self._dates = array("q")
+        self._dated = array("B")
+        self._doc: dict[str, Any] = {}
+
+    def start_doc(self, docnum: int) -> None:
+        self._doc = {}
+
+    def add_length(self, field: str, length: int) -> None:
+        if field in self._lengths:
+            self._doc[field] = byte_length(length)
+
+    def add_column_value(self, field: str, value: Any) -> None:
+        self._doc[field] = value
+
+    def cancel_doc(self) -> None:
+        self._doc = {}
+
+    def finish_doc(self) -> None:
+        doc = self._doc
+        for field, lengths in self._lengths.items():
+            lengths.append(doc.get(field, 0))
+        for field, values in self._categories.items():
+            value = doc.get(field) or b""
+            values.append(value.decode("utf-8") if isinstance(value, bytes) else str(value))
+        dated = doc.get(schema.DATED) in (b"1", "1")
+        self._dated.append(dated)
+        # Whoosh keeps a sentinel beyond int64 for undated documents: recorded as 0.
+        self._dates.append(int(doc.get(schema.PUBLISHED) or 0) if dated else 0)
+        self._count += 1
+
+    def close(self) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "dates": np.frombuffer(self._dates, dtype=np.int64),
+            "dated": np.frombuffer(self._dated, dtype=np.uint8).astype(bool),
+        }
+        for field, lengths in self._lengths.items():
+            arrays[f"length:{field}"] = np.frombuffer(lengths, dtype=np.uint8)
+        for field, values in self._categories.items():
+            names, codes = np.unique(np.array(values, dtype=str), return_inverse=True)
+            arrays[f"names:{field}"] = names
+            arrays[f"codes:{field}"] = codes.astype(np.int32)
+        with open(self._files(_DOCUMENTS), "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+
+
+def arrays_codec() -> TappingCodec:
+    """The codec every artsearch writer uses: Whoosh's own, plus the arrays of this module."""
+    return TappingCodec(PostingArraysRecorder, DocumentArraysRecorder)
+
+
+# --- reading -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class SegmentArrays:
-    """One segment's tapped postings, memory-mapped.  Document numbers are the segment's own."""
+class PostingArrays:
+    """One segment's postings, memory-mapped.  Document numbers are the segment's own."""
 
     keys: np.ndarray
     spans: np.ndarray
@@ -133,15 +203,13 @@ class SegmentArrays:
     deltas: np.ndarray
 
     @classmethod
-    def load(cls, folder: str, segment: Any) -> SegmentArrays | None:
-        """The arrays saved for ``segment`` in ``folder``, or None when it has none."""
+    def load(cls, files: SegmentFiles) -> PostingArrays | None:
+        """The postings saved for a segment, or None when it has none."""
         try:
             # Plain arrays over the mapped memory: slicing numpy's memmap subclass costs several
             # times more, and a search slices thousands of times.
             keys, spans, *arrays = (
-                np.load(os.path.join(folder, segment.make_filename(ext)), mmap_mode="r").view(
-                    np.ndarray
-                )
+                np.load(files(ext), mmap_mode="r").view(np.ndarray)
                 for ext in (_KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS)
             )
         except (OSError, ValueError):
@@ -176,7 +244,8 @@ class SegmentArrays:
         """Word positions in the documents at indexes ``which`` of the term's posting list:
         ``(flat positions, how many belong to each of those documents)``."""
         found = self.span(field, btext)
-        assert found is not None, "positions of a term the arrays do not hold"
+        if found is None:
+            raise ValueError(f"the arrays do not hold the term {btext!r} of {field}")
         start = found[0]
         first = self.starts[start + which]
         counts = (self.starts[start + which + 1] - first).astype(np.int64)
@@ -190,3 +259,31 @@ class SegmentArrays:
         sums = np.cumsum(deltas)
         before = np.repeat(sums[run_first] - deltas[run_first], counts)
         return sums - before, counts
+
+
+@dataclass(frozen=True)
+class DocumentArrays:
+    """One segment's per-document values.  ``lengths`` are field lengths as Whoosh reads them
+    back; ``categories`` map a column to (distinct values, per-document codes into them)."""
+
+    lengths: dict[str, np.ndarray]
+    categories: dict[str, tuple[tuple[str, ...], np.ndarray]]
+    dates: np.ndarray
+    dated: np.ndarray
+
+    @classmethod
+    def load(cls, files: SegmentFiles) -> DocumentArrays | None:
+        """The values saved for a segment, or None when it has none."""
+        path = files(_DOCUMENTS)
+        if not os.path.exists(path):
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                lengths = {f: LENGTH_TABLE[saved[f"length:{f}"]] for f in schema.LENGTH_FIELDS}
+                categories = {
+                    f: (tuple(str(n) for n in saved[f"names:{f}"]), saved[f"codes:{f}"])
+                    for f in schema.CATEGORY_COLUMNS
+                }
+                return cls(lengths, categories, saved["dates"], saved["dated"])
+        except (OSError, ValueError, KeyError):
+            return None

@@ -122,9 +122,6 @@ class Manifest:
         ).fetchone()
         return Article.from_dict(json.loads(row[0])) if row else None
 
-    def article_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(DISTINCT id) FROM articles").fetchone()[0])
-
     def copy_count(self) -> int:
         """How many extracted articles repeat an article already extracted from another place."""
         row = self._db.execute("SELECT COUNT(*) - COUNT(DISTINCT id) FROM articles").fetchone()

@@ -4,10 +4,12 @@ Layout of an index folder::
 
     INDEX/
       CURRENT         the name of the live generation (one line)
-      .write.lock     held by the one process writing (DECISIONS.md rule 5)
+      .write.lock     held by the one process writing (docs/decisions.md, Whoosh rule 5)
       gen-<stamp>/    a Whoosh index plus ``manifest.sqlite`` (which file gave which articles)
 
-Readers resolve ``CURRENT`` each time they open a searcher.  A full rebuild writes a new generation
+Readers resolve ``CURRENT`` on every request, and read through the live
+:class:`~indexer.index.version.IndexVersion` (its caches and searchers), replaced as soon as an
+update or a swap makes a newer version.  A full rebuild writes a new generation
 folder and only then replaces ``CURRENT`` with ``os.replace``, which is atomic: readers see either
 the old index or the new one, and a build interrupted at any point leaves the old one serving.
 Incremental updates write into the live generation through Whoosh's own commit, which is atomic
@@ -27,13 +29,17 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from indexer.errors import IndexBusyError, IndexNotFoundError
+from indexer.index.arrays import DocumentArrays, PostingArrays
 from indexer.index.schema import SCHEMA
+from indexer.index.version import IndexReader, IndexVersion, VersionKey
+from indexer.index.whoosh_private import segment_files
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +50,22 @@ MANIFEST_FILE = "manifest.sqlite"
 
 
 class IndexStore:
-    """One index folder: resolves the live generation and caches its open Whoosh ``Index``.
+    """One index folder: resolves the live generation, and hands each request an
+    :class:`~indexer.index.version.IndexReader` on the live version.
 
-    Safe to share between threads: each thread gets its own searcher (DECISIONS.md rule 2).
+    Safe to share between threads: each request checks a searcher out of the version's pool, so
+    no two threads ever use one searcher at once (docs/decisions.md, Whoosh rule 2).
     """
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._open: tuple[str, Index] | None = None
-        self._local = threading.local()
-        self._searchers: set[Searcher] = set()
+        self._version: IndexVersion | None = None
+        # Arrays of the segments of the live version, shared by consecutive versions (segments
+        # never change); dropped as soon as no live version has the segment.
+        self._segments: dict[tuple[str, str], tuple[PostingArrays | None, DocumentArrays | None]]
+        self._segments = {}
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -90,42 +101,91 @@ class IndexStore:
             return self._open[1]
 
     @contextlib.contextmanager
+    def reader(self) -> Iterator[IndexReader]:
+        """An :class:`IndexReader` on the live version for one request (one thread)."""
+        version, searcher = self._checkout()
+        try:
+            yield IndexReader(version, searcher)
+        finally:
+            version.checkin(searcher)
+
+    @contextlib.contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """A Whoosh searcher on the live index version, for the calling thread only.
+        """A Whoosh searcher on the live version, for one request (the index layer's own use and
+        tests; search reads through :meth:`reader`)."""
+        with self.reader() as reader:
+            yield reader.searcher
 
-        Each thread keeps its own searcher while the index is unchanged, because opening one reads
-        every segment's column offsets (~8 ms per search at 21,578 articles).  When a commit or a
-        swap has changed the index, the thread's old searcher is closed and a new one opened:
-        never refreshed (DECISIONS.md rule 1), never shared with another thread (rule 2).
-        """
+    def live_version(self) -> IndexVersion:
+        """The live version (opened, with its caches loaded, if it was not yet)."""
+        version, searcher = self._checkout()
+        version.checkin(searcher)
+        return version
+
+    def _checkout(self) -> tuple[IndexVersion, Searcher]:
         generation = self.current_generation()
-        cached: tuple[str, Searcher] | None = getattr(self._local, "searcher", None)
-        if cached is not None:
-            name, searcher = cached
-            if name == generation.name and searcher.up_to_date():
-                yield searcher
-                return
-            self._local.searcher = None
-            self._forget(searcher)
-        searcher = self.open().searcher()
+        ix = self.open()
+        toc = int(ix.latest_generation() or 0)
+        key: VersionKey = (generation.name, toc)
         with self._lock:
-            self._searchers.add(searcher)
-        self._local.searcher = (generation.name, searcher)
-        yield searcher
+            current = self._version
+        if current is not None and current.key == key:
+            searcher = current.checkout()
+            if searcher is not None:
+                return current, searcher
+        searcher = ix.searcher()
+        key = (generation.name, int(searcher.reader().generation() or 0))
+        with self._lock:
+            current = self._version
+            if current is not None and current.key == key:
+                current.adopt(searcher)
+                return current, searcher
+        # A version this process has not read yet: load it outside the lock (it maps arrays).
+        folder = str(generation)
+        version = IndexVersion(
+            key,
+            searcher,
+            lambda segment: self._segment_arrays(folder, segment),
+        )
+        version.adopt(searcher)
+        retired = None
+        with self._lock:
+            if self._version is None or self._version.key < key:
+                retired, self._version = self._version, version
+                self._forget_segments_not_in(version, folder)
+        if retired is not None:
+            retired.retire()
+        elif self._version is not version:
+            version.retire()  # an older version than the live one: used for this request only
+        return version, searcher
 
-    def _forget(self, searcher: Searcher) -> None:
+    def _segment_arrays(
+        self, folder: str, segment: Any
+    ) -> tuple[PostingArrays | None, DocumentArrays | None]:
+        key = (folder, segment.segment_id())
         with self._lock:
-            self._searchers.discard(searcher)
-        searcher.close()
+            found = self._segments.get(key)
+        if found is not None:
+            return found
+        files = segment_files(folder, segment)
+        loaded = (PostingArrays.load(files), DocumentArrays.load(files))
+        with self._lock:
+            self._segments[key] = loaded
+        return loaded
+
+    def _forget_segments_not_in(self, version: IndexVersion, folder: str) -> None:
+        live = {(folder, s.whoosh.segment_id()) for s in version.segments}
+        for key in [k for k in self._segments if k not in live]:
+            del self._segments[key]
 
     def close(self) -> None:
-        """Close every thread's searcher; the next call opens new ones."""
+        """Retire the live version (closing its searchers); the next request opens a new one."""
         with self._lock:
-            searchers, self._searchers = self._searchers, set()
+            version, self._version = self._version, None
             self._open = None
-        self._local = threading.local()
-        for searcher in searchers:
-            searcher.close()
+            self._segments = {}
+        if version is not None:
+            version.retire()
 
     def __del__(self) -> None:
         # Searchers hold open files; a store dropped without close() must not leak them.

@@ -2,8 +2,9 @@
 
 It is created lazily, not in ``create_app``, so that building the app opens nothing and an app
 started before its index exists still serves the "no index yet" page and picks the index up once
-it has been built.  One instance serves every request: the service gives each thread its own
-searcher (never shared, never refreshed) and is safe to share between threads.
+it has been built.  One instance serves every request: the service checks a searcher out of the live
+index version for each request (never shared by two threads, never refreshed), so it is safe to
+share between threads.
 """
 
 from __future__ import annotations

@@ -1,0 +1,455 @@
+"""One version of the index and what reading it needs: the engine object search runs on.
+
+An index *version* is one generation folder at one Whoosh table-of-contents generation: a fixed
+list of segments, so fixed document numbers.  :class:`IndexVersion` owns everything derived from
+it that search reuses across requests:
+
+- the per-document values (live documents, source, year, language, publication date) and the
+  field lengths, assembled from each segment's arrays (:mod:`indexer.index.arrays`) when the
+  version is opened;
+- a cache of decoded posting lists (live documents only) and of document frequencies;
+- a pool of Whoosh searchers on the version.  A searcher is used by one request at a time,
+  never by two threads at once (docs/decisions.md, Whoosh rule 2), and never refreshed (rule 1):
+  when the index changes, a new version with new searchers replaces this one.
+
+The store (:mod:`indexer.index.store`) creates a version when it first sees it, hands requests an
+:class:`IndexReader` (the version plus one checked-out searcher), and retires the version when a
+newer one appears: its idle searchers are closed at once, the others when their request ends, and
+its caches and memory maps go with the last reference, so a long-running worker frees the files
+of merged segments and swapped generations.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from indexer.article import Article
+from indexer.index import schema
+from indexer.index.arrays import DocumentArrays, PostingArrays
+from indexer.index.whoosh_private import matcher_postings
+
+log = logging.getLogger(__name__)
+
+# (generation folder name, Whoosh table-of-contents generation): versions only move forward, and
+# generation names sort by the time they were made.
+VersionKey = tuple[str, int]
+
+# Postings kept per version, decoded and without deleted documents: 16 bytes each (an int64
+# document number and a float64 weight), so ~128 MB at most.  Words refill from the memory-mapped
+# arrays, but a query's common words are best kept ready.
+POSTINGS_CACHE_ENTRIES = 8_000_000
+# Document frequencies remembered per version: a term lookup costs ~50 microseconds on a
+# segmented index, and one search looks up a hundred or more, mostly the same ones every time.
+FREQUENCY_CACHE_ENTRIES = 200_000
+# Idle searchers kept per version (one per serving thread is enough).
+IDLE_SEARCHERS = 8
+
+_EMPTY_DOCS = np.empty(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.empty(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a version: its Whoosh segment, first document number and arrays."""
+
+    whoosh: Any
+    offset: int
+    postings: PostingArrays | None
+    documents: DocumentArrays | None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A per-document category (source, year, language): codes into ``names`` (-1: none)."""
+
+    codes: np.ndarray
+    names: tuple[str, ...]
+
+    def code_of(self, name: str) -> int:
+        """The code of ``name``, or -2 (matching no document) when no document has it."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            return -2
+
+
+@dataclass(frozen=True)
+class DocValues:
+    """Per-document values of one version, indexed by document number."""
+
+    live: np.ndarray  # bool: not deleted
+    live_ids: np.ndarray  # the live document numbers, ascending
+    categories: dict[str, Category]  # by column name (schema.CATEGORY_COLUMNS)
+    published: np.ndarray  # int64 Whoosh datetime units (microseconds); 0 where undated
+    dated: np.ndarray  # bool
+    lengths: dict[str, np.ndarray]  # float64 field lengths as Whoosh reads them
+    source_keys: dict[str, int]  # schema.name_key(source) -> its code
+
+    @property
+    def source(self) -> Category:
+        return self.categories[schema.SOURCE_NAME]
+
+    @property
+    def year(self) -> Category:
+        return self.categories[schema.YEAR]
+
+    @property
+    def language(self) -> Category:
+        return self.categories[schema.LANGUAGE]
+
+    def source_code(self, name: str) -> int:
+        """The code of a source given in any case and spacing (-2 when no article has it)."""
+        return self.source_keys.get(schema.name_key(name), -2)
+
+
+class _Lru:
+    """A thread-safe least-recently-used map with a size budget (each entry has a cost)."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Any, value: Any, cost: int = 1) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (value, cost)
+            self._size += cost
+            while self._size > self._budget and self._entries:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._size -= evicted
+
+
+class IndexVersion:
+    """One version of the index with its caches and searcher pool (see the module docstring)."""
+
+    def __init__(
+        self,
+        key: VersionKey,
+        searcher: Searcher,
+        load_segment: Callable[[Any], tuple[PostingArrays | None, DocumentArrays | None]],
+        *,
+        postings_budget: int = POSTINGS_CACHE_ENTRIES,
+    ) -> None:
+        """``searcher`` is a searcher on the version, read to open it (its caller then
+        adopts it); ``load_segment`` gives a segment's arrays (the store shares them
+        between versions)."""
+        self.key = key
+        self._lock = threading.Lock()
+        self._idle: list[Searcher] = []
+        self._out = 0
+        self._retired = False
+        reader = searcher.reader()
+        self.doc_count_all = int(reader.doc_count_all())
+        self.doc_count = int(reader.doc_count())
+        segments = []
+        for leaf, offset in reader.leaf_readers():
+            whoosh_segment = leaf.segment()
+            postings, documents = load_segment(whoosh_segment)
+            if documents is None:
+                documents = _documents_from_columns(leaf)
+            segments.append(Segment(whoosh_segment, offset, postings, documents))
+        self.segments: tuple[Segment, ...] = tuple(segments)
+        self.values = _assemble_values(self.segments, self.doc_count_all)
+        self._postings = _Lru(postings_budget)
+        self._frequencies = _Lru(FREQUENCY_CACHE_ENTRIES)
+        self._average_lengths = {
+            field: float(searcher.avg_field_length(field) or 1.0) for field in schema.LENGTH_FIELDS
+        }
+
+    # -- the searcher pool -------------------------------------------------------------------
+
+    def checkout(self) -> Searcher | None:
+        """An idle searcher on this version for one request, or None when none is idle."""
+        with self._lock:
+            if self._retired or not self._idle:
+                return None
+            self._out += 1
+            return self._idle.pop()
+
+    def adopt(self, searcher: Searcher) -> None:
+        """Count a searcher opened on this version as checked out."""
+        with self._lock:
+            self._out += 1
+
+    def checkin(self, searcher: Searcher) -> None:
+        """Return a searcher after its request: kept for the next one, or closed when the version
+        has been retired (or enough are idle)."""
+        with self._lock:
+            self._out -= 1
+            keep = not self._retired and len(self._idle) < IDLE_SEARCHERS
+            if keep:
+                self._idle.append(searcher)
+        if not keep:
+            searcher.close()
+
+    def retire(self) -> None:
+        """A newer version replaces this one: close idle searchers now, the rest on checkin."""
+        with self._lock:
+            self._retired = True
+            idle, self._idle = self._idle, []
+        for searcher in idle:
+            searcher.close()
+
+    @property
+    def retired(self) -> bool:
+        return self._retired
+
+    # -- postings ----------------------------------------------------------------------------
+
+    def postings(
+        self, searcher: Searcher, field: str, btext: bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The term's live postings: ascending document numbers (int64) and weights (float64:
+        term frequency times the field's boost, as Whoosh stores it)."""
+        key = (field, btext)
+        cached = self._postings.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        docs, weights = self._read_postings(searcher, field, btext)
+        if len(docs):
+            keep = self.values.live[docs]
+            docs, weights = docs[keep], weights[keep]
+        entry = (docs, weights)
+        self._postings.put(key, entry, cost=len(docs) + 16)
+        return entry
+
+    def _read_postings(
+        self, searcher: Searcher, field: str, btext: bytes
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        leaves = None
+        for number, segment in enumerate(self.segments):
+            tapped = segment.postings.postings(field, btext) if segment.postings else None
+            if tapped is not None:
+                if not len(tapped[0]):
+                    continue
+                leaf_ids, leaf_weights = tapped[0].astype(np.int64), tapped[1].astype(np.float64)
+            else:
+                leaves = leaves or [leaf for leaf, _ in searcher.reader().leaf_readers()]
+                leaf = leaves[number]
+                if (field, btext) not in leaf:
+                    continue
+                leaf_ids, leaf_weights = matcher_postings(leaf.postings(field, btext))
+            ids.append(leaf_ids + segment.offset)
+            weights.append(leaf_weights)
+        if not ids:
+            return _EMPTY_DOCS, _EMPTY_WEIGHTS
+        if len(ids) == 1:
+            return ids[0], weights[0]
+        return np.concatenate(ids), np.concatenate(weights)
+
+    def positions(
+        self, searcher: Searcher, field: str, btext: bytes, docs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The word's positions in each of ``docs`` (ascending document numbers that all contain
+        it): ``(flat positions, how many belong to each document)``."""
+        positions: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        leaves = None
+        for number, segment in enumerate(self.segments):
+            end = segment.offset + int(segment.whoosh.doc_count_all())
+            low, high = np.searchsorted(docs, [segment.offset, end])
+            if low == high:
+                continue
+            local = docs[low:high] - segment.offset
+            tapped = segment.postings.postings(field, btext) if segment.postings else None
+            if tapped is not None:
+                assert segment.postings is not None
+                which = np.searchsorted(tapped[0], local)
+                found = segment.postings.positions(field, btext, which)
+            else:
+                leaves = leaves or [leaf for leaf, _ in searcher.reader().leaf_readers()]
+                found = _whoosh_positions(leaves[number], field, btext, local)
+            positions.append(found[0])
+            counts.append(found[1])
+        if not positions:
+            return np.empty(0, dtype=np.int64), np.zeros(len(docs), dtype=np.int64)
+        return np.concatenate(positions), np.concatenate(counts)
+
+    def doc_frequency(self, searcher: Searcher, field: str, text: str | bytes) -> int:
+        """In how many documents the term occurs (Whoosh's count: deleted ones included)."""
+        key = (field, text)
+        cached = self._frequencies.get(key)
+        if cached is not None:
+            return int(cached)
+        frequency = int(searcher.reader().doc_frequency(field, text))
+        self._frequencies.put(key, frequency)
+        return frequency
+
+    def average_length(self, field: str) -> float:
+        return self._average_lengths.get(field, 1.0)
+
+
+class IndexReader:
+    """What one request reads: a version and the searcher it checked out for this request.
+
+    Search code takes one of these instead of a bare Whoosh searcher, so every cache it uses is
+    the version's.  ``searcher`` is still there for what only Whoosh does (parsing against the
+    schema, matching query shapes the arrays do not cover, stored fields).
+    """
+
+    def __init__(self, version: IndexVersion, searcher: Searcher) -> None:
+        self.version = version
+        self.searcher = searcher
+        self.values = version.values
+        self.schema = searcher.schema
+
+    @property
+    def doc_count(self) -> int:
+        return self.version.doc_count
+
+    @property
+    def doc_count_all(self) -> int:
+        return self.version.doc_count_all
+
+    def to_bytes(self, field: str, text: str | bytes) -> bytes:
+        return text if isinstance(text, bytes) else self.schema[field].to_bytes(text)
+
+    def postings(self, field: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+        if field not in self.schema:
+            return _EMPTY_DOCS, _EMPTY_WEIGHTS
+        return self.version.postings(self.searcher, field, self.to_bytes(field, text))
+
+    def term_docs(self, field: str, text: str | bytes) -> np.ndarray:
+        return self.postings(field, text)[0]
+
+    def positions(
+        self, field: str, text: str | bytes, docs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.version.positions(self.searcher, field, self.to_bytes(field, text), docs)
+
+    def doc_frequency(self, field: str, text: str | bytes) -> int:
+        return self.version.doc_frequency(self.searcher, field, text)
+
+    def lengths(self, field: str) -> np.ndarray:
+        return self.values.lengths[field]
+
+    def average_length(self, field: str) -> float:
+        return self.version.average_length(field)
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        return dict(self.searcher.reader().stored_fields(docnum))
+
+    def article(self, docnum: int) -> Article:
+        return schema.from_stored(self.stored(docnum))
+
+    def document_number(self, article_id: str) -> int | None:
+        if not article_id:
+            return None
+        found = self.searcher.document_number(**{schema.ID: article_id})
+        return None if found is None else int(found)
+
+    def expand(self, field: str, prefix: str) -> list[str]:
+        """The index words of ``field`` that start with ``prefix``."""
+        return [
+            text.decode("utf-8") if isinstance(text, bytes) else str(text)
+            for text in self.searcher.reader().expand_prefix(field, prefix)
+        ]
+
+
+# --- assembling per-document values ---------------------------------------------------------------
+
+
+def _assemble_values(segments: Sequence[Segment], size: int) -> DocValues:
+    live = np.ones(size, dtype=bool)
+    for segment in segments:
+        deleted = np.fromiter(segment.whoosh.deleted_docs(), dtype=np.int64)
+        live[deleted + segment.offset] = False
+    documents = [s.documents for s in segments if s.documents is not None]
+    categories = {}
+    for column in schema.CATEGORY_COLUMNS:
+        names = sorted({n for d in documents for n in d.categories[column][0] if n})
+        table = {name: code for code, name in enumerate(names)}
+        parts = []
+        for document in documents:
+            segment_names, codes = document.categories[column]
+            remap = np.array([table.get(n, -1) for n in segment_names] or [-1], dtype=np.int32)
+            parts.append(remap[codes] if len(codes) else codes.astype(np.int32))
+        codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+        categories[column] = Category(codes, tuple(names))
+
+    def joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
+
+    dated = joined([d.dated for d in documents], bool)
+    return DocValues(
+        live=live,
+        live_ids=np.flatnonzero(live).astype(np.int64),
+        categories=categories,
+        published=np.where(dated, joined([d.dates for d in documents], np.int64), 0),
+        dated=dated,
+        lengths={
+            field: joined([d.lengths[field] for d in documents], np.float64)
+            for field in schema.LENGTH_FIELDS
+        },
+        source_keys={
+            schema.name_key(name): code
+            for code, name in enumerate(categories[schema.SOURCE_NAME].names)
+        },
+    )
+
+
+def _documents_from_columns(leaf: Any) -> DocumentArrays:
+    """A segment's per-document values read through Whoosh, for a segment written without them
+    (slow: seconds per 100,000 documents)."""
+    count = int(leaf.doc_count_all())
+
+    def column(field: str, translate: bool = True) -> list[Any]:
+        if not leaf.has_column(field):
+            return [None] * count
+        return list(leaf.column_reader(field, translate=translate))
+
+    categories = {}
+    for field in schema.CATEGORY_COLUMNS:
+        values = [v or "" for v in column(field)]
+        names, codes = np.unique(np.array(values, dtype=str), return_inverse=True)
+        categories[field] = (tuple(str(n) for n in names), codes.astype(np.int32))
+    dated = np.array([v == "1" for v in column(schema.DATED)], dtype=bool)
+    raw = np.array([v or 0 for v in column(schema.PUBLISHED, translate=False)], dtype=np.uint64)
+    # Undated documents hold a sentinel beyond int64 in the column: zeroed.
+    dates = np.where(dated, raw, 0).astype(np.int64)
+    lengths = {
+        field: np.fromiter(
+            (leaf.doc_field_length(d, field) or 0 for d in range(count)),
+            dtype=np.float64,
+            count=count,
+        )
+        for field in schema.LENGTH_FIELDS
+    }
+    return DocumentArrays(lengths, categories, dates, dated)
+
+
+def _whoosh_positions(
+    leaf: Any, field: str, btext: bytes, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions read through Whoosh's matcher (long words, segments without arrays)."""
+    matcher = leaf.postings(field, btext)
+    positions: list[int] = []
+    counts = np.zeros(len(docs), dtype=np.int64)
+    for i, doc in enumerate(docs.tolist()):
+        matcher.skip_to(doc)
+        if matcher.is_active() and matcher.id() == doc:
+            found = matcher.value_as("positions")
+            positions.extend(found)
+            counts[i] = len(found)
+    return np.array(positions, dtype=np.int64), counts

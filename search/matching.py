@@ -1,0 +1,324 @@
+"""Which documents match a query, and their BM25 scores, as NumPy arrays over document numbers.
+
+Whoosh answers "the top ten" well: its collector skips posting blocks that cannot beat the current
+top scores.  What it does slowly is everything that needs *every* match: the total, the facet
+counts, a sort by date, and scoring a query that matches thousands of articles (one posting at a
+time in Python: ~240 ms for 6,000 matches of 21,578 articles).  This module walks the query tree
+once and, per node, computes
+
+- the **mask** of matching documents: set algebra over the version's posting lists (terms),
+  word positions (exact phrases, :func:`phrase_docs`), expanded words (prefixes);
+- when asked, the **scores**: one vectorised BM25 per term over its postings, with Whoosh's own
+  formulas and global statistics (the model's idf, the average field length, byte-quantised field
+  lengths, weights that carry the field boost), summed up the tree as Whoosh's matchers sum them.
+  Tests compare the scores with Whoosh's.
+
+A node the arrays cannot reproduce (a sloppy phrase, a coordination-scaled Or, a boosted
+compound) is matched by Whoosh itself; when scores were asked for, the whole query is then scored
+by Whoosh's collector instead (:class:`Unscorable`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query
+
+from indexer.index.version import IndexReader
+from search.bm25 import ArticleBM25, lucene_idf
+
+_NO_SCORES = np.empty(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The documents a query matched, with their scores when it was scored."""
+
+    mask: np.ndarray
+    scores: np.ndarray | None
+
+    @property
+    def total(self) -> int:
+        return int(self.mask.sum())
+
+    def within(self, allowed: np.ndarray | None) -> Matches:
+        """These matches narrowed to the documents ``allowed`` (filters)."""
+        return self if allowed is None else Matches(self.mask & allowed, self.scores)
+
+
+class Unscorable(Exception):
+    """The query has a node whose scores the arrays do not reproduce: Whoosh scores it."""
+
+
+def match(reader: IndexReader, q: query.Query, weighting: ArticleBM25 | None = None) -> Matches:
+    """The live documents matching ``q``, scored with ``weighting`` when one is given."""
+    try:
+        return match_by_arrays(reader, q, weighting)
+    except Unscorable:
+        assert weighting is not None
+        return _scored_by_whoosh(reader, q, weighting)
+
+
+def match_by_arrays(
+    reader: IndexReader, q: query.Query, weighting: ArticleBM25 | None = None
+) -> Matches:
+    """:func:`match` without Whoosh's scoring: raises :class:`Unscorable` when scores were asked
+    for and the arrays cannot give them."""
+    mask, scores = _Walk(reader, weighting).node(q)
+    return Matches(mask & reader.values.live, scores)
+
+
+def _scored_by_whoosh(reader: IndexReader, q: query.Query, weighting: ArticleBM25) -> Matches:
+    """Every match of a query we cannot score ourselves (prefixes, sloppy phrases), scored by
+    Whoosh in one pass.  Which documents match is still ours: whoosh3 3.54's AndNotMatcher keeps
+    the first document of its positive side even when it has the excluded word."""
+    mask = match_by_arrays(reader, q).mask
+    searcher = reader.searcher
+    searcher.weighting = weighting
+    scores = np.zeros(reader.doc_count_all, dtype=np.float64)
+    found = list(searcher.search(q, limit=None, terms=False, optimize=False).items())
+    if found:
+        docs = np.array([docnum for docnum, _ in found], dtype=np.int64)
+        scores[docs] = [score or 0.0 for _, score in found]
+    return Matches(mask, np.where(mask, scores, 0.0))
+
+
+class _Walk:
+    """One walk over a query tree: ``node(q)`` gives ``(mask, scores)``, scores None when the
+    walk does not score."""
+
+    # The node types scored over arrays, each with its handler (set below the class).
+    _HANDLERS: tuple[tuple[type, Callable[[_Walk, Any], tuple[np.ndarray, np.ndarray | None]]], ...]
+
+    def __init__(self, reader: IndexReader, weighting: ArticleBM25 | None) -> None:
+        self.reader = reader
+        self.weighting = weighting
+        self.live = reader.values.live
+        self.size = len(self.live)
+
+    @property
+    def scoring(self) -> bool:
+        return self.weighting is not None
+
+    def empty(self) -> tuple[np.ndarray, np.ndarray | None]:
+        scores = np.zeros(self.size, dtype=np.float64) if self.scoring else None
+        return np.zeros(self.size, dtype=bool), scores
+
+    def of(self, docs: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[docs] = True
+        return mask
+
+    def node(self, q: query.Query) -> tuple[np.ndarray, np.ndarray | None]:
+        if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
+            return self.empty()
+        if self.scoring and getattr(q, "boost", 1.0) != 1.0 and not isinstance(q, query.Term):
+            raise Unscorable(q)
+        if (words := phrase_words(self.reader, q)) is not None:
+            assert isinstance(q, query.Phrase)
+            return self.phrase(q.fieldname, words)
+        if _is_sum(q):
+            mask, scores = self.empty()
+            self.add(q, mask, scores)
+            return mask, scores
+        for kind, handler in self._HANDLERS:
+            if isinstance(q, kind):
+                return handler(self, q)
+        if self.scoring:
+            raise Unscorable(q)
+        return self.masks_only(q), None
+
+    def and_maybe(self, q: query.AndMaybe) -> tuple[np.ndarray, np.ndarray | None]:
+        # Whoosh's AndMaybeMatcher: a's matches, plus b's score where b matches too.
+        mask, scores = self.node(q.a)
+        if scores is None:
+            return mask, None
+        _, optional = self.node(q.b)
+        assert optional is not None
+        return mask, np.where(mask, scores + optional, 0.0)
+
+    def and_not(self, q: query.AndNot) -> tuple[np.ndarray, np.ndarray | None]:
+        mask, scores = self.node(q.a)
+        mask &= ~self.mask(q.b)
+        return mask, None if scores is None else np.where(mask, scores, 0.0)
+
+    def masks_only(self, q: query.Query) -> np.ndarray:
+        """The matches of a node that is not scored over arrays (the walk does not score)."""
+        if isinstance(q, query.Every):
+            return self.live.copy()
+        if isinstance(q, query.Not):
+            return self.live & ~self.mask(q.query)
+        if isinstance(q, query.Or) and not q.minmatch:
+            return self.mask_any(q.subqueries)
+        if isinstance(q, query.Prefix):
+            return self.prefix(q.fieldname, q.text)
+        return self.by_whoosh(q)
+
+    def mask(self, q: query.Query) -> np.ndarray:
+        """Only which documents match ``q`` (the excluded part of a query, a filter)."""
+        return _Walk(self.reader, None).node(q)[0]
+
+    def mask_any(self, subqueries: Sequence[query.Query]) -> np.ndarray:
+        result = np.zeros(self.size, dtype=bool)
+        for sub in subqueries:
+            result |= self.mask(sub)
+        return result
+
+    def conjunction(
+        self, subqueries: Sequence[query.Query]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        mask = self.live.copy()
+        scores = np.zeros(self.size, dtype=np.float64) if self.scoring else None
+        for sub in subqueries:
+            if isinstance(sub, query.Not):
+                mask &= ~self.mask(sub.query)
+                if scores is not None:
+                    scores += 1.0  # Whoosh matches a negated clause with a matcher scoring 1
+                continue
+            sub_mask, sub_scores = self.node(sub)
+            mask &= sub_mask
+            if scores is not None:
+                assert sub_scores is not None
+                scores += sub_scores
+        return mask, None if scores is None else np.where(mask, scores, 0.0)
+
+    def add(self, q: query.Query, mask: np.ndarray, scores: np.ndarray | None) -> None:
+        """Add the matches (and scores) of ``q``, one of an Or's summed parts, into dense arrays:
+        terms go in straight from their postings, without arrays of their own."""
+        if isinstance(q, query.Term):
+            docs, term_scores = self.term_scores(q)
+            mask[docs] = True
+            if scores is not None:
+                scores[docs] += term_scores
+        elif isinstance(q, query.Or) and _is_sum(q):
+            for sub in q.subqueries:
+                self.add(sub, mask, scores)
+        else:
+            sub_mask, sub_scores = self.node(q)
+            mask |= sub_mask
+            if scores is not None:
+                assert sub_scores is not None
+                scores += sub_scores
+
+    def term(self, q: query.Term) -> tuple[np.ndarray, np.ndarray | None]:
+        mask, scores = self.empty()
+        self.add(q, mask, scores)
+        return mask, scores
+
+    def term_scores(self, q: query.Term) -> tuple[np.ndarray, np.ndarray]:
+        """The term's live documents and, when scoring, their BM25 scores."""
+        reader, field = self.reader, q.fieldname
+        docs, weights = reader.postings(field, q.text)
+        if self.weighting is None or not len(docs):
+            return docs, _NO_SCORES
+        if not reader.schema[field].scorable:
+            raise Unscorable(q)  # Whoosh scores these by their weight alone; rare in queries
+        lengths = reader.lengths(field)[docs]
+        idf = lucene_idf(reader.doc_count_all, reader.doc_frequency(field, q.text))
+        b, k1 = self.weighting.B, self.weighting.K1
+        average = reader.average_length(field)
+        scores = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average)))
+        return docs, scores * q.boost
+
+    def phrase(self, field: str, words: list[bytes]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Whoosh scores a phrase match as the sum of its words' scores (its span matcher wraps
+        the words' intersection); only documents with the words in sequence match."""
+        mask, scores = self.empty()
+        if not words:
+            return mask, scores
+        docs = phrase_docs(self.reader, field, words)
+        if not len(docs):
+            return mask, scores
+        mask[docs] = True
+        if scores is not None:
+            for word in words:
+                word_docs, word_scores = self.term_scores(query.Term(field, word))
+                scores[word_docs] += word_scores
+            scores = np.where(mask, scores, 0.0)
+        return mask, scores
+
+    def prefix(self, field: str, prefix: str) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        for word in self.reader.expand(field, prefix):
+            mask[self.reader.term_docs(field, word)] = True
+        return mask
+
+    def by_whoosh(self, q: query.Query) -> np.ndarray:
+        """Sloppy phrases, wildcards and anything else: Whoosh matches (no scoring)."""
+        searcher = self.reader.searcher
+        matcher = q.matcher(searcher, searcher.boolean_context())
+        return self.of(np.fromiter(matcher.all_ids(), dtype=np.int64)) & self.live
+
+
+_Walk._HANDLERS = (
+    (query.Term, _Walk.term),
+    (query.And, lambda walk, q: walk.conjunction(q.subqueries)),
+    (query.AndMaybe, _Walk.and_maybe),
+    (query.AndNot, _Walk.and_not),
+)
+
+
+def _is_sum(q: query.Query) -> bool:
+    """An Or whose score is the plain sum of its matching parts' scores."""
+    return isinstance(q, query.Or) and not q.minmatch and not q.scale and q.boost == 1.0
+
+
+# --- phrases --------------------------------------------------------------------------------------
+
+
+def sorted_intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values in both sorted, duplicate-free arrays: binary searches of the shorter array's
+    values in the longer one, without the sort ``numpy.intersect1d`` does."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    found = np.searchsorted(b, a)
+    found[found == len(b)] = 0
+    return a[b[found] == a]
+
+
+def phrase_words(reader: IndexReader, q: query.Query) -> list[bytes] | None:
+    """The indexed words of an exact phrase query that :func:`phrase_docs` can match (an empty
+    list when some word cannot be indexed), or None when Whoosh must match ``q``."""
+    if not isinstance(q, query.Phrase) or q.slop != 1 or q.fieldname not in reader.schema:
+        return None
+    field = reader.schema[q.fieldname]
+    if not field.format or not field.format.supports("positions") or not q.words:
+        return None
+    try:
+        return [field.to_bytes(word) for word in q.words]
+    except ValueError:
+        return []
+
+
+def phrase_docs(reader: IndexReader, field: str, words: list[bytes]) -> np.ndarray:
+    """The live documents (ascending) where ``words`` occur one right after the other in ``field``.
+
+    Stop words were dropped before positions were counted (the analyzer renumbers them), so the
+    words of an analysed phrase sit at consecutive positions.
+    """
+    candidates = reader.term_docs(field, words[0])
+    for word in words[1:]:
+        if not len(candidates):
+            break
+        candidates = sorted_intersection(candidates, reader.term_docs(field, word))
+    if not len(candidates) or len(words) == 1:
+        return candidates
+    # Each occurrence as one integer: (candidate index, position of the phrase's first word).
+    # Candidates and each document's positions are ascending, so every word's keys are sorted
+    # and unique, and membership is a binary search rather than a sort.
+    stride = np.int64(1) << 32
+    common: np.ndarray | None = None
+    for i, word in enumerate(words):
+        positions, counts = reader.positions(field, word, candidates)
+        keys = np.repeat(np.arange(len(candidates), dtype=np.int64), counts) * stride
+        keys += positions + (len(words) - i)  # never negative
+        common = keys if common is None else sorted_intersection(common, keys)
+        if not len(common):
+            break
+    assert common is not None
+    return candidates[np.unique(common // stride)]
