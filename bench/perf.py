@@ -62,7 +62,7 @@ from proc_stats import children, memory_mb, tree_rss_mb  # noqa: E402
 from query_mix import BenchQuery, build_query_mix  # noqa: E402
 
 from indexer.corpus import list_corpus  # noqa: E402
-from indexer.index.schema import index_terms  # noqa: E402
+from indexer.index.analysis import index_terms  # noqa: E402
 from indexer.index.store import MANIFEST_FILE, IndexStore  # noqa: E402
 from search import SearchService, parse_request  # noqa: E402
 from search.ranking import ALL_WORDS_UP_TO  # noqa: E402

@@ -47,6 +47,7 @@ import numpy as np
 from indexer.article import Article, article_id
 from indexer.build import build_index
 from indexer.index import schema
+from indexer.index.analysis import text_analyzer
 from indexer.index.schema import SCHEMA_VERSION
 from indexer.index.store import IndexStore
 from search import SearchService
@@ -250,7 +251,7 @@ def run_tfidf_cosine(
 ) -> Tally:
     """The issue's other anchor, in-run: TF-IDF cosine over title + body (sublinear tf, smooth
     idf, terms in 2+ articles, the index's own analyzer), every article against every other."""
-    analyzer = schema.text_analyzer()
+    analyzer = text_analyzer()
     counts = [Counter(t.text for t in analyzer(f"{a.title}\n{a.body}")) for a in articles]
     df: Counter[str] = Counter()
     for c in counts:

@@ -51,11 +51,11 @@ from whoosh.qparser import MultifieldParser, OrGroup
 
 from indexer.build import build_index
 from indexer.index import schema
+from indexer.index.analysis import text_analyzer
 from indexer.index.manifest import Manifest
 from indexer.index.store import IndexStore
 from search import BadRequestError, SearchResults, SearchService, parse_request
-from search.request import MAX_PAGE, MAX_QUERY_LENGTH
-from search.results import MAX_PER_PAGE
+from search.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH
 from search.snippets import ELLIPSIS, MAX_SNIPPET_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -301,7 +301,7 @@ def same_query(a: str | None, b: str) -> bool:
 # -- snippets ----------------------------------------------------------------------------------
 
 
-_ANALYZER = schema.text_analyzer()
+_ANALYZER = text_analyzer()
 _MARK = re.compile(r"<mark>(.*?)</mark>")
 
 

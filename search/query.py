@@ -18,15 +18,24 @@ error.  Only queries that cannot be served raise :class:`~search.errors.BadReque
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from whoosh import fields, query
 from whoosh.qparser import AndGroup, MultifieldParser, QueryParser, plugins
 
+from indexer.index.analysis import (
+    STOP_WORDS,
+    fold,
+    language_analysis,
+    query_terms,
+    query_word_analyzer,
+    query_words,
+)
 from indexer.index.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
 from indexer.words import WORD
 from search.errors import BadRequestError
-from search.ranking import analysed_terms, requires_all, words_query
+from search.ranking import query_branches, words_query
 
 MIN_PREFIX = 3
 # From this many words on, a query is prose: its quotes and dashes are punctuation.
@@ -51,14 +60,18 @@ class _StarWildcardPlugin(plugins.WildcardPlugin):
 
 
 def _parse_schema() -> fields.Schema:
-    """The fields a user may name, with the index's own field types (so analysis matches).
+    """The fields a user may name: the text fields read words as typed (:func:`localize` then
+    analyses them once per language), the others with the index's own analysis.
 
     Parsing against this smaller schema is what makes ``id:``, ``path:`` and other internal field
     names plain text instead of queries on internal fields.
     """
     schema = fields.Schema()
     for field_name in set(QUERY_FIELDS.values()):
-        schema.add(field_name, SCHEMA[field_name])
+        if field_name in DEFAULT_SEARCH_FIELDS:
+            schema.add(field_name, fields.TEXT(analyzer=query_word_analyzer(), phrase=True))
+        else:
+            schema.add(field_name, SCHEMA[field_name])
     return schema
 
 
@@ -89,27 +102,25 @@ _AND_PARSER = _make_parser(AndGroup)
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A parsed user query.
+    """A parsed user query, not yet analysed: its words are read once per language of the index
+    when it is searched (:func:`search.ranking.query_branches`, :func:`localize`).
 
-    ``strict`` is the query with every word required (or as the user's syntax says).  For a
-    query of plain words, ``terms`` holds its analysed words with how often each was typed (what
-    :mod:`search.ranking` matches and scores); it is empty when the user used query syntax.
+    For a query of plain words, ``plain`` is its text with every operator neutralised (what
+    :mod:`search.ranking` matches and scores).  Otherwise ``strict`` is the query with every word
+    required (or as the user's syntax says), its words as typed.
     """
 
     text: str
-    strict: query.Query
-    terms: tuple[tuple[str, int], ...] = ()
+    strict: query.Query = query.NullQuery
+    plain: str = ""
 
     @property
     def is_empty(self) -> bool:
-        return self.strict is query.NullQuery
+        return not self.plain and self.strict is query.NullQuery
 
     @property
     def is_plain(self) -> bool:
-        return bool(self.terms)
-
-    def term_weights(self) -> dict[str, float]:
-        return {term: float(count) for term, count in self.terms}
+        return bool(self.plain)
 
 
 def has_syntax(text: str) -> bool:
@@ -153,15 +164,10 @@ def parse_query(text: str) -> ParsedQuery:
                 "a bare * matches everything: search for a word, or leave q empty and use the "
                 "filters to list articles"
             )
-        return ParsedQuery(text, query.NullQuery)
+        return ParsedQuery(text)
     if not has_syntax(text):
-        terms = analysed_terms(_as_plain_text(text))
-        if not terms:
-            return ParsedQuery(text, query.NullQuery)
-        weights = {term: float(count) for term, count in terms.items()}
-        return ParsedQuery(
-            text, words_query(weights, require_all=True), tuple(sorted(terms.items()))
-        )
+        plain = _as_plain_text(text)
+        return ParsedQuery(text, plain=plain if any(query_words(plain)) else "")
     try:
         strict = _AND_PARSER.parse(text)
     except Exception:  # noqa: BLE001 - Whoosh's parser raises assorted errors on odd input
@@ -173,6 +179,65 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(text, strict)
 
 
-def is_long(parsed: ParsedQuery) -> bool:
-    """Whether a plain query has so many words that it matches on any of them, not all."""
-    return parsed.is_plain and not requires_all(parsed.term_weights())
+# --- reading the words in each language -----------------------------------------------------------
+
+
+def query_for(parsed: ParsedQuery, languages: Sequence[str]) -> query.Query:
+    """The Whoosh query a search starts from for ``parsed`` over articles in ``languages``: for
+    plain words, all of them in some language's reading (short queries) or any; for syntax, the
+    query as written, each word read in every language."""
+    if parsed.is_plain:
+        return words_query(query_branches(parsed.plain, languages), require_all=True)
+    return localize(parsed.strict, languages)
+
+
+def localize(q: query.Query, languages: Sequence[str]) -> query.Query:
+    """A parsed query (words as typed) with its headline and body words analysed in each of
+    ``languages``: a word matches when any language's reading of it does.  Words that are stop
+    words (in the reading's language, or in English) drop out of that reading."""
+    return _localize(q, _readings(languages)).normalize()
+
+
+def _readings(languages: Sequence[str]) -> list[str]:
+    """One language per distinct reading (English and unknown languages read alike)."""
+    chosen: dict[str, str] = {}
+    for code in languages:
+        chosen.setdefault(language_analysis(code).namespace, code)
+    return list(chosen.values()) or ["en"]
+
+
+def _localize(q: query.Query, languages: list[str]) -> query.Query:
+    if isinstance(q, query.Term | query.Phrase | query.Prefix | query.Wildcard) and (
+        q.fieldname in DEFAULT_SEARCH_FIELDS
+    ):
+        readings = [r for r in (_read(q, code) for code in languages) if r is not None]
+        if not readings:
+            return query.NullQuery
+        unique = list(dict.fromkeys(readings))
+        return unique[0] if len(unique) == 1 else query.Or(unique)
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _localize(sub, languages))
+
+
+def _read(
+    q: query.Term | query.Phrase | query.Prefix | query.Wildcard, code: str
+) -> query.Query | None:
+    """One language's reading of a leaf on a text field, or None when nothing of it is left."""
+    english = language_analysis(code).code == "en"
+    if isinstance(q, query.Prefix | query.Wildcard):
+        # Prefixes match the index's terms (stems) by their start: folded, not stemmed.
+        prefix = language_analysis(code).namespace + fold(q.text.lower())
+        return q.__class__(q.fieldname, prefix, boost=q.boost)
+    words = [q.text] if isinstance(q, query.Term) else list(q.words)
+    terms: list[str] = []
+    for word in words:
+        if not english and word in STOP_WORDS:
+            continue
+        terms += query_terms(word, code)
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return query.Term(q.fieldname, terms[0], boost=q.boost)
+    slop = q.slop if isinstance(q, query.Phrase) else 1
+    return query.Phrase(q.fieldname, terms, slop=slop, boost=q.boost)

@@ -32,7 +32,13 @@ from collections.abc import Mapping, Sequence
 from whoosh import query
 
 from indexer.index import schema
-from indexer.index.analysis import index_terms
+from indexer.index.analysis import (
+    STOP_WORDS,
+    index_terms,
+    language_analysis,
+    query_terms,
+    query_words,
+)
 from indexer.index.version import IndexReader
 from search.bm25 import ArticleBM25, lucene_idf
 
@@ -65,62 +71,121 @@ FEEDBACK_CANDIDATES = 100
 WEIGHTING = ArticleBM25(B=B, K1=K1)
 
 
-def analysed_terms(text: str) -> Counter[str]:
-    """The index terms of plain text with how often each occurs."""
-    return Counter(index_terms(text))
+# A query word: one term, or the consecutive terms a CJK run of three or more characters becomes
+# (its bigrams, matched as a phrase).
+Word = str | tuple[str, ...]
+# One language's reading of a query: its words with how often each was typed.
+Branch = dict[Word, float]
 
 
-def requires_all(terms: Mapping[str, float]) -> bool:
-    return len(terms) <= ALL_WORDS_UP_TO
+def analysed_terms(text: str, language: str | None = None) -> Counter[str]:
+    """The index terms of plain text in ``language``, with how often each occurs."""
+    return Counter(index_terms(text, language))
 
 
-def _word(term: str, weight: float) -> query.Query:
+def query_branches(text: str, languages: Sequence[str]) -> list[Branch]:
+    """A plain query read in each language of ``languages`` (English and unknown read alike):
+    one :data:`Branch` per language whose reading keeps a word.
+
+    A word that is an English stop word is left out of every language's reading too: queries are
+    typed in the interface's language as often as in the articles'.
+    """
+    branches: list[Branch] = []
+    seen: set[str] = set()
+    for code in languages:
+        rules = language_analysis(code)
+        if rules.namespace in seen:
+            continue
+        seen.add(rules.namespace)
+        branch: Counter[Word] = Counter()
+        for word, _, _ in query_words(text):
+            if rules.code != "en" and word in STOP_WORDS:
+                continue
+            terms = query_terms(word, code)
+            if terms:
+                branch[terms[0] if len(terms) == 1 else tuple(terms)] += 1
+        if branch:
+            branches.append({word: float(count) for word, count in branch.items()})
+    return branches
+
+
+def requires_all(branch: Mapping[Word, float]) -> bool:
+    return len(branch) <= ALL_WORDS_UP_TO
+
+
+def _word(word: Word, weight: float) -> query.Query:
     """One word, scored in the body and, with a smaller weight, in the headline.
 
     The weights sit on the terms (not on the Or) because ``search.matching`` scores term
     boosts and plain compound nodes.
     """
+    if isinstance(word, tuple):
+        return query.Or(
+            [
+                query.Phrase(schema.TITLE, list(word), boost=TITLE_WEIGHT * weight),
+                query.Phrase(schema.BODY, list(word), boost=weight),
+            ]
+        )
     return query.Or(
         [
-            query.Term(schema.TITLE, term, boost=TITLE_WEIGHT * weight),
-            query.Term(schema.BODY, term, boost=weight),
+            query.Term(schema.TITLE, word, boost=TITLE_WEIGHT * weight),
+            query.Term(schema.BODY, word, boost=weight),
         ]
     )
 
 
-def words_query(terms: Mapping[str, float], *, require_all: bool) -> query.Query:
-    """A query for weighted words: all of them required, or any of them."""
-    words = [_word(term, weight) for term, weight in sorted(terms.items())]
+def _branch_query(branch: Mapping[Word, float], *, require_all: bool) -> query.Query:
+    words = [_word(word, weight) for word, weight in sorted(branch.items(), key=_word_order)]
     if len(words) == 1:
         return words[0]
     return query.And(words) if require_all else query.Or(words)
 
 
+def _word_order(item: tuple[Word, float]) -> tuple[str, ...]:
+    word = item[0]
+    return word if isinstance(word, tuple) else (word,)
+
+
+def words_query(branches: Sequence[Mapping[Word, float]], *, require_all: bool) -> query.Query:
+    """A query for weighted words, read in one or more languages: in each reading all of the
+    words are required (when ``require_all`` and the reading has at most
+    :data:`ALL_WORDS_UP_TO` words) or any of them; a document matches when one reading does."""
+    queries = [
+        _branch_query(branch, require_all=require_all and requires_all(branch))
+        for branch in branches
+        if branch
+    ]
+    if not queries:
+        return query.NullQuery
+    return queries[0] if len(queries) == 1 else query.Or(queries)
+
+
 def feedback_query(
     reader: IndexReader,
-    terms: Mapping[str, float],
+    branches: Sequence[Mapping[Word, float]],
     first: Sequence[tuple[int, float]],
     *,
     require_all: bool,
 ) -> query.Query:
-    """The query for ``terms`` with feedback words added as optional scoring (RM3-style).
+    """The query for ``branches`` with feedback words added as optional scoring (RM3-style).
 
-    ``first`` holds the first pass's best ``(docnum, score)`` results.  Each gives its words in
-    proportion to their frequency in it, weighted by ``exp(score)`` normalised over the results
-    (a clear winner speaks loudest); each word's total is multiplied by its idf so that words
-    common everywhere do not take over, and the :data:`FEEDBACK_TERMS` best are added.  The
-    query's own words keep ``1 - FEEDBACK_SHARE`` of the weight.  The result is an ``AndMaybe``:
-    it matches exactly what ``words_query(terms)`` matches.
+    ``first`` holds the first pass's best ``(docnum, score)`` results.  Each gives its words (in
+    its own language) in proportion to their frequency in it, weighted by ``exp(score)``
+    normalised over the results (a clear winner speaks loudest); each word's total is multiplied
+    by its idf so that words common everywhere do not take over, and the :data:`FEEDBACK_TERMS`
+    best are added.  The query's own words keep ``1 - FEEDBACK_SHARE`` of the weight.  The
+    result is an ``AndMaybe``: it matches exactly what ``words_query(branches)`` matches.
     """
     if not first:
-        return words_query(terms, require_all=require_all)
+        return words_query(branches, require_all=require_all)
     top = max(score for _, score in first)
     doc_weights = [math.exp(score - top) for _, score in first]
     total_weight = sum(doc_weights)
     model: dict[str, float] = {}
     for (docnum, _), doc_weight in zip(first, doc_weights, strict=True):
         article = reader.article(docnum)
-        counts = analysed_terms(schema.indexed_body(article)[:FEEDBACK_CHARS])
+        text = schema.indexed_body(article)[:FEEDBACK_CHARS]
+        counts = analysed_terms(text, article.language)
         length = sum(counts.values()) or 1
         for term, count in counts.items():
             model[term] = model.get(term, 0.0) + (count / length) * (doc_weight / total_weight)
@@ -133,16 +198,21 @@ def feedback_query(
             weighted[term] = weight * lucene_idf(doc_count, frequency)
     chosen = sorted(weighted.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
     chosen_total = sum(weight for _, weight in chosen) or 1.0
-    query_total = sum(terms.values())
-    own = {term: (1 - FEEDBACK_SHARE) * weight / query_total for term, weight in terms.items()}
-    added: dict[str, float] = {}
+    owns: list[Branch] = []
+    for branch in branches:
+        query_total = sum(branch.values())
+        owns.append(
+            {w: (1 - FEEDBACK_SHARE) * weight / query_total for w, weight in branch.items()}
+        )
+    added: Branch = {}
     for term, weight in chosen:
         share = FEEDBACK_SHARE * weight / chosen_total
-        if term in own:
+        holders = [own for own in owns if term in own]
+        for own in holders:
             own[term] += share
-        else:
+        if not holders:
             added[term] = share
-    required = words_query(own, require_all=require_all)
+    required = words_query(owns, require_all=require_all)
     if not added:
         return required
-    return query.AndMaybe(required, words_query(added, require_all=False))
+    return query.AndMaybe(required, words_query([added], require_all=False))

@@ -46,7 +46,7 @@ import numpy.typing as npt
 
 from indexer.article import Article
 from indexer.index import schema
-from indexer.index.analysis import index_terms, stem, word_spans
+from indexer.index.analysis import analyse, index_terms, language_analysis
 from indexer.index.version import IndexReader
 from indexer.words import WORD
 from search.related_words import WEAK_WORDS
@@ -120,17 +120,21 @@ class _ArticleTerms:
     forms: dict[str, str]
 
 
-def _article_terms(article: Article, max_chars: int = MAX_ANALYSED_CHARS) -> _ArticleTerms:
+def _article_terms(
+    article: Article, max_chars: int = MAX_ANALYSED_CHARS, language: str | None = None
+) -> _ArticleTerms:
+    """The article's terms, read in its own language unless ``language`` is given."""
     counts: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
+    language = language or article.language
     # Body first: titles are often in capitals, bodies spell words the way a reader expects.
     for text in (article.body[:max_chars], article.title):
-        for word, start, end in word_spans(text):
-            term = stem(word)
+        for word in analyse(text, language):
+            term = word.term
             if term in _WEAK_TERMS:
                 continue
             counts[term] += 1
-            spellings.setdefault(term, Counter())[text[start:end]] += 1
+            spellings.setdefault(term, Counter())[text[word.start : word.end]] += 1
     forms = {term: _readable(seen) for term, seen in spellings.items()}
     return _ArticleTerms(counts, forms)
 
@@ -313,6 +317,12 @@ def find_related(
     seen = [shingles(article.body)]
     story, story_docnum = article, docnum
     article_terms, terms, content = _score(reader, story)
+    if not _others_score(content, docnum):
+        # Nothing else in the article's language shares a word with it (terms of each language
+        # are apart): read its words as English, the language of unknown articles, instead.
+        english = language_analysis(None).code
+        if language_analysis(article.language).namespace:
+            article_terms, terms, content = _score(reader, story, english)
     fuller = _fuller_copy(reader, content, docnum, article, seen[0])
     if fuller is not None:
         # A page showing part of a story (a teaser, a rail item) is related to what the whole
@@ -348,7 +358,11 @@ def find_related(
             marked = why[candidate_docnum][:SHARED_TERMS_SHOWN]
             # Related lists show no snippet on the page; the API's marks the shared terms in the
             # story's opening, which is cheap to analyse whatever the story's length.
-            snippet = make_snippet(candidate.body[:SNIPPET_SOURCE_CHARS], frozenset(marked))
+            snippet = make_snippet(
+                candidate.body[:SNIPPET_SOURCE_CHARS],
+                frozenset(marked),
+                language=candidate.language,
+            )
             score = float(content[candidate_docnum]) / own_score
             shown = tuple(article_terms.forms.get(t, t) for t in marked)
             related.append(RelatedHit(Hit(candidate, score, snippet), shown))
@@ -358,10 +372,15 @@ def find_related(
     return tuple(related)
 
 
+def _others_score(content: npt.NDArray[np.float64], docnum: int) -> bool:
+    positive = np.flatnonzero(content > 0.0)
+    return bool(len(positive) > 1 or (len(positive) == 1 and positive[0] != docnum))
+
+
 def _score(
-    reader: IndexReader, story: Article
+    reader: IndexReader, story: Article, language: str | None = None
 ) -> tuple[_ArticleTerms, list[_Term], npt.NDArray[np.float64]]:
-    article_terms = _article_terms(story)
+    article_terms = _article_terms(story, language=language)
     factors = _weightiest(reader, _tf_factors(article_terms.counts), MAX_QUERY_TERMS)
     terms = _scored_terms(reader, factors)
     return article_terms, terms, _content_scores(reader, terms)

@@ -23,8 +23,16 @@ from indexer.index.version import IndexReader
 from search import collect
 from search.errors import ArticleNotFoundError, BadRequestError
 from search.matching import Matches, match
-from search.query import ParsedQuery, parse_query
-from search.ranking import FEEDBACK_DOCS, WEIGHTING, feedback_query, requires_all, words_query
+from search.query import ParsedQuery, localize, parse_query
+from search.ranking import (
+    FEEDBACK_DOCS,
+    WEIGHTING,
+    Branch,
+    feedback_query,
+    query_branches,
+    requires_all,
+    words_query,
+)
 from search.related import find_related
 from search.request import SearchRequest
 from search.results import Hit, IndexStats, RelatedHit, SearchResults
@@ -107,11 +115,18 @@ def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) ->
         matches = match(reader, query.Every()).within(allowed)
         terms: frozenset[str] = frozenset()
     elif parsed.is_plain:
-        matches = _plain_words(reader, parsed, allowed, ranked=ranked)
-        terms = frozenset(term for term, _ in parsed.terms)
+        branches = query_branches(parsed.plain, reader.languages)
+        matches = _plain_words(reader, branches, allowed, ranked=ranked)
+        terms = frozenset(
+            term
+            for branch in branches
+            for word in branch
+            for term in (word if isinstance(word, tuple) else (word,))
+        )
     else:
-        matches = match(reader, parsed.strict, weighting).within(allowed)
-        terms = _highlight_terms(reader, parsed.strict)
+        localized = localize(parsed.strict, reader.languages)
+        matches = match(reader, localized, weighting).within(allowed)
+        terms = _highlight_terms(reader, localized)
     total = matches.total
     last_page = max(1, -(-total // request.per_page))
     if request.page > last_page:
@@ -131,25 +146,26 @@ def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) ->
 
 
 def _plain_words(
-    reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None, *, ranked: bool
+    reader: IndexReader, branches: list[Branch], allowed: np.ndarray | None, *, ranked: bool
 ) -> Matches:
     """Match and rank a query of plain words as :mod:`search.ranking` describes: all words (or,
-    when no article has them all, any) of a short query, any word of a long one; ranked by BM25
-    and then again with the words that characterise the best first-pass results."""
+    when no article has them all, any) of a short query, any word of a long one, in any of the
+    index's languages; ranked by BM25 and then again with the words that characterise the best
+    first-pass results."""
     weighting = WEIGHTING if ranked else None
-    weights = parsed.term_weights()
-    require_all = requires_all(weights)
-    matches = match(reader, words_query(weights, require_all=require_all), weighting)
-    matches = matches.within(allowed)
-    if require_all and len(weights) > 1 and matches.total == 0:
+    if not branches:
+        return match(reader, query.NullQuery)
+    require_all = True
+    matches = match(reader, words_query(branches, require_all=True), weighting).within(allowed)
+    if matches.total == 0 and any(len(b) > 1 and requires_all(b) for b in branches):
         require_all = False
-        matches = match(reader, words_query(weights, require_all=False), weighting)
+        matches = match(reader, words_query(branches, require_all=False), weighting)
         matches = matches.within(allowed)
     if not ranked or matches.total == 0:
         return matches
-    best = SearchRequest(q=parsed.text, per_page=FEEDBACK_DOCS)
+    best = SearchRequest(q="", per_page=FEEDBACK_DOCS)
     first = collect.page_of_documents(reader, matches, best)
-    expanded = feedback_query(reader, weights, first, require_all=require_all)
+    expanded = feedback_query(reader, branches, first, require_all=require_all)
     # The feedback words only reorder: an AndMaybe matches what the user's words match.
     return match(reader, expanded, WEIGHTING).within(allowed)
 
@@ -162,7 +178,8 @@ def _load(reader: IndexReader, article_id: str) -> tuple[int, Article]:
 
 
 def _hit(article: Article, score: float | None, terms: frozenset[str]) -> Hit:
-    return Hit(article, float(score or 0.0), make_snippet(article.body, terms))
+    snippet = make_snippet(article.body, terms, language=article.language)
+    return Hit(article, float(score or 0.0), snippet)
 
 
 def _highlight_terms(reader: IndexReader, main: query.Query) -> frozenset[str]:

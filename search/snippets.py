@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
-from indexer.index.analysis import stem, word_spans
+from indexer.index.analysis import analyse, language_analysis
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.
@@ -31,19 +31,26 @@ class _Match:
     term: str
 
 
-def find_matches(text: str, terms: Collection[str]) -> list[_Match]:
-    """Character spans of the words in ``text`` whose analysed form is one of ``terms``.
+def find_matches(text: str, terms: Collection[str], language: str | None = None) -> list[_Match]:
+    """Character spans of the words in ``text`` (written in ``language``) whose analysed form is
+    one of ``terms``; overlapping spans (CJK bigrams) merged.
 
-    The text is analysed unstemmed, and only words that begin like a query term are stemmed:
-    stemming every word was most of the cost of a page of snippets.
+    Only words that begin like a query term are stemmed: stemming every word was most of the
+    cost of a page of snippets.
     """
     if not terms:
         return []
-    initials = {term[:1] for term in terms}
-    matches = []
-    for word, start, end in word_spans(text[:MAX_ANALYSED_CHARS]):
-        if word[:1] in initials and (term := stem(word)) in terms:
-            matches.append(_Match(start, end, term))
+    namespace = language_analysis(language).namespace
+    initials = frozenset(term[len(namespace) : len(namespace) + 1] for term in terms)
+    matches: list[_Match] = []
+    for word in analyse(text[:MAX_ANALYSED_CHARS], language, initials=initials):
+        if word.term not in terms:
+            continue
+        if matches and word.start < matches[-1].end:  # overlapping CJK bigrams and characters
+            last = matches[-1]
+            matches[-1] = _Match(last.start, max(last.end, word.end), last.term)
+        else:
+            matches.append(_Match(word.start, word.end, word.term))
     return matches
 
 
@@ -108,14 +115,19 @@ def _render(text: str, start: int, end: int, matches: list[_Match]) -> str:
     return "".join(pieces).strip()
 
 
-def make_snippet(text: str, terms: Collection[str], max_chars: int = MAX_SNIPPET_CHARS) -> str:
+def make_snippet(
+    text: str,
+    terms: Collection[str],
+    max_chars: int = MAX_SNIPPET_CHARS,
+    language: str | None = None,
+) -> str:
     """An HTML snippet of at most ``max_chars`` characters of text, matched terms in ``<mark>``.
 
     The best passage (most distinct query terms) comes first; when it misses some of the terms a
     second passage that has them follows, joined by an ellipsis.  With no match, the opening text.
     """
     text = " ".join(text.split())  # one line: paragraphs and runs of spaces become single spaces
-    matches = find_matches(text, terms)
+    matches = find_matches(text, terms, language)
     if not matches:
         end = _word_end(text, max_chars) if len(text) > max_chars else len(text)
         return escape(text[:end]) + (f" {ELLIPSIS}" if end < len(text) else "")

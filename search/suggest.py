@@ -30,8 +30,8 @@ from indexer.index.schema import QUERY_FIELDS
 from indexer.index.version import IndexReader
 from indexer.words import WORD
 from search import matching
-from search.query import ParsedQuery, parse_query
-from search.ranking import analysed_terms, words_query
+from search.query import ParsedQuery, localize, parse_query
+from search.ranking import analysed_terms, query_branches, words_query
 
 # Words this short have too many neighbours one edit away for a guess to be right.
 MIN_WORD = 4
@@ -152,7 +152,10 @@ def suggest(reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None
     if corrected is None:
         return None
     fixed = parse_query(corrected)
-    # Plain words: any of them, what the search falls back to when not all of them match.
-    q = words_query(fixed.term_weights(), require_all=False) if fixed.is_plain else fixed.strict
+    if fixed.is_plain:
+        # Plain words: any of them, what the search falls back to when not all of them match.
+        q = words_query(query_branches(fixed.plain, reader.languages), require_all=False)
+    else:
+        q = localize(fixed.strict, reader.languages)
     found = matching.match(reader, q).within(allowed).total
     return corrected if found > 0 else None

@@ -14,11 +14,11 @@ from whoosh import query
 
 from indexer.build import build_index
 from indexer.index import schema
-from indexer.index.analysis import index_terms
+from indexer.index.analysis import index_terms, query_terms
 from indexer.index.store import IndexStore
 from indexer.index.version import IndexReader
 from search.matching import match, match_by_arrays, sorted_intersection
-from search.query import parse_query
+from search.query import parse_query, query_for
 from search.ranking import WEIGHTING
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -53,10 +53,10 @@ def _ours(reader: IndexReader, q: query.Query, *, arrays_only: bool) -> dict[int
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_matching_documents_equal_whooshs(index_dir: Path, text: str) -> None:
-    parsed = parse_query(text)
     with IndexStore(index_dir).reader() as reader:
-        ours = np.flatnonzero(match(reader, parsed.strict).mask).tolist()
-        whooshs = sorted(reader.searcher.docs_for_query(parsed.strict))
+        q = query_for(parse_query(text), reader.languages)
+        ours = np.flatnonzero(match(reader, q).mask).tolist()
+        whooshs = sorted(reader.searcher.docs_for_query(q))
     assert ours == whooshs
 
 
@@ -77,8 +77,8 @@ SYNTHETIC_QUERIES = [
 def test_arrays_and_whoosh_agree_on_many_block_postings(
     arrays_index: Path, plain_index: Path, text: str
 ) -> None:
-    q = parse_query(text).strict
     with IndexStore(arrays_index).reader() as tapped, IndexStore(plain_index).reader() as plain:
+        q = query_for(parse_query(text), tapped.languages)
         expected = _whoosh_scores(tapped, q)
         assert expected, "every synthetic query matches something"
         assert _whoosh_scores(plain, q) == pytest.approx(expected)
@@ -94,14 +94,17 @@ def test_a_negated_word_excludes_every_document_that_has_it(arrays_index: Path) 
     # Not compared with Whoosh: whoosh3 3.54's AndNotMatcher keeps the first document of its
     # positive side when that document also has the negated word (it only skips the negative
     # side forward after the first match).  The truth here is the articles' own words.
-    q = parse_query("harbour -ferry").strict
     with IndexStore(arrays_index).reader() as reader:
+        q = query_for(parse_query("harbour -ferry"), reader.languages)
         for scored in (None, WEIGHTING):
             found = set(np.flatnonzero(match(reader, q, scored).mask).tolist())
             expected = set()
             for docnum in range(reader.doc_count_all):
-                words = set(index_terms(schema.indexed_body(reader.article(docnum))))
-                if "harbour" in words and "ferri" not in words:
+                article = reader.article(docnum)
+                words = set(index_terms(schema.indexed_body(article), article.language))
+                (harbour,) = query_terms("harbour", article.language)
+                (ferry,) = query_terms("ferry", article.language)
+                if harbour in words and ferry not in words:
                     expected.add(docnum)
             assert found == expected and expected
 
@@ -119,8 +122,8 @@ PHRASES = [
 
 @pytest.mark.parametrize("text", PHRASES)
 def test_phrase_matches_and_scores_equal_whooshs(index_dir: Path, text: str) -> None:
-    q = parse_query(text).strict
     with IndexStore(index_dir).reader() as reader:
+        q = query_for(parse_query(text), reader.languages)
         ours = _ours(reader, q, arrays_only=True)
         assert ours == pytest.approx(_whoosh_scores(reader, q))
         assert np.flatnonzero(match(reader, q).mask).tolist() == sorted(ours)
@@ -128,8 +131,11 @@ def test_phrase_matches_and_scores_equal_whooshs(index_dir: Path, text: str) -> 
 
 def test_phrases_find_what_they_should(index_dir: Path) -> None:
     with IndexStore(index_dir).reader() as reader:
-        hits = np.flatnonzero(match(reader, parse_query('"north korea"').strict).mask)
-        reversed_hits = match(reader, parse_query('"korea north"').strict).mask
+        north_korea = query_for(parse_query('"north korea"'), reader.languages)
+        hits = np.flatnonzero(match(reader, north_korea).mask)
+        reversed_hits = match(
+            reader, query_for(parse_query('"korea north"'), reader.languages)
+        ).mask
         assert len(hits) >= 1
         for docnum in hits:
             assert "north korea" in " ".join(reader.article(int(docnum)).body.lower().split())
@@ -152,7 +158,7 @@ def test_matches_follow_an_incremental_update(tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(corpus, index, workers=1)
     store = IndexStore(index)
-    lantern = parse_query("lantern").strict
+    lantern = query_for(parse_query("lantern"), ("en",))
     with store.reader() as reader:
         before = match(reader, lantern).total
     (corpus / "wikinews" / "lantern-festival-in-taipei.html").unlink()

@@ -7,19 +7,44 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query
 
-from indexer.index.schema import text_analyzer
+from indexer.index.analysis import index_terms
 from search.errors import BadRequestError
-from search.query import is_long, parse_query
+from search.query import ParsedQuery, localize, parse_query
+from search.ranking import query_branches, requires_all, words_query
 
 
-def leaves(q: query.Query) -> set[tuple[str, str]]:
-    return {(leaf.field(), leaf.text) for leaf in q.leaves() if hasattr(leaf, "text")}
+def searched(parsed: ParsedQuery, languages: tuple[str, ...] = ("en",)) -> query.Query:
+    """The query a search runs for ``parsed`` in an index of articles in ``languages``."""
+    if parsed.is_plain:
+        return words_query(query_branches(parsed.plain, languages), require_all=True)
+    return localize(parsed.strict, languages)
+
+
+def leaves(q: query.Query | ParsedQuery) -> set[tuple[str, str]]:
+    if isinstance(q, ParsedQuery):
+        q = searched(q)
+    found = set()
+    for leaf in q.leaves():
+        if isinstance(leaf, query.Phrase):
+            found |= {(leaf.field(), word) for word in leaf.words}
+        elif hasattr(leaf, "text"):
+            found.add((leaf.field(), leaf.text))
+    return found
+
+
+def weights(parsed: ParsedQuery) -> dict[object, float]:
+    (branch,) = query_branches(parsed.plain, ("en",))
+    return branch
+
+
+def is_long(parsed: ParsedQuery) -> bool:
+    return parsed.is_plain and not requires_all(weights(parsed))
 
 
 def test_words_are_all_required_and_stemmed_in_title_and_body() -> None:
     parsed = parse_query("launches rockets")
-    assert isinstance(parsed.strict, query.And)
-    assert {("title", "launch"), ("body", "launch"), ("body", "rocket")} <= leaves(parsed.strict)
+    assert isinstance(searched(parsed), query.And)
+    assert {("title", "launch"), ("body", "launch"), ("body", "rocket")} <= leaves(parsed)
 
 
 def test_quoted_phrase_becomes_a_phrase_query() -> None:
@@ -29,15 +54,15 @@ def test_quoted_phrase_becomes_a_phrase_query() -> None:
 
 def test_minus_and_not_exclude_words() -> None:
     for text in ("mars -russia", "mars NOT russia"):
-        assert "NOT (title:russia OR body:russia)" in str(parse_query(text).strict), text
+        assert "NOT (title:russia OR body:russia)" in str(searched(parse_query(text))), text
 
 
 def test_hyphenated_words_are_not_negations() -> None:
     parsed = parse_query("self-medicating ants")
-    assert "ANDNOT" not in str(parsed.strict)
+    assert "ANDNOT" not in str(searched(parsed))
     # Whatever the stemmer makes of "medicating", that stem is searched, not excluded.
-    (stem,) = [token.text for token in text_analyzer()("medicating")]
-    assert ("body", stem) in leaves(parsed.strict)
+    (stem,) = index_terms("medicating")
+    assert ("body", stem) in leaves(parsed)
 
 
 def test_or_matches_either_word() -> None:
@@ -88,8 +113,8 @@ def test_odd_syntax_never_raises(text: str) -> None:
 
 
 def test_odd_syntax_keeps_the_words() -> None:
-    assert ("body", "quot") in leaves(parse_query('"unbalanced quote').strict)
-    assert ("body", "paren") in leaves(parse_query("stray ) paren (").strict)
+    assert ("body", "quot") in leaves(parse_query('"unbalanced quote'))
+    assert ("body", "paren") in leaves(parse_query("stray ) paren ("))
 
 
 @pytest.mark.parametrize("text", ["*", "**", "title:*", "a*", "ab*"])
@@ -118,19 +143,19 @@ def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
 
 
 def stems(text: str) -> list[str]:
-    return [token.text for token in text_analyzer()(text)]
+    return index_terms(text)
 
 
 def test_a_question_mark_ends_a_question_and_is_no_wildcard() -> None:
     parsed = parse_query("What is information science?")
     assert parsed.is_plain
-    assert dict(parsed.terms).keys() == set(stems("information science"))
-    assert not any(isinstance(leaf, query.Wildcard) for leaf in parsed.strict.leaves())
+    assert weights(parsed).keys() == set(stems("information science"))
+    assert not any(isinstance(leaf, query.Wildcard) for leaf in searched(parsed).leaves())
 
 
 def test_plain_words_count_how_often_each_was_typed() -> None:
     rocket, launch = stems("rocket launch")
-    assert dict(parse_query("rocket launch, the rocket").terms) == {rocket: 2, launch: 1}
+    assert weights(parse_query("rocket launch, the rocket")) == {rocket: 2, launch: 1}
 
 
 def test_quotes_dashes_and_stars_in_prose_are_punctuation() -> None:
@@ -140,7 +165,7 @@ def test_quotes_dashes_and_stars_in_prose_are_punctuation() -> None:
     )
     parsed = parse_query(text)
     assert parsed.is_plain
-    assert set(stems("traditional classification schemes")) <= dict(parsed.terms).keys()
+    assert set(stems("traditional classification schemes")) <= weights(parsed).keys()
 
 
 def test_in_a_short_query_quotes_and_signs_are_syntax() -> None:
@@ -152,5 +177,29 @@ def test_in_a_short_query_quotes_and_signs_are_syntax() -> None:
 def test_and_or_not_in_capitals_are_words_when_everything_is_in_capitals() -> None:
     shouted = parse_query("DESIGN OF FILTERS AND AMPLIFIERS OR OSCILLATORS NOT NOISE")
     assert shouted.is_plain
-    assert set(stems("design filters amplifiers oscillators noise")) == dict(shouted.terms).keys()
+    assert set(stems("design filters amplifiers oscillators noise")) == weights(shouted).keys()
     assert isinstance(parse_query("filters OR amplifiers").strict, query.Or)
+
+
+def test_each_language_of_the_index_reads_the_words_its_own_way() -> None:
+    q = searched(parse_query("Gewerkschaften Forderungen"), ("en", "de"))
+    assert {("body", "de:gewerkschaft"), ("body", "de:forder")} <= leaves(q)
+    assert ("body", "gewerkschaften") in leaves(q)  # the English reading
+    # Each reading requires all of its (two) words; either reading matches.
+    assert isinstance(q, query.Or) and all(isinstance(sub, query.And) for sub in q.subqueries)
+
+
+def test_a_cjk_run_is_read_as_its_bigrams_in_sequence() -> None:
+    q = searched(parse_query("北京市"), ("zh",))
+    phrases = [leaf for leaf in q.leaves() if isinstance(leaf, query.Phrase)]
+    assert phrases and all(leaf.words == ["zh:北京", "zh:京市"] for leaf in phrases)
+    assert ("body", "zh:北京") in leaves(searched(parse_query("北京"), ("zh",)))
+    assert ("body", "zh:京") in leaves(searched(parse_query("京"), ("zh",)))
+
+
+def test_syntax_queries_are_read_in_every_language_too() -> None:
+    q = searched(parse_query('"Forderungen der" -Bahn'), ("en", "de"))
+    text = str(q)
+    assert "de:forder" in text and "de:bahn" in text and "NOT" in text
+    prefix = searched(parse_query("café*"), ("en", "fr"))
+    assert {leaf.text for leaf in prefix.leaves()} == {"cafe", "fr:cafe"}

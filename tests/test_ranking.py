@@ -35,7 +35,7 @@ def test_one_or_two_words_are_all_required_and_more_are_not() -> None:
 
 
 def test_a_word_scores_in_the_body_and_with_less_weight_in_the_title() -> None:
-    q = words_query({"lantern": 2.0}, require_all=True)
+    q = words_query([{"lantern": 2.0}], require_all=True)
     boosts = {leaf.fieldname: leaf.boost for leaf in q.leaves()}
     assert boosts[schema.BODY] == 2.0
     assert 0 < boosts[schema.TITLE] < boosts[schema.BODY]
@@ -62,9 +62,9 @@ def test_vectorised_scores_equal_whooshs_for_word_and_feedback_queries(
 ) -> None:
     weights = {term: float(count) for term, count in analysed_terms(text).items()}
     with IndexStore(index_dir).reader() as reader:
-        plain = words_query(weights, require_all=requires_all(weights))
+        plain = words_query([weights], require_all=True)
         first = sorted(_whoosh_scores(reader, plain).items(), key=lambda item: -item[1])[:10]
-        expanded = feedback_query(reader, weights, first, require_all=requires_all(weights))
+        expanded = feedback_query(reader, [weights], first, require_all=True)
         assert isinstance(expanded, query.AndMaybe)
         for q in (plain, expanded):
             whooshs = _whoosh_scores(reader, q)
@@ -77,9 +77,9 @@ def test_vectorised_scores_equal_whooshs_for_word_and_feedback_queries(
 def test_feedback_words_reorder_but_never_add_matches(index_dir: Path) -> None:
     weights = {term: float(count) for term, count in analysed_terms("crane collapse").items()}
     with IndexStore(index_dir).reader() as reader:
-        plain = words_query(weights, require_all=True)
+        plain = words_query([weights], require_all=True)
         first = sorted(_whoosh_scores(reader, plain).items(), key=lambda item: -item[1])
-        expanded = feedback_query(reader, weights, first, require_all=True)
+        expanded = feedback_query(reader, [weights], first, require_all=True)
         feedback_words = {leaf.text for leaf in expanded.leaves()} - set(weights)
         assert feedback_words, "the crane story has words of its own to add"
         assert _our_scores(reader, expanded).keys() == _our_scores(reader, plain).keys()
@@ -88,6 +88,6 @@ def test_feedback_words_reorder_but_never_add_matches(index_dir: Path) -> None:
 def test_without_first_pass_results_feedback_adds_nothing(index_dir: Path) -> None:
     weights = {"lantern": 1.0}
     with IndexStore(index_dir).reader() as reader:
-        assert feedback_query(reader, weights, [], require_all=True) == words_query(
-            weights, require_all=True
+        assert feedback_query(reader, [weights], [], require_all=True) == words_query(
+            [weights], require_all=True
         )

@@ -1,27 +1,43 @@
-"""Text analysis: how text becomes index terms, defined once.
+"""Text analysis: how text in a given language becomes index terms, defined once.
 
-The indexer (through the Whoosh analyzer :func:`text_analyzer` builds), the query parser (the same
-analyzer, through the schema), and the code that analyses text itself at query time (snippets,
-feedback, related articles: :func:`word_spans`, :func:`index_terms`) all run :func:`words`, so
-they cannot disagree.
+The indexer (through the Whoosh analyzer :func:`text_analyzer`, which reads each article's
+language from the value it is given, see :class:`LanguageText`), the query side (which analyses a
+query once per language present in the index) and the code that analyses text itself at query
+time (snippets, feedback, related articles) all run :func:`analyse`, so they cannot disagree.
 
-The rules:
+The rules, per language (:func:`language_analysis`):
 
-- a word is a run of letters and digits, possibly joined by single dots ("U.S.", "3.5"), the
-  tokenizer expression docs/decisions.md asks for (Whoosh rule 3: the forks changed the default);
-- words are lower-cased; words of one character and English function words
-  (:data:`STOP_WORDS`) are dropped and later words are numbered as if they were not there (so
-  "Bank of England" is the phrase "bank england");
-- the rest are stemmed with Porter2, the revised Porter stemmer (both lists and the stemmer ship
-  with Whoosh).  ``analyzer(text, no_morph=True)`` gives the words unstemmed: what the spelling
-  field ("did you mean") holds.
+- **Words.**  A word is a run of letters and digits, possibly joined by single dots ("U.S.",
+  "3.5"): the tokenizer expression docs/decisions.md asks for (Whoosh rule 3).  Words are
+  lower-cased.  A run of Chinese, Japanese or Korean characters (which are written without spaces)
+  is not one word: it becomes its overlapping **character bigrams**, and at index time its single
+  characters too, so that any word of two or more characters (a bigram, or a phrase of
+  consecutive bigrams) and any single character find it.
+- **Stop words.**  Words of one character and the language's function words (Whoosh's lists for
+  the fourteen languages it has them for) are dropped; later words are numbered as if they were
+  not there, so "Bank of England" is the phrase "bank england".
+- **Folding.**  Latin letters lose their accents and diacritics ("café" and "cafe", "Bahnhöfe"
+  and "Bahnhofe" are the same word) before stemming, so that a query typed without accents meets
+  the accented text whatever the stemmer makes of accents.  Other scripts are left as written.
+- **Stemming.**  English with Porter2 (Whoosh's, the stemmer the ranking was measured with);
+  every other language that the Snowball project has a stemmer for with that stemmer (PyStemmer,
+  the Snowball project's own C implementations); other languages are not stemmed.
+- **Namespaces.**  Terms of every language but English carry the language's code ("de:bahnhof"):
+  the same string in two languages is two terms, with their own document frequencies, and a query
+  analysed as German meets German articles only.  English, and articles whose language is unknown,
+  use plain terms (as before there were languages).
+
+``analyzer(text, no_morph=True)`` gives the spelling field's words: lower-cased, unfolded,
+unstemmed, without a namespace (what "did you mean" offers).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from functools import lru_cache
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from whoosh import analysis
@@ -29,55 +45,214 @@ from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, Token
 from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.lang.stopwords import stoplists
 
-# Words: letters/digits joined by single dots ("U.S.", "3.5").
-TOKEN_PATTERN = r"\w+(\.?\w+)*"
+# Scripts written without spaces between words: Han ideographs (with extensions and
+# compatibility forms), Hiragana, Katakana (and its half-width forms) and Hangul.
+CJK_CHARACTERS = (
+    "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f"
+)
+# Words: letters/digits joined by single dots ("U.S.", "3.5"), CJK characters excepted.
+_WORD_CHAR = rf"[^\W{CJK_CHARACTERS}]"
+TOKEN_PATTERN = rf"(?P<cjk>[{CJK_CHARACTERS}]+)|(?P<word>{_WORD_CHAR}+(?:\.{_WORD_CHAR}+)*)"
+_TOKEN = re.compile(TOKEN_PATTERN)
+# The expression of names (authors, sources): whole words, CJK runs included.
+NAME_PATTERN = r"\w+(\.?\w+)*"
+
 # English function words (pronouns, auxiliaries, prepositions, conjunctions): the Snowball
 # project's list and Whoosh's default one.  They carry no topic, and dropping them lets a query
 # written as a sentence rank on its content words.  Measured on the seven test collections, this
 # list ranks as well as the much longer SMART research list.
 STOP_WORDS = frozenset(stoplists["en"]) | analysis.STOP_WORDS
 MIN_WORD_CHARS = 2
-# Stems remembered per process: words repeat, and stemming is most of analysis's cost.
+# Stems remembered per language: words repeat, and stemming is most of analysis's cost.
 STEM_CACHE_ENTRIES = 100_000
 
-_TOKEN = re.compile(TOKEN_PATTERN)
+# Snowball stemmers by ISO 639-1 code (PyStemmer's algorithm names).
+_SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german",
+    "el": "greek", "es": "spanish", "et": "estonian", "eu": "basque", "fi": "finnish",
+    "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian",
+    "id": "indonesian", "it": "italian", "lt": "lithuanian", "ne": "nepali", "nl": "dutch",
+    "no": "norwegian", "nb": "norwegian", "nn": "norwegian", "fa": "persian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish", "eo": "esperanto", "st": "sesotho",
+}  # fmt: skip
+# Stemmers that also remove prefixes (articles, verb and noun prefixes, initial mutations).
+_PREFIX_STEMMERS = frozenset({"ar", "fa", "ga", "hi", "id", "ne", "st", "ta", "yi", "eu", "hy"})
+ENGLISH = "en"
+# Latin letters that do not decompose into a letter and a mark.
+_LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d",
+                                "ð": "d", "þ": "th", "ı": "i", "ħ": "h"})  # fmt: skip
 
 
-@lru_cache(maxsize=STEM_CACHE_ENTRIES)
-def stem(word: str) -> str:
-    """The stem of a lower-cased word (a suffix-stripping stemmer: it keeps the first letter)."""
-    return str(porter2_stem(word))
+def fold(word: str) -> str:
+    """A lower-case word with the accents and diacritics of its Latin letters removed; letters of
+    other scripts are kept as written."""
+    if word.isascii():
+        return word
+    out: list[str] = []
+    for char in unicodedata.normalize("NFD", word.translate(_LATIN_LETTERS)):
+        if unicodedata.combining(char) and out and out[-1].isascii():
+            continue  # a mark on a Latin letter
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
-def words(text: str) -> Iterator[tuple[str, int, int, bool]]:
-    """Every word of ``text``, lower-cased, with its character span and whether it is a stop
-    word: ``(word, start, end, stopped)``.  The one definition of what a word is."""
+@dataclass(frozen=True)
+class LanguageAnalysis:
+    """How one language's words become terms: its namespace, stop words and stemmer."""
+
+    code: str  # ISO 639 code, "en" for English and for unknown languages
+    namespace: str  # prefix of every term: "" for English, "de:" for German
+    stop_words: frozenset[str]
+    stem: Callable[[str], str]
+    # Whether a term starts with the (folded) word's first letter: stemmers that only strip
+    # suffixes.  Lets code that looks for a few terms in a long text skip the other words unstemmed.
+    keeps_initial: bool = True
+
+    def term(self, word: str) -> str | None:
+        """The term of a lower-cased word, or None for a stop word."""
+        if len(word) < MIN_WORD_CHARS or word in self.stop_words:
+            return None
+        folded = fold(word)
+        if folded != word and folded in self.stop_words:
+            return None
+        return self.namespace + self.stem(folded)
+
+
+def _identity(word: str) -> str:
+    return word
+
+
+@cache
+def language_analysis(code: str | None) -> LanguageAnalysis:
+    """The analysis of articles in the language ``code`` (None or unknown: English's)."""
+    code = (code or ENGLISH).lower()
+    if code == ENGLISH:
+        return LanguageAnalysis(
+            ENGLISH, "", STOP_WORDS, lru_cache(STEM_CACHE_ENTRIES)(porter2_stem)
+        )
+    stemmer: Callable[[str], str] = _identity
+    if code in _SNOWBALL:
+        import Stemmer  # PyStemmer: loaded when a language needs it
+
+        snowball = Stemmer.Stemmer(_SNOWBALL[code])
+        stemmer = lru_cache(STEM_CACHE_ENTRIES)(snowball.stemWord)
+    stops = frozenset(stoplists.get(code, ()))
+    stops |= frozenset(fold(word) for word in stops)
+    return LanguageAnalysis(code, f"{code}:", stops, stemmer, code not in _PREFIX_STEMMERS)
+
+
+@dataclass(frozen=True)
+class AnalysedWord:
+    """One term of a text: the term, the characters it comes from, its position (consecutive
+    for consecutive kept words; a CJK run's bigrams and characters share positions), and the
+    lower-cased word as written."""
+
+    term: str
+    start: int
+    end: int
+    position: int
+    word: str
+
+
+def analyse(
+    text: str,
+    language: str | None = None,
+    *,
+    query: bool = False,
+    initials: frozenset[str] | None = None,
+) -> Iterator[AnalysedWord]:
+    """The terms of ``text`` written in ``language``, in order (see the module docstring).
+
+    ``query=True`` analyses a query: a CJK run of two or more characters gives its bigrams only
+    (the single characters are for one-character queries).  ``initials`` (the first characters
+    of the terms sought, without namespace) lets a caller that looks for a few terms skip the
+    words that cannot give one, unstemmed; their positions are then not exact.
+    """
+    rules = language_analysis(language)
+    if initials is not None and not rules.keeps_initial:
+        initials = None
+    position = -1
     for match in _TOKEN.finditer(text):
+        if match.lastgroup == "cjk":
+            yield from _cjk_terms(match, rules.namespace, position + 1, query=query)
+            position += len(match.group())
+            continue
         word = match.group().lower()
-        yield word, match.start(), match.end(), len(word) < MIN_WORD_CHARS or word in STOP_WORDS
+        if initials is not None and fold(word[:1]) not in initials:
+            position += 1
+            continue
+        term = rules.term(word)
+        if term is not None:
+            position += 1
+            yield AnalysedWord(term, match.start(), match.end(), position, word)
 
 
-def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
-    """The words that are indexed, unstemmed, with their character spans."""
-    for word, start, end, stopped in words(text):
-        if not stopped:
-            yield word, start, end
+def _cjk_terms(
+    match: re.Match[str], namespace: str, first: int, *, query: bool
+) -> Iterator[AnalysedWord]:
+    run, start = match.group(), match.start()
+    characters = len(run) == 1 or not query
+    for i, char in enumerate(run):
+        if characters:
+            yield AnalysedWord(namespace + char, start + i, start + i + 1, first + i, char)
+        if i + 1 < len(run):
+            pair = run[i : i + 2]
+            yield AnalysedWord(namespace + pair, start + i, start + i + 2, first + i, pair)
 
 
-def index_terms(text: str) -> list[str]:
-    """The terms indexed for ``text``, in order."""
-    return [stem(word) for word, _, _ in word_spans(text)]
+def index_terms(text: str, language: str | None = None) -> list[str]:
+    """The terms indexed for ``text`` written in ``language``, in order."""
+    return [word.term for word in analyse(text, language)]
+
+
+def query_terms(text: str, language: str | None = None) -> list[str]:
+    """The terms of a query typed as plain words, analysed as ``language``."""
+    return [word.term for word in analyse(text, language, query=True)]
+
+
+def spelling_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """The words "did you mean" knows: lower-cased as written, not folded nor stemmed, without a
+    namespace (CJK runs are not words to correct)."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "word":
+            word = match.group().lower()
+            if len(word) >= MIN_WORD_CHARS:
+                yield word, match.start(), match.end()
+
+
+def query_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Every word of a query as typed, lower-cased, in every language (a CJK run is one word):
+    what the query parser reads, before the words are analysed once per language."""
+    for match in _TOKEN.finditer(text):
+        yield match.group().lower(), match.start(), match.end()
+
+
+class LanguageText(str):
+    """A field value that knows the language it is written in, for :func:`text_analyzer`.
+
+    Whoosh hands field values to the analyzer unchanged, so the article's language travels with
+    its text: ``to_document`` wraps the title and body in one.
+    """
+
+    language: str | None
+
+    def __new__(cls, text: str, language: str | None) -> LanguageText:
+        value = super().__new__(cls, text)
+        value.language = language
+        return value
 
 
 class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
-    """Whoosh's view of :func:`words`: tokens with the flags Whoosh passes honoured.
+    """Whoosh's view of :func:`analyse`, for the language of the value it is given (English for
+    plain strings): the index's analyzer, and the query parser's for phrases and terms.
 
-    ``removestops=False`` (phrase parsing) keeps stop words as tokens marked ``stopped``;
-    ``no_morph=True`` (the spelling field) leaves words unstemmed; positions count kept words
-    only.
+    ``removestops=False`` keeps no stop words (a stop word is not a term in any language);
+    ``no_morph=True`` (the spelling field) gives :func:`spelling_words`.
     """
 
-    is_morph = True  # it stems: Whoosh then keeps a separate field of unstemmed words for spelling
+    is_morph = True  # it stems: Whoosh then keeps a separate field of whole words for spelling
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
@@ -99,43 +274,78 @@ class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stemming = not kwargs.get("no_morph", False)
-        if tokenize:
-            spans: Any = words(value)
+        token.stopped = False
+        token.boost = 1.0
+        if kwargs.get("no_morph", False):
+            words: Any = (
+                AnalysedWord(word, start, end, number, word)
+                for number, (word, start, end) in enumerate(spelling_words(value))
+            )
+        elif not tokenize:
+            words = [AnalysedWord(value.lower(), 0, len(value), 0, value.lower())]
         else:
-            lowered = value.lower()
-            stopped = len(lowered) < MIN_WORD_CHARS or lowered in STOP_WORDS
-            spans = [(lowered, 0, len(value), stopped)]
-        # Whoosh's numbering, which phrase positions depend on: a kept word after the first one
-        # comes right after the previous kept word; the first keeps its place among all words.
-        position: int | None = None
-        for index, (word, start, end, stopped) in enumerate(spans):
-            if stopped and removestops:
-                continue
-            token.stopped = stopped
-            token.text = stem(word) if stemming and not stopped else word
-            token.boost = 1.0
+            language = getattr(value, "language", None)
+            words = analyse(value, language, query=mode == "query")
+        for word in words:
+            token.text = word.term
             if keeporiginal or not tokenize:
-                token.original = value[start:end]  # type: ignore[attr-defined]
+                token.original = value[word.start : word.end]  # type: ignore[attr-defined]
             if positions:
-                if stopped:
-                    token.pos = start_pos + index
-                else:
-                    position = start_pos + index if position is None else position + 1
-                    token.pos = position
+                token.pos = start_pos + word.position
+            if chars:
+                token.startchar = start_char + word.start
+                token.endchar = start_char + word.end
+            yield token
+
+
+class _QueryWordTokenizer(analysis.Tokenizer):  # type: ignore[misc]
+    """:func:`query_words` as a Whoosh tokenizer: the query parser's analyzer."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # noqa: PLR0913 - Whoosh calls analyzers with these keyword flags
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.stopped = False
+        token.boost = 1.0
+        found = query_words(value) if tokenize else [(value.lower(), 0, len(value))]
+        for number, (word, start, end) in enumerate(found):
+            token.text = word
+            token.original = value[start:end]  # type: ignore[attr-defined]
+            if positions:
+                token.pos = start_pos + number
             if chars:
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
 
 
+def query_word_analyzer() -> Analyzer:
+    """The analyzer queries are parsed with: words as typed, analysed per language afterwards."""
+    return cast(Analyzer, _QueryWordTokenizer())
+
+
 def text_analyzer() -> Analyzer:
-    """The analyzer of headlines and bodies (see the module docstring): one tokenizer that does
-    every step, so its steps are :func:`words`.  (Whoosh calls any callable yielding tokens an
-    analyzer; its type hints only name the classes it ships.)"""
+    """The analyzer of headlines and bodies (see the module docstring).  (Whoosh calls any
+    callable yielding tokens an analyzer; its type hints only name the classes it ships.)"""
     return cast(Analyzer, _ArticleTokenizer())
 
 
 def name_analyzer() -> Analyzer:
     """Analyzer for names (authors, sources): whole words, lower-cased, not stemmed."""
-    return RegexTokenizer(expression=TOKEN_PATTERN) | LowercaseFilter()
+    return RegexTokenizer(expression=NAME_PATTERN) | LowercaseFilter()

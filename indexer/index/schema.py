@@ -6,7 +6,8 @@ Every other module refers to fields through the constants below and converts bet
 
 Why the fields look the way they do:
 
-- ``title`` and ``body`` share the text analysis of :mod:`indexer.index.analysis` and
+- ``title`` and ``body`` share the text analysis of :mod:`indexer.index.analysis` (by the
+  article's language: terms of other languages than English carry the language's code) and
   ``spelling=True`` so that "did you mean" suggests whole words, not stems (docs/decisions.md,
   Whoosh rule 4).
 - ``body`` indexes the headline followed by the text (:func:`indexed_body`), so that BM25's term
@@ -34,12 +35,12 @@ from typing import Any
 from whoosh import fields
 
 from indexer.article import Article
-from indexer.index.analysis import name_analyzer, text_analyzer
+from indexer.index.analysis import LanguageText, name_analyzer, text_analyzer
 
 # Bump whenever a field, an analyzer or the arrays beside the segments change: an index written
 # under another version is rebuilt by the next `artsearch index`, because incremental updates
 # would mix two analyses of the text.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 ID = "id"
 TITLE = "title"
@@ -137,8 +138,9 @@ def to_document(article: Article) -> dict[str, Any]:
     published = parse_published(article.published)
     doc: dict[str, Any] = {
         ID: article.id,
-        TITLE: article.title if has_own_title(article) else "",
-        BODY: indexed_body(article),
+        # The text fields carry the article's language, which their analysis depends on.
+        TITLE: LanguageText(article.title if has_own_title(article) else "", article.language),
+        BODY: LanguageText(indexed_body(article), article.language),
         ARTICLE: json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":")),
     }
     if article.authors:

@@ -169,6 +169,7 @@ class IndexVersion:
             segments.append(Segment(whoosh_segment, offset, postings, documents))
         self.segments: tuple[Segment, ...] = tuple(segments)
         self.values = _assemble_values(self.segments, self.doc_count_all)
+        self.languages = _languages(self.values)
         self._postings = _Lru(postings_budget)
         self._frequencies = _Lru(FREQUENCY_CACHE_ENTRIES)
         self._average_lengths = {
@@ -300,6 +301,16 @@ class IndexVersion:
         return self._average_lengths.get(field, 1.0)
 
 
+def _languages(values: DocValues) -> tuple[str, ...]:
+    """The languages of the version's live articles (those of unknown language count as
+    English, whose analysis they get), English first."""
+    codes = values.language.codes[values.live]
+    present = {values.language.names[code] for code in np.unique(codes[codes >= 0])}
+    if (codes < 0).any() or not present:
+        present.add("en")
+    return tuple(sorted(present, key=lambda code: (code != "en", code)))
+
+
 class IndexReader:
     """What one request reads: a version and the searcher it checked out for this request.
 
@@ -317,6 +328,12 @@ class IndexReader:
     @property
     def doc_count(self) -> int:
         return self.version.doc_count
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the index's articles, English (and unknown) first: a query is read
+        in each of them."""
+        return self.version.languages
 
     @property
     def doc_count_all(self) -> int:
