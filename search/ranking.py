@@ -53,6 +53,14 @@ TITLE_WEIGHT = 0.4
 # MAP fell 1.5% (three-word queries lost the articles that use two of the words).
 ALL_WORDS_UP_TO = 2
 
+# A stem of a language other than English with at least this many letters also matches the index
+# terms that continue it by at most COMPLETION_EXTRA_CHARS (Snowball leaves some inflections
+# apart: French "bloquer" is "bloqu", "bloquent" stays "bloquent").  Shorter stems would reach
+# unrelated words.
+COMPLETION_MIN_CHARS = 5
+COMPLETION_EXTRA_CHARS = 3
+COMPLETION_LIMIT = 8
+
 # Five: with results weighted by exp(score) the first few decide; ten gave the same MAP for
 # twice the reading.
 FEEDBACK_DOCS = 5
@@ -71,9 +79,9 @@ FEEDBACK_CANDIDATES = 100
 WEIGHTING = ArticleBM25(B=B, K1=K1)
 
 
-# A query word: one term, or the consecutive terms a CJK run of three or more characters becomes
-# (its bigrams, matched as a phrase).
-Word = str | tuple[str, ...]
+# A query word: one term; the consecutive terms a CJK run of three or more characters becomes
+# (its bigrams, matched as a phrase); or a term and its completions (any of them matches).
+Word = str | tuple[str, ...] | frozenset[str]
 # One language's reading of a query: its words with how often each was typed.
 Branch = dict[Word, float]
 
@@ -109,6 +117,33 @@ def query_branches(text: str, languages: Sequence[str]) -> list[Branch]:
     return branches
 
 
+def complete_stems(reader: IndexReader, branches: Sequence[Branch]) -> list[Branch]:
+    """The branches with each long stem of a language other than English widened to the index
+    terms that continue it by a short ending (see :data:`COMPLETION_MIN_CHARS`)."""
+    completed = []
+    for branch in branches:
+        widened: Branch = {}
+        for word, weight in branch.items():
+            widened[_completed(reader, word)] = weight
+        completed.append(widened)
+    return completed
+
+
+def _completed(reader: IndexReader, word: Word) -> Word:
+    if not isinstance(word, str) or ":" not in word:
+        return word
+    code, stem = word.split(":", 1)
+    if len(stem) < COMPLETION_MIN_CHARS or not language_analysis(code).stemmed:
+        return word
+    longest = len(word) + COMPLETION_EXTRA_CHARS
+    continuations = [
+        term for term in reader.expand(schema.BODY, word) if term != word and len(term) <= longest
+    ]
+    if not continuations:
+        return word
+    return frozenset([word, *continuations[:COMPLETION_LIMIT]])
+
+
 def requires_all(branch: Mapping[Word, float]) -> bool:
     return len(branch) <= ALL_WORDS_UP_TO
 
@@ -119,6 +154,8 @@ def _word(word: Word, weight: float) -> query.Query:
     The weights sit on the terms (not on the Or) because ``search.matching`` scores term
     boosts and plain compound nodes.
     """
+    if isinstance(word, frozenset):
+        return query.Or([_word(alternative, weight) for alternative in sorted(word)])
     if isinstance(word, tuple):
         return query.Or(
             [
@@ -142,7 +179,13 @@ def _branch_query(branch: Mapping[Word, float], *, require_all: bool) -> query.Q
 
 
 def _word_order(item: tuple[Word, float]) -> tuple[str, ...]:
-    word = item[0]
+    return word_terms(item[0])
+
+
+def word_terms(word: Word) -> tuple[str, ...]:
+    """Every term a query word stands for."""
+    if isinstance(word, frozenset):
+        return tuple(sorted(word))
     return word if isinstance(word, tuple) else (word,)
 
 

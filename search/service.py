@@ -28,9 +28,11 @@ from search.ranking import (
     FEEDBACK_DOCS,
     WEIGHTING,
     Branch,
+    complete_stems,
     feedback_query,
     query_branches,
     requires_all,
+    word_terms,
     words_query,
 )
 from search.related import find_related
@@ -115,13 +117,10 @@ def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) ->
         matches = match(reader, query.Every()).within(allowed)
         terms: frozenset[str] = frozenset()
     elif parsed.is_plain:
-        branches = query_branches(parsed.plain, reader.languages)
+        branches = complete_stems(reader, query_branches(parsed.plain, reader.languages))
         matches = _plain_words(reader, branches, allowed, ranked=ranked)
         terms = frozenset(
-            term
-            for branch in branches
-            for word in branch
-            for term in (word if isinstance(word, tuple) else (word,))
+            term for branch in branches for word in branch for term in word_terms(word)
         )
     else:
         localized = localize(parsed.strict, reader.languages)

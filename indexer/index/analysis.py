@@ -109,6 +109,7 @@ class LanguageAnalysis:
     # Whether a term starts with the (folded) word's first letter: stemmers that only strip
     # suffixes.  Lets code that looks for a few terms in a long text skip the other words unstemmed.
     keeps_initial: bool = True
+    stemmed: bool = True  # False: the language has no stemmer, words are indexed as written
 
     def term(self, word: str) -> str | None:
         """The term of a lower-cased word, or None for a stop word."""
@@ -140,7 +141,9 @@ def language_analysis(code: str | None) -> LanguageAnalysis:
         stemmer = lru_cache(STEM_CACHE_ENTRIES)(snowball.stemWord)
     stops = frozenset(stoplists.get(code, ()))
     stops |= frozenset(fold(word) for word in stops)
-    return LanguageAnalysis(code, f"{code}:", stops, stemmer, code not in _PREFIX_STEMMERS)
+    return LanguageAnalysis(
+        code, f"{code}:", stops, stemmer, code not in _PREFIX_STEMMERS, code in _SNOWBALL
+    )
 
 
 @dataclass(frozen=True)
