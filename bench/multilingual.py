@@ -57,7 +57,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-# --- the collection ---------------------------------------------------------------------------------
+# --- the collection ------------------------------------------------------------------------------
 
 
 def make_corpus(folder: Path) -> None:
@@ -112,7 +112,7 @@ def make_queries(articles: list[dict], seed: int) -> list[dict]:
         distinctive = sorted(w for w in words if page_df[w] <= limit)
         rng.shuffle(distinctive)
 
-        def add(kind: str, q: str) -> None:
+        def add(kind: str, q: str, path: str = path, code: str = code) -> None:
             queries.append({"path": path, "language": code, "kind": kind, "q": q})
 
         if code in stemmers and len(distinctive) >= 2:
@@ -155,7 +155,7 @@ def make_queries(articles: list[dict], seed: int) -> list[dict]:
     return queries
 
 
-# --- engines ----------------------------------------------------------------------------------------
+# --- engines ----------------------------------------------------------------------------------
 
 
 def run_artsearch(python: str, repo: Path, index: Path, queries: list[dict]) -> list[list[str]]:
@@ -204,12 +204,12 @@ def run_stock(articles: list[dict], queries: list[dict], folder: Path) -> list[l
     return found
 
 
-# --- report -------------------------------------------------------------------------------------------
+# --- report -----------------------------------------------------------------------------------
 
 
 def report(queries: list[dict], results: dict[str, list[list[str]]], min_pages: int) -> None:
     pages_per_language = Counter()
-    for path, code in {(q["path"], q["language"]) for q in queries}:
+    for _, code in {(q["path"], q["language"]) for q in queries}:
         pages_per_language[code] += 1
     engines = list(results)
     print(f"\nsuccess@10 by language (languages with at least {min_pages} pages with queries)\n")

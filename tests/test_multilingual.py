@@ -105,3 +105,19 @@ def test_related_articles_stay_in_the_articles_language(multilingual_index: Path
     english = service.search(SearchRequest(q="drivers union")).hits[0].article
     assert all(hit.hit.article.language == "en" for hit in service.related(english.id, 3))
     service.close()
+
+
+@pytest.mark.parametrize(
+    ("q", "title"),
+    [
+        ("北京", "春运期间铁路旅客发送量创新高"),
+        ("気象庁", "東京で震度４の地震"),
+        ("Gewerkschaften", "Gewerkschaft kündigt neuen Bahnstreik an"),
+        ("bloquer", "Les agriculteurs bloquent les routes autour de Lyon"),
+        ("sequia", "Cataluña amplía las restricciones de agua por la sequía"),
+    ],
+)
+def test_the_search_page_lists_each_example(api: FlaskClient, q: str, title: str) -> None:
+    page = api.get("/search", query_string={"q": q})
+    assert page.status_code == 200
+    assert title in page.get_data(as_text=True)
