@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import indexer.build
 from indexer.build import build_index
 from indexer.errors import IndexBusyError, IndexerError
 from indexer.index.manifest import Manifest
@@ -215,25 +214,17 @@ def test_rebuild_swaps_in_a_new_generation_and_removes_old_ones(
     assert (index / CURRENT_FILE).read_text().strip() == third.name
 
 
-def test_interrupted_rebuild_leaves_the_old_index_serving(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_interrupted_rebuild_leaves_the_old_index_serving(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(corpus, index, workers=1)
     live = IndexStore(index).current_generation()
-    calls = 0
-    real_extract = indexer.build.extract_page
 
-    def extract_then_die(*args: object, **kwargs: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls == 5:
+    def interrupt_at_the_fifth_page(done: int, total: int) -> None:
+        if done == 5:
             raise KeyboardInterrupt  # the operator pressed Ctrl-C mid-build
-        return real_extract(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(indexer.build, "extract_page", extract_then_die)
     with pytest.raises(KeyboardInterrupt):
-        build_index(corpus, index, workers=1, rebuild=True)
+        build_index(corpus, index, workers=1, rebuild=True, progress=interrupt_at_the_fifth_page)
 
     assert IndexStore(index).current_generation() == live
     assert [p for p in index.iterdir() if p.name.startswith(GENERATION_PREFIX)] == [live]

@@ -119,6 +119,13 @@ def load_page(data: bytes) -> HtmlElement:
     return parse_html(page_text(data))
 
 
+def refuse_oversized(size: int) -> None:
+    """Raise ExtractionError when a page file of ``size`` bytes is over the limit, so that callers
+    check the size before reading (a 1 GB file read whole cost 1.1 GB per worker)."""
+    if size > MAX_PAGE_BYTES:
+        raise ExtractionError(_too_large(size))
+
+
 def page_text(data: bytes) -> str:
     """A page file's text: decompressed when gzipped, decoded; ExtractionError when the file is
     empty, too large or binary."""
