@@ -109,8 +109,14 @@ class _Walk:
         root_stat = os.stat(self.root)
         self.walked[(root_stat.st_dev, root_stat.st_ino)] = "./"
         self.stack: list[tuple[str, str, str, tuple[str, ...]]] = [(self.root, "", "", ("./",))]
-        while self.stack:
-            self.folder(*self.stack.pop())
+        # Links to folders are walked after every real folder, so that a folder reached both
+        # ways is listed under its real name.
+        self.folder_links: list[tuple[str, str, str, tuple[str, ...], tuple[int, int]]] = []
+        while self.stack or self.folder_links:
+            while self.stack:
+                self.folder(*self.stack.pop())
+            if self.folder_links:
+                self.enter(*self.folder_links.pop(0))
         return CorpusListing(
             self.pages, self.ignored, sorted(self.problems, key=lambda p: p.path),
             tuple(self.unreadable),
@@ -131,6 +137,20 @@ class _Walk:
             self.entry(entry, shown + readable_name(entry.name), real + entry.name, ancestors)
         # Walk the subfolders in name order (the stack pops the last pushed first).
         self.stack[subfolders:] = reversed(self.stack[subfolders:])
+
+    def enter(
+        self, full: str, shown: str, real: str, ancestors: tuple[str, ...], key: tuple[int, int]
+    ) -> None:
+        """Queue a folder for walking unless it was reached before (a loop or a second link)."""
+        seen = self.walked.get(key)
+        if seen is not None:
+            if seen in ancestors:
+                self.problem(shown, f"symlink loop: links back to the folder {seen}")
+            else:
+                self.problem(shown, f"folder reached twice: already indexed as {seen}")
+            return
+        self.walked[key] = shown + "/"
+        self.stack.append((full, shown + "/", real + "/", (*ancestors, shown + "/")))
 
     def entry(
         self, entry: os.DirEntry[str], shown: str, real: str, ancestors: tuple[str, ...]
@@ -158,15 +178,10 @@ class _Walk:
             return
         if stat.S_ISDIR(info.st_mode):
             key = (info.st_dev, info.st_ino)
-            seen = self.walked.get(key)
-            if seen is not None:
-                if seen in ancestors:
-                    self.problem(shown, f"symlink loop: links back to the folder {seen}")
-                else:
-                    self.problem(shown, f"folder reached twice: already indexed as {seen}")
-                return
-            self.walked[key] = shown + "/"
-            self.stack.append((entry.path, shown + "/", real + "/", (*ancestors, shown + "/")))
+            if is_link:
+                self.folder_links.append((entry.path, shown, real, ancestors, key))
+            else:
+                self.enter(entry.path, shown, real, ancestors, key)
         elif stat.S_ISREG(info.st_mode):
             if is_page(entry.name):
                 location = real if real != shown else ""

@@ -45,6 +45,9 @@ PAGE_SECONDS = 10.0
 # What one page may add to a worker's address space.  A 50 MB page (the size limit) parses in
 # about 400 MB; a gzip bomb or a pathological tree would otherwise take whatever there is.
 PAGE_MEMORY_BYTES = 512 * 1024 * 1024
+# Jobs sent ahead to each worker: with one, a worker idled while the build wrote the previous
+# page's articles to the index (260 pages: 4.7 s against 3.4 s for ProcessPoolExecutor).
+_JOBS_IN_FLIGHT = 2
 # A page whose worker dies is tried once more in a fresh worker (the death may have been someone
 # else's doing, e.g. the OOM killer choosing a worker while another process used the memory).
 RETRIES = 1
@@ -145,13 +148,20 @@ class _Worker(Generic[Job]):
         self.process.start()
         theirs.close()
         self.conn: Connection = ours
-        self.task: tuple[int, Job] | None = None
+        # Jobs sent and not answered, in the order the worker runs them; the deadline is the
+        # first one's (it started when the job before it was answered).
+        self.tasks: deque[tuple[int, Job]] = deque()
         self.deadline = 0.0
 
     def give(self, seq: int, job: Job, seconds: float) -> None:
-        self.task = (seq, job)
-        self.deadline = time.monotonic() + seconds
+        if not self.tasks:
+            self.deadline = time.monotonic() + seconds
+        self.tasks.append((seq, job))
         self.conn.send((seq, job))
+
+    def answered(self, seconds: float) -> None:
+        self.tasks.popleft()
+        self.deadline = time.monotonic() + seconds
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -205,11 +215,13 @@ class WorkerPool(Generic[Job, Result]):
 
     def _dispatch(self, pool: list[_Worker[Job]], pending: deque[tuple[int, Job]]) -> None:
         for index, worker in enumerate(pool):
-            while worker.task is None and pending:
+            while len(worker.tasks) < _JOBS_IN_FLIGHT and pending:
                 seq, job = pending.popleft()
                 try:
                     worker.give(seq, job, self.limits.seconds)
                 except OSError:  # it died while idle: not the job's fault
+                    worker.tasks.pop()
+                    pending.extendleft(reversed(worker.tasks))
                     pending.appendleft((seq, job))
                     worker.stop()
                     worker = pool[index] = _Worker(self._context, self.function, self.limits)
@@ -221,25 +233,25 @@ class WorkerPool(Generic[Job, Result]):
         tries: Counter[int],
         finished: dict[int, Result],
     ) -> None:
-        busy = [worker for worker in pool if worker.task is not None]
+        busy = [worker for worker in pool if worker.tasks]
         timeout = max(0.0, min(worker.deadline for worker in busy) - time.monotonic())
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         for worker in busy:
-            assert worker.task is not None
-            seq, job = worker.task
             if worker.conn in ready or worker.process.sentinel in ready:
-                outcome = self._receive(worker)
-                if outcome is not None:
-                    worker.task = None
-                    answered_seq, result = outcome
-                    if isinstance(result, _Failed):
-                        finished[answered_seq] = self.on_failure(job, result.reason)
-                        if result.fatal:
-                            self._replace(pool, worker)
-                    else:
-                        finished[answered_seq] = result
+                if self._read_answers(worker, finished):  # it is exiting, by design
+                    pending.extendleft(reversed(worker.tasks))
+                    worker.tasks.clear()
+                    self._replace(pool, worker)
                     continue
-                worker.process.join(1)
+                if not worker.tasks:
+                    continue
+                if worker.process.is_alive():
+                    if worker.process.sentinel not in ready:
+                        continue
+                    worker.process.join(1)
+                # It died with jobs unanswered: the first was running, the rest were waiting.
+                (seq, job), *waiting = worker.tasks
+                pending.extendleft(reversed(waiting))
                 reason = f"the extraction process died ({_describe_exit(worker.process.exitcode)})"
                 tries[seq] += 1
                 if tries[seq] <= RETRIES:
@@ -249,11 +261,30 @@ class WorkerPool(Generic[Job, Result]):
                     finished[seq] = self.on_failure(job, f"{reason}, twice on this page")
                 self._replace(pool, worker)
             elif time.monotonic() >= worker.deadline:
+                (seq, job), *waiting = worker.tasks
+                pending.extendleft(reversed(waiting))
                 seconds = self.limits.seconds
                 finished[seq] = self.on_failure(
                     job, f"took longer than {seconds:g} s to extract: cut off (PAGE_SECONDS)"
                 )
                 self._replace(pool, worker)
+
+    def _read_answers(self, worker: _Worker[Job], finished: dict[int, Result]) -> bool:
+        """Take every answer waiting in the worker's pipe; True when the worker is exiting."""
+        while worker.tasks:
+            outcome = self._receive(worker)
+            if outcome is None:
+                return False
+            seq, result = outcome
+            job = worker.tasks[0][1]
+            worker.answered(self.limits.seconds)
+            if isinstance(result, _Failed):
+                finished[seq] = self.on_failure(job, result.reason)
+                if result.fatal:
+                    return True
+            else:
+                finished[seq] = result
+        return False
 
     @staticmethod
     def _receive(worker: _Worker[Job]) -> tuple[int, Any] | None:
