@@ -279,7 +279,7 @@ def search(
 @click.option(
     "--threads",
     type=click.IntRange(1, 64),
-    default=4,
+    default=16,  # web.server.DEFAULT_THREADS; docs/operations.md has the measurements
     show_default=True,
     envvar="ARTSEARCH_THREADS",
     show_envvar=True,
