@@ -135,9 +135,7 @@ def _describe_exit(code: int | None) -> str:
 
 
 class _Worker(Generic[Job]):
-    def __init__(
-        self, context: Any, function: Callable[[Job], Any], limits: Limits
-    ) -> None:
+    def __init__(self, context: Any, function: Callable[[Job], Any], limits: Limits) -> None:
         ours, theirs = context.Pipe()
         self.process = context.Process(
             target=_serve,

@@ -191,7 +191,9 @@ class HeadFirstWorker(ThreadWorker):  # type: ignore[misc]
         now = time.monotonic()
         for conn in [c for c in self.reading_heads if c.head_deadline <= now]:
             if conn.head:
-                self._refuse(conn, 408, f"the request head did not arrive within {HEAD_SECONDS:g} s")
+                self._refuse(
+                    conn, 408, f"the request head did not arrive within {HEAD_SECONDS:g} s"
+                )
             else:
                 self._stop_reading(conn)
                 self._close(conn)
@@ -203,7 +205,11 @@ class HeadFirstWorker(ThreadWorker):  # type: ignore[misc]
         captured = _Captured()
         super().handle_error(req, captured, addr, exc)
         status_line = _STATUS_LINE.match(bytes(captured.data))
-        status, reason = (int(status_line[1]), status_line[2].decode("latin-1")) if status_line else (500, "Internal Server Error")
+        status, reason = (
+            (int(status_line[1]), status_line[2].decode("latin-1"))
+            if status_line
+            else (500, "Internal Server Error")
+        )
         body = bytes(captured.data).split(b"</h1>", 1)[-1]
         message = html.unescape(re.sub(rb"<[^>]+>", b"", body).decode("latin-1")).strip()
         api = req is None or str(getattr(req, "path", "")).startswith(API_PREFIX)
