@@ -70,10 +70,10 @@ class _Watchdog:
                     )
 
 
-def _over_budget(error: RequestOverBudget) -> Response:
-    log.warning("503 %s: over the %.1f s budget", request.full_path, REQUEST_SECONDS)
+def _over_budget(seconds: float) -> Response:
+    log.warning("503 %s: over the %.1f s budget", request.full_path, seconds)
     message = (
-        f"the request took longer than the server's {REQUEST_SECONDS:g} s budget and was "
+        f"the request took longer than the server's {seconds:g} s budget and was "
         f"stopped; try again in {RETRY_AFTER_SECONDS} s, or narrow the query"
     )
     if is_api_request():
@@ -103,4 +103,4 @@ def install_time_budget(app: Flask, seconds: float = REQUEST_SECONDS) -> None:
     # this one runs first, right after the view.
     app.after_request(disarm)
     app.teardown_request(disarm_on_error)
-    app.register_error_handler(RequestOverBudget, _over_budget)
+    app.register_error_handler(RequestOverBudget, lambda _error: _over_budget(seconds))
