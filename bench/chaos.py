@@ -1,4 +1,4 @@
-"""Hostile archives and hostile clients against real `artsearch index` and `artsearch serve` processes.
+"""Hostile archives and clients against real `artsearch index` and `artsearch serve` processes.
 
 Prints one table: probe, tried, failed, figure.  Loopback only; every loop is bounded in count and
 time.  Usage::
@@ -14,6 +14,7 @@ probes against another installation (the baseline of the same run).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -109,7 +110,9 @@ class Server:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        self.log = tempfile.NamedTemporaryFile(prefix="chaos-serve-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the server writes it until stop()
+            prefix="chaos-serve-", suffix=".log", delete=False
+        )
         self.process = subprocess.Popen(
             [str(artsearch), "serve", "--index", str(index), "--port", str(self.port),
              "--workers", str(workers)], stdout=self.log, stderr=subprocess.STDOUT,
@@ -175,12 +178,15 @@ def make_hostile_corpus(root: Path) -> tuple[int, int]:
         root / "with space\nnewline.html": page("Odd name"),
         root / "charset-base64.html": page("Caf\u00e9").decode().encode("latin-1").replace(
             b"<head>", b'<head><meta charset="base64">'),
-        root / "members.html.gz": gzip.compress(page("Gzip members")) + gzip.compress(b" ") * 200_000,
+        root / "members.html.gz": gzip.compress(page("Gzip members"))
+        + gzip.compress(b" ") * 200_000,
         root / "nul.html": page("NUL byte").replace(b"<p>", b"<p>\x00", 1),
         root / "jsonld.html": page("Deep JSON-LD").replace(
             b"</head>", b'<script type="application/ld+json">' + b'{"a":' * 100_000 + b"1"
             + b"}" * 100_000 + b"</script></head>"),
-        root / "deep.html": page("Deep nesting").replace(b"<article>", b"<div>" * 5000 + b"<article>"),
+        root / "deep.html": page("Deep nesting").replace(
+            b"<article>", b"<div>" * 5000 + b"<article>"
+        ),
     }  # fmt: skip
     for path, data in goods.items():
         path.write_bytes(data)
@@ -260,7 +266,8 @@ def probe_kills(artsearch: Path, corpus: Path, work: Path, rounds: int) -> list[
         Row("kill indexer (SIGKILL/SIGTERM)", rounds, int(leftovers > 0) + blocked + partial,
             f"{leftovers} processes left, next run exit {code}, "
             f"{'no' if not partial else 'some'} partial generations"),
-        Row("next run = clean build", 1, int(not same), f"{len(expected)} articles, same set: {same}"),
+        Row("next run = clean build", 1, int(not same),
+            f"{len(expected)} articles, same set: {same}"),
     ]  # fmt: skip
     # One worker killed mid-run: the build must finish with every page.
     process = subprocess.Popen(
@@ -328,10 +335,8 @@ def probe_slow_headers(server: Server, connections: int = 50, seconds: float = 2
     def trickle() -> None:
         while not stop.is_set():
             for sock in sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.send(b"X-a: b\r\n")
-                except OSError:
-                    pass
             stop.wait(1.0)
 
     feeder = threading.Thread(target=trickle, daemon=True)
@@ -480,8 +485,10 @@ def probe_soak(
     run_index(artsearch, live_corpus, index)
     server = Server(artsearch, index)
     rng = random.Random(3)
-    queries = [f"/api/search?q={urllib.parse.quote(' '.join(rng.sample(words, rng.randint(1, 4))))}"
-               for _ in range(200)] + ["/api/stats", "/api/search?q=market&sort=newest"]  # fmt: skip
+    queries = [
+        "/api/search?q=" + urllib.parse.quote(" ".join(rng.sample(words, rng.randint(1, 4))))
+        for _ in range(200)
+    ] + ["/api/stats", "/api/search?q=market&sort=newest"]
     stop = threading.Event()
     failures = total = 0
     lock = threading.Lock()

@@ -161,7 +161,9 @@ class _Job:
     previous_sha: str | None
 
 
-def _skip(job: _Job, reason: str, size: int | None = None, mtime_ns: int | None = None) -> _Extracted:
+def _skip(
+    job: _Job, reason: str, size: int | None = None, mtime_ns: int | None = None
+) -> _Extracted:
     # The walk's stat signature is recorded with the reason, so the page is not tried again
     # until it changes (``--rebuild`` tries every page again).
     size = job.size if size is None else size
@@ -442,7 +444,8 @@ def _update(
                 _Job(str(corpus), path, page.location, page.size, page.mtime_ns, previous_sha)
             )
     # Pages in a folder that could not be read this time are kept, not removed.
-    removed = sorted(path for path in known.keys() - listing.pages.keys() if not listing.hides(path))
+    gone = known.keys() - listing.pages.keys()
+    removed = sorted(path for path in gone if not listing.hides(path))
 
     from whoosh import index as whoosh_index
 

@@ -287,11 +287,16 @@ def test_index_written_under_another_schema_version_is_rebuilt(
 
 # -- hostile archives (issue 11) -----------------------------------------------------------------
 
-PAGE = "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>"
+PAGE = (
+    "<html><head><title>{title}</title></head>"
+    "<body><article><h1>{title}</h1>{body}</article></body></html>"
+)
 
 
 def page(title: str, words: str = "zyxwquartz stories about the harbour") -> bytes:
-    body = "".join(f"<p>{words} paragraph {n} of {title}, long enough to be a body.</p>" for n in range(8))
+    body = "".join(
+        f"<p>{words} paragraph {n} of {title}, long enough to be a body.</p>" for n in range(8)
+    )
     return PAGE.format(title=title, body=body).encode("utf-8")
 
 
@@ -306,8 +311,10 @@ def test_a_hostile_corpus_builds_every_good_page_and_names_every_bad_entry(
         handle.write(page("A page with a Latin-1 file name"))
     (root / "with space\nnewline.html").write_bytes(page("Spaces and newlines in the name"))
     latin1 = page("Caf\u00e9 au lait").decode("utf-8").encode("latin-1")
-    (root / "base64-label.html").write_bytes(latin1.replace(b"<head>", b'<head><meta charset="base64">'))
-    (root / "members.html.gz").write_bytes(gzip.compress(page("Many gzip members")) + gzip.compress(b" ") * 50_000)
+    bogus_label = latin1.replace(b"<head>", b'<head><meta charset="base64">')
+    (root / "base64-label.html").write_bytes(bogus_label)
+    members = gzip.compress(page("Many gzip members")) + gzip.compress(b" ") * 50_000
+    (root / "members.html.gz").write_bytes(members)
     os.symlink(".", root / "self")
     os.symlink("b", root / "a")
     os.symlink("a", root / "b")

@@ -221,7 +221,9 @@ def big_corpus(tmp_path: Path) -> Path:
     return root
 
 
-def _start_index(corpus: Path, index: Path, *extra: str) -> tuple[subprocess.Popen[bytes], set[int]]:
+def _start_index(
+    corpus: Path, index: Path, *extra: str
+) -> tuple[subprocess.Popen[bytes], set[int]]:
     """Start `artsearch index` and return it once its extraction workers are running."""
     process = subprocess.Popen(
         [_artsearch(), "index", str(corpus), "--index", str(index), "--workers", "2", *extra],
@@ -239,7 +241,9 @@ def _start_index(corpus: Path, index: Path, *extra: str) -> tuple[subprocess.Pop
 
 
 def _article_ids(index: Path) -> set[str]:
-    result = CliRunner().invoke(main, ["search", "", "--index", str(index), "--json", "--limit", "100"])
+    result = CliRunner().invoke(
+        main, ["search", "", "--index", str(index), "--json", "--limit", "100"]
+    )
     assert result.exit_code == 0, result.output
     return {hit["id"] for hit in json.loads(result.output)["results"]}
 
@@ -250,7 +254,8 @@ def test_killing_the_indexer_leaves_no_process_no_lock_and_no_partial_index(
 ) -> None:
     index = tmp_path / "index"
     clean = tmp_path / "clean"
-    assert CliRunner().invoke(main, ["index", str(big_corpus), "--index", str(clean)]).exit_code == 0
+    built = CliRunner().invoke(main, ["index", str(big_corpus), "--index", str(clean)])
+    assert built.exit_code == 0, built.output
     if rebuild:
         shutil.copytree(clean, index)
     process, workers = _start_index(big_corpus, index, *(["--rebuild"] if rebuild else []))

@@ -1,4 +1,4 @@
-"""Walking a corpus folder: pages found, and every entry that cannot be indexed named with a reason."""
+"""Walking a corpus folder: pages found, and every entry not indexable named with a reason."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ choice (against stock gthread, more threads, gevent and nginx in front).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import json
@@ -54,6 +55,10 @@ MAX_HEAD_BYTES = 64 * 1024
 DEFAULT_THREADS = 16
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _STATUS_LINE = re.compile(rb"^HTTP/1\.[01] (\d{3}) ([^\r\n]*)")
+_TOO_LARGE = (
+    f"the request head is larger than {MAX_HEAD_BYTES} bytes; shorten the URL "
+    "(a query may have at most 4000 characters)"
+)
 _REASONS = {408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
 
@@ -155,8 +160,7 @@ class HeadFirstWorker(ThreadWorker):  # type: ignore[misc]
         if end is None or end.start() > MAX_HEAD_BYTES:
             if len(conn.head) > MAX_HEAD_BYTES:
                 status = 431 if b"\n" in conn.head[:MAX_HEAD_BYTES] else 414
-                self._refuse(conn, status, f"the request head is larger than {MAX_HEAD_BYTES} "
-                             "bytes; shorten the URL (a query may have at most 4000 characters)")  # fmt: skip
+                self._refuse(conn, status, _TOO_LARGE)
             return
         self._stop_reading(conn)
         if conn.parser is None:
@@ -178,10 +182,8 @@ class HeadFirstWorker(ThreadWorker):  # type: ignore[misc]
         response = server_error_response(
             status, _REASONS[status], message, api=_is_api(bytes(conn.head[:256]))
         )
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.send(response)
-        except OSError:
-            pass
         self.log.warning("%d from %s: %s", status, conn.client, message)
         self._close(conn)
 
