@@ -190,6 +190,17 @@ class WorkerPool(Generic[Job, Result]):
         self.limits = limits or Limits()
         self._context = _context(function.__module__)
 
+    def _start(self) -> _Worker[Job]:
+        """A new worker.  A forkserver that died (killed with the build's workers) is restarted
+        by multiprocessing on the next try."""
+        for attempt in range(3):
+            try:
+                return _Worker(self._context, self.function, self.limits)
+            except (OSError, EOFError) as error:
+                log.warning("starting an extraction worker failed (%s); trying again", error)
+                time.sleep(0.1 * (attempt + 1))
+        return _Worker(self._context, self.function, self.limits)
+
     def map(self, jobs: Sequence[Job]) -> Iterator[Result]:
         if not jobs:
             return
@@ -200,7 +211,7 @@ class WorkerPool(Generic[Job, Result]):
         pool: list[_Worker[Job]] = []
         try:
             for _ in range(min(self.workers, len(jobs))):
-                pool.append(_Worker(self._context, self.function, self.limits))
+                pool.append(self._start())
             while next_out < len(jobs):
                 self._dispatch(pool, pending)
                 self._collect(pool, pending, tries, finished)
@@ -222,7 +233,7 @@ class WorkerPool(Generic[Job, Result]):
                     pending.extendleft(reversed(worker.tasks))
                     pending.appendleft((seq, job))
                     worker.stop()
-                    worker = pool[index] = _Worker(self._context, self.function, self.limits)
+                    worker = pool[index] = self._start()
 
     def _collect(
         self,
@@ -296,4 +307,4 @@ class WorkerPool(Generic[Job, Result]):
 
     def _replace(self, pool: list[_Worker[Job]], worker: _Worker[Job]) -> None:
         worker.stop()
-        pool[pool.index(worker)] = _Worker(self._context, self.function, self.limits)
+        pool[pool.index(worker)] = self._start()

@@ -7,6 +7,13 @@ when its deadline passes (``PyThreadState_SetAsyncExc``); the exception arrives 
 next bytecode, unwinds its ``with`` blocks (the searcher stays open and unshared), and the app's
 error handler turns it into the 503.  The deadline is armed only while Flask runs the view, so the
 exception never lands in the server's own code.
+
+Searches whose cost grows with the query (long queries, wildcards) also take a per-process
+semaphore of :data:`LONG_SEARCHES_AT_ONCE`: they are CPU-bound under one GIL, so running two at
+once in a process finishes neither sooner, while every other request of the process is slowed by
+each one running.  With one at a time, a simple query shares the GIL with at most one of them
+(20 concurrent worst-case queries: docs/operations.md).  A long search that cannot start within
+:data:`QUEUE_SECONDS` gets the 503 too.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import logging
 import threading
 import time
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from web.errors import is_api_request, json_error
 
@@ -30,10 +37,28 @@ REQUEST_SECONDS = 5.0
 _TICK_SECONDS = 0.05
 # What a client is told to wait before trying again.
 RETRY_AFTER_SECONDS = 2
+# Long searches running at once in one process, and how long one waits for its turn.
+LONG_SEARCHES_AT_ONCE = 1
+QUEUE_SECONDS = 2.5
+# A query this long, or with a wildcard, is a long search: its words' posting lists (or the
+# terms a wildcard expands to) make its cost, ~0.1-0.4 s at 4,000 characters on 3,057 articles.
+LONG_QUERY_CHARACTERS = 200
+_SEARCH_ENDPOINTS = ("/search", "/api/search")
 
 
 class RequestOverBudget(Exception):
     """Raised inside a request's thread when it has used up its time budget."""
+
+
+class ServerBusy(Exception):
+    """A long search waited :data:`QUEUE_SECONDS` for its turn without getting it."""
+
+
+def is_long_search() -> bool:
+    if request.path not in _SEARCH_ENDPOINTS:
+        return False
+    q = request.args.get("q") or ""
+    return len(q) > LONG_QUERY_CHARACTERS or "*" in q or "?" in q
 
 
 class _Watchdog:
@@ -84,11 +109,31 @@ def _over_budget(seconds: float) -> Response:
     return response
 
 
+def _busy() -> Response:
+    log.warning("503 %s: no turn for a long search within %.1f s", request.path, QUEUE_SECONDS)
+    message = (
+        f"the server is busy with other long queries; try again in {RETRY_AFTER_SECONDS} s "
+        "(short queries are served meanwhile)"
+    )
+    response = (
+        json_error(503, message)
+        if is_api_request()
+        else Response(message, status=503, mimetype="text/plain")
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install_time_budget(app: Flask, seconds: float = REQUEST_SECONDS) -> None:
     """Give every request of ``app`` a budget of ``seconds`` (see the module docstring)."""
     watchdog = _Watchdog(seconds)
+    long_searches = threading.BoundedSemaphore(LONG_SEARCHES_AT_ONCE)
 
     def arm() -> None:
+        if is_long_search():
+            if not long_searches.acquire(timeout=QUEUE_SECONDS):
+                raise ServerBusy
+            g.artsearch_long_search = True
         watchdog.arm()
 
     def disarm(response: Response) -> Response:
@@ -97,6 +142,8 @@ def install_time_budget(app: Flask, seconds: float = REQUEST_SECONDS) -> None:
 
     def disarm_on_error(_error: BaseException | None) -> None:
         watchdog.disarm()
+        if g.pop("artsearch_long_search", False):
+            long_searches.release()
 
     app.before_request(arm)
     # Flask runs after_request functions last-registered first: registered after create_app's,
@@ -104,3 +151,4 @@ def install_time_budget(app: Flask, seconds: float = REQUEST_SECONDS) -> None:
     app.after_request(disarm)
     app.teardown_request(disarm_on_error)
     app.register_error_handler(RequestOverBudget, lambda _error: _over_budget(seconds))
+    app.register_error_handler(ServerBusy, lambda _error: _busy())
