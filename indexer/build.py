@@ -2,31 +2,42 @@
 
 ``build_index`` is incremental by default: only new, changed (by content hash) and removed files are
 touched.  With ``rebuild=True``, or when there is no index yet, it builds a whole new generation
-beside the live one and swaps it in atomically (see :mod:`indexer.store`).  Extraction runs in a
-pool of worker processes (one per core); the parent process writes the index, because Whoosh
-allows one writer at a time and parallel writers gave no gain here (docs/decisions.md, Whoosh
+beside the live one and swaps it in atomically (see :mod:`indexer.store`).  Extraction runs in
+worker processes (one per core) that die with the build and have a time and memory limit per page
+(:mod:`indexer.pool`); the parent process writes the index, because Whoosh allows one writer at a
+time and parallel writers gave no gain here (docs/decisions.md, Whoosh
 rule 5).
+
+Nothing in the corpus aborts a build: every entry that cannot be indexed is listed with its
+reason in the report and in ``skipped.jsonl`` beside the index (:func:`read_skip_report`), which
+each run rewrites so that it always lists everything not indexed, not only this run's finds.
+A run that would remove more than :data:`MAX_SHRINK` of the index (an empty or unmounted corpus
+folder) is refused unless ``allow_shrink=True``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from indexer.article import Article
-from indexer.corpus import content_hash, list_corpus
-from indexer.errors import ExtractionError, IndexerError
+from indexer.corpus import CorpusListing, content_hash, list_corpus
+from indexer.errors import ExtractionError, IndexerError, ShrinkRefusedError
 from indexer.extraction import extract_page
+from indexer.extraction.htmlparse import MAX_PAGE_BYTES, refuse_oversized
 from indexer.index.arrays import arrays_codec
 from indexer.index.manifest import FileRecord, Manifest
 from indexer.index.schema import ID, SCHEMA_VERSION, from_stored, to_document
-from indexer.index.store import MANIFEST_FILE, IndexStore
+from indexer.index.store import MANIFEST_FILE, SKIP_REPORT_FILE, IndexStore
+from indexer.pool import Limits, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -45,25 +56,46 @@ WRITER_OPTIONS = {"timeout": 10.0, "compound": False, "codec": arrays_codec()}
 # (sorting and writing the postings) takes one core, and committed this way it overlaps the
 # extraction of the following pages, leaving only the last segment's commit to wait for.
 SEGMENT_DOCS = 25_000
+# A run that would remove more than this share of the pages the index holds is refused unless
+# the caller allows it: an unmounted share or an emptied folder must not wipe the live index
+# (rsync's --max-delete is the same guard).
+MAX_SHRINK = 0.5
+# Fewer pages than this are extracted by one worker: starting a second costs more than it saves.
+_PAGES_PER_EXTRA_WORKER = 8
 
 ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
 class SkippedFile:
+    """An entry of the corpus that is not indexed, and why.  ``new`` is set when this run found
+    it (the report of an incremental run also lists what earlier runs skipped)."""
+
     path: str
     reason: str
+    new: bool = True
+
+    @property
+    def group(self) -> str:
+        return reason_group(self.reason)
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "reason": self.reason}
+
+
+def reason_group(reason: str) -> str:
+    """The kind of a skip reason, for summaries: its words before any detail
+    ("cannot read folder: Permission denied" -> "cannot read folder")."""
+    return reason.split(":", 1)[0].split(" (", 1)[0].strip()
 
 
 @dataclass
 class BuildReport:
     """What a build did, file by file; the CLI prints it and the tests assert on it.
 
-    ``indexed``/``updated``/``unchanged``/``removed`` count page files; ``skipped`` lists the pages
-    this run read but could not extract, each with its reason; ``ignored`` counts non-page files.
+    ``indexed``/``updated``/``unchanged``/``removed`` count page files; ``skipped`` lists every
+    corpus entry not in the index, each with its reason (``new`` for those this run found);
+    ``ignored`` counts regular files that are not pages.
     ``articles`` is the number of distinct articles in the index afterwards; ``embedded`` the
     articles found inside other pages this run; ``duplicates`` the extracted articles that were
     copies of another one and so not indexed twice.
@@ -83,6 +115,10 @@ class BuildReport:
     duplicates: int = 0
     seconds: float = 0.0
 
+    @property
+    def new_skips(self) -> list[SkippedFile]:
+        return [skipped for skipped in self.skipped if skipped.new]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "corpus": self.corpus,
@@ -93,6 +129,7 @@ class BuildReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "skipped": [s.to_dict() for s in self.skipped],
+            "new_skips": len(self.new_skips),
             "ignored": self.ignored,
             "articles": self.articles,
             "embedded": self.embedded,
@@ -114,49 +151,75 @@ class _Extracted:
     reason: str | None
 
 
-def _extract_file(job: tuple[str, str, str | None]) -> _Extracted:
-    """Read, hash and extract one page (runs in a worker process)."""
-    root, path, previous_sha = job
-    full = os.path.join(root, path)
+@dataclass(frozen=True)
+class _Job:
+    """One page to extract: where it is, its stat signature from the walk, its previous hash."""
+
+    root: str
+    path: str
+    location: str
+    size: int
+    mtime_ns: int
+    previous_sha: str | None
+
+
+def _skip(
+    job: _Job, reason: str, size: int | None = None, mtime_ns: int | None = None
+) -> _Extracted:
+    # The walk's stat signature is recorded with the reason, so the page is not tried again
+    # until it changes (``--rebuild`` tries every page again).
+    size = job.size if size is None else size
+    mtime_ns = job.mtime_ns if mtime_ns is None else mtime_ns
+    return _Extracted(job.path, size, mtime_ns, "", False, (), reason)
+
+
+def _extract_file(job: _Job) -> _Extracted:
+    """Read, hash and extract one page (runs in a worker process).
+
+    The size is checked before reading, and the file opened without blocking: a FIFO put in
+    place of a page since the walk would otherwise hang the worker.
+    """
+    full = os.path.join(job.root, job.location or job.path)
     try:
-        stat = os.stat(full)
-        with open(full, "rb") as handle:
-            data = handle.read()
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
-        return _Extracted(path, 0, 0, "", False, (), f"cannot read file: {error.strerror}")
+        return _skip(job, f"cannot read file: {error.strerror or error}")
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return _skip(job, "not a regular file: it changed since the folder was listed")
+        try:
+            refuse_oversized(info.st_size)
+            data = handle.read(MAX_PAGE_BYTES + 1)
+            refuse_oversized(len(data))  # it grew since the stat
+        except ExtractionError as error:
+            return _skip(job, str(error), info.st_size, info.st_mtime_ns)
+        except OSError as error:  # EIO on a failing disk or share
+            return _skip(job, f"cannot read file: {error.strerror or error}")
     sha = content_hash(data)
-    if sha == previous_sha:
-        return _Extracted(path, stat.st_size, stat.st_mtime_ns, sha, True, (), None)
+    if sha == job.previous_sha:
+        return _Extracted(job.path, info.st_size, info.st_mtime_ns, sha, True, (), None)
     try:
-        articles = tuple(extract_page(data, path, mtime=stat.st_mtime))
+        articles = tuple(extract_page(data, job.path, mtime=info.st_mtime))
         reason = None
     except ExtractionError as error:
         articles, reason = (), str(error)
-    return _Extracted(path, stat.st_size, stat.st_mtime_ns, sha, False, articles, reason)
+    return _Extracted(job.path, info.st_size, info.st_mtime_ns, sha, False, articles, reason)
 
 
 def _run_extraction(
-    root: Path, jobs: list[tuple[str, str | None]], workers: int, progress: ProgressCallback | None
+    jobs: list[_Job], workers: int, progress: ProgressCallback | None, limits: Limits | None
 ) -> Iterator[_Extracted]:
-    tasks = [(str(root), path, sha) for path, sha in jobs]
-    total = len(tasks)
+    total = len(jobs)
     if progress:
         progress(0, total)
-    if workers <= 1 or total < 8:
-        results: Iterable[_Extracted] = map(_extract_file, tasks)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        # Small chunks keep both workers busy to the end; ordered results keep builds repeatable.
-        results = pool.map(_extract_file, tasks, chunksize=max(1, min(32, total // (workers * 8))))
-    try:
-        for done, result in enumerate(results, 1):
-            if progress:
-                progress(done, total)
-            yield result
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    workers = max(1, min(workers, -(-total // _PAGES_PER_EXTRA_WORKER)))
+    pool = WorkerPool(_extract_file, workers=workers, on_failure=_skip, limits=limits)
+    # Results come back in job (path) order, which keeps builds repeatable.
+    for done, result in enumerate(pool.map(jobs), 1):
+        if progress:
+            progress(done, total)
+        yield result
 
 
 def build_index(
@@ -166,12 +229,17 @@ def build_index(
     rebuild: bool = False,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    allow_shrink: bool = False,
+    follow_external_links: bool = False,
+    limits: Limits | None = None,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` up to date with the pages under ``corpus``.
 
-    Raises IndexerError when the corpus folder does not exist and IndexBusyError when another
-    process is writing the index.  A page that cannot be extracted is skipped and reported, never
-    fatal.  Nothing becomes visible to readers until the build has fully succeeded.
+    Raises IndexerError when the corpus folder does not exist, IndexBusyError when another
+    process is writing the index, and ShrinkRefusedError when the run would remove more than
+    :data:`MAX_SHRINK` of the index and ``allow_shrink`` is not set.  An entry that cannot be
+    indexed is skipped and reported, never fatal.  Nothing becomes visible to readers until the
+    build has fully succeeded.  ``limits`` are each page's time and memory limits.
     """
     started = time.perf_counter()
     corpus = Path(corpus).resolve()
@@ -180,12 +248,18 @@ def build_index(
     store = IndexStore(index_dir)
     workers = workers or os.cpu_count() or 1
     with store.write_lock():
+        store.remove_partial_generations()  # left by a build that was killed
         full = rebuild or not store.exists() or _schema_changed(store)
+        listing = list_corpus(corpus, follow_external=follow_external_links)
+        previous_skips = read_skip_report(store.root) if store.exists() else {}
+        if not allow_shrink:
+            _refuse_to_shrink(store, listing, corpus)
         generation = store.new_generation() if full else store.current_generation()
         report = BuildReport(corpus=str(corpus), index=str(store.root), rebuilt=full)
         manifest = Manifest(generation / MANIFEST_FILE)
         try:
-            _update(store, generation, manifest, corpus, report, workers, progress)
+            _update(_Run(generation, manifest, listing, report), corpus, workers, progress, limits)
+            _record_skips(generation, manifest, listing, report, previous_skips)
         except BaseException:
             manifest.close()
             if full:
@@ -278,6 +352,69 @@ def _schema_changed(store: IndexStore) -> bool:
     return False
 
 
+def _refuse_to_shrink(store: IndexStore, listing: CorpusListing, corpus: Path) -> None:
+    """Raise ShrinkRefusedError when the run would remove more than MAX_SHRINK of the pages the
+    live index holds (whether by an update or by a rebuild)."""
+    if not store.exists():
+        return
+    manifest = Manifest(store.manifest_path())
+    try:
+        known = manifest.files()
+    finally:
+        manifest.close()
+    gone = [path for path in known if path not in listing.pages and not listing.hides(path)]
+    if known and gone and len(gone) > MAX_SHRINK * len(known):
+        raise ShrinkRefusedError(
+            f"refusing to remove {len(gone)} of the {len(known)} pages in the index at "
+            f"{store.root}: the corpus folder {corpus} has only {len(listing.pages)} pages now "
+            f"(is it unmounted or half-synced?). The live index is untouched. If the pages "
+            f"are really gone, run again with --allow-shrink."
+        )
+
+
+def _record_skips(
+    generation: Path,
+    manifest: Manifest,
+    listing: CorpusListing,
+    report: BuildReport,
+    previous: dict[str, str],
+) -> None:
+    """Set the report's skip list to everything not indexed now (the walk's problems and the
+    manifest's skipped pages) and write it to the generation's skip report."""
+    entries = {problem.path: problem.reason for problem in listing.problems}
+    entries.update(manifest.skipped())
+    report.skipped = [
+        SkippedFile(path, reason, new=previous.get(path) != reason)
+        for path, reason in sorted(entries.items())
+    ]
+    target = generation / SKIP_REPORT_FILE
+    temporary = target.with_name(target.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        for skipped in report.skipped:
+            handle.write(json.dumps(skipped.to_dict(), ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+
+
+def read_skip_report(index_dir: Path | str) -> dict[str, str]:
+    """Path -> reason of every corpus entry the live index does not hold (empty when the index
+    predates skip reports).  Raises IndexNotFoundError when there is no index."""
+    target = IndexStore(index_dir).current_generation() / SKIP_REPORT_FILE
+    try:
+        with open(target, encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle if line.strip()]
+    except FileNotFoundError:
+        return {}
+    return {row["path"]: row["reason"] for row in rows}
+
+
+def summarise_skips(skips: dict[str, str]) -> list[tuple[str, int]]:
+    """(reason group, count) pairs, the most frequent first."""
+    counts = Counter(reason_group(reason) for reason in skips.values())
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _live_name(store: IndexStore) -> str | None:
     try:
         return store.current_generation().name
@@ -285,90 +422,125 @@ def _live_name(store: IndexStore) -> str | None:
         return None
 
 
+class _Run:
+    """One run's work on a generation: which pages to read, and applying what workers send back.
+
+    On a full build an article's own page (in path order) is the copy to index, so it is written
+    as soon as it arrives and writing overlaps extraction.  Copies embedded in other pages wait:
+    most of them turn out to have a page of their own, and only the rest are written at the end.
+    Whoosh cannot replace a document its own uncommitted writer added, so writing an embedded copy
+    first would mean a second pass over every such article.  An update instead collects the ids
+    its changes touch and rewrites each one's preferred copy at the end.
+    """
+
+    def __init__(
+        self, generation: Path, manifest: Manifest, listing: CorpusListing, report: BuildReport
+    ) -> None:
+        self.generation = generation
+        self.manifest = manifest
+        self.listing = listing
+        self.report = report
+        self.known = manifest.files()
+        self.affected: set[str] = set()
+        self.changed: set[str] = set()
+        self.written: set[str] = set()
+        self.deferred: set[str] = set()
+
+    def jobs(self, corpus: Path) -> list[_Job]:
+        """The pages to read: new ones, and those whose size or modification time changed."""
+        jobs: list[_Job] = []
+        for path in sorted(self.listing.pages):
+            page = self.listing.pages[path]
+            record = self.known.get(path)
+            if record and record.size == page.size and record.mtime_ns == page.mtime_ns:
+                self.report.unchanged += 1
+            else:
+                previous_sha = record.sha if record else None
+                jobs.append(
+                    _Job(str(corpus), path, page.location, page.size, page.mtime_ns, previous_sha)
+                )
+        return jobs
+
+    def remove_gone(self) -> None:
+        """Forget the pages that left the corpus (pages in a folder that could not be read this
+        time are kept, not removed)."""
+        gone = self.known.keys() - self.listing.pages.keys()
+        for path in sorted(path for path in gone if not self.listing.hides(path)):
+            self.affected |= self.manifest.ids_of(path)
+            self.changed.add(path)
+            self.manifest.remove_file(path)
+            self.report.removed += 1
+
+    def apply(self, result: _Extracted, writer: _SegmentedWriter) -> None:
+        """Record one page's result in the manifest and, on a full build, write its article."""
+        report = self.report
+        if result.unchanged:
+            self.manifest.touch(result.path, result.size, result.mtime_ns)
+            report.unchanged += 1
+            return
+        was_known = result.path in self.known
+        self.affected |= self.manifest.ids_of(result.path)
+        self.changed.add(result.path)
+        self.manifest.replace_file(
+            FileRecord(result.path, result.size, result.mtime_ns, result.sha, result.reason),
+            result.articles,
+        )
+        if result.reason is not None:
+            return  # listed by _record_skips from the manifest
+        if was_known:
+            report.updated += 1
+        else:
+            report.indexed += 1
+        for article in result.articles:
+            report.embedded += article.embedded
+            if not report.rebuilt:
+                self.affected.add(article.id)
+            elif article.id in self.written:
+                continue  # an earlier page's own copy, preferred (source_preference)
+            elif article.embedded:
+                self.deferred.add(article.id)
+            else:
+                self.written.add(article.id)
+                writer.add(to_document(article))
+
+    def finish(self, ix: Any, writer: _SegmentedWriter) -> None:
+        """Write the embedded copies that have no page of their own, and the preferred copy of
+        every article an update touched."""
+        for article_id in sorted(self.deferred - self.written):
+            preferred = self.manifest.preferred(article_id)
+            if preferred is not None:
+                writer.add(to_document(preferred))
+        if self.affected:
+            _write_preferred(ix, writer, self.manifest, sorted(self.affected), self.changed)
+
+
 def _update(
-    store: IndexStore,
-    generation: Path,
-    manifest: Manifest,
+    run: _Run,
     corpus: Path,
-    report: BuildReport,
     workers: int,
     progress: ProgressCallback | None,
+    limits: Limits | None,
 ) -> None:
-    listing = list_corpus(corpus)
-    report.ignored = listing.ignored
-    known = manifest.files()
-    jobs: list[tuple[str, str | None]] = []
-    for path in sorted(listing.pages):
-        page = listing.pages[path]
-        record = known.get(path)
-        if record and record.size == page.size and record.mtime_ns == page.mtime_ns:
-            report.unchanged += 1
-        else:
-            jobs.append((path, record.sha if record else None))
-    removed = sorted(known.keys() - listing.pages.keys())
+    run.report.ignored = run.listing.ignored
+    jobs = run.jobs(corpus)
 
     from whoosh import index as whoosh_index
 
-    ix = whoosh_index.open_dir(str(generation))
-    writer = _SegmentedWriter(ix, segment_docs=SEGMENT_DOCS if report.rebuilt else None)
+    ix = whoosh_index.open_dir(str(run.generation))
+    writer = _SegmentedWriter(ix, segment_docs=SEGMENT_DOCS if run.report.rebuilt else None)
     try:
-        affected: set[str] = set()
-        changed: set[str] = set(removed)
-        for path in removed:
-            affected |= manifest.ids_of(path)
-            manifest.remove_file(path)
-            report.removed += 1
-        # On a full build an article's own page (in path order) is the copy to index, so it is
-        # written as soon as it arrives and writing overlaps extraction.  Copies embedded in other
-        # pages wait: most of them turn out to have a page of their own, and only the rest are
-        # written at the end.  Whoosh cannot replace a document its own uncommitted writer added,
-        # so writing an embedded copy first would mean a second pass over every such article.
-        written: set[str] = set()
-        deferred: set[str] = set()
-        for result in _run_extraction(corpus, jobs, workers, progress):
-            if result.unchanged:
-                manifest.touch(result.path, result.size, result.mtime_ns)
-                report.unchanged += 1
-                continue
-            was_known = result.path in known
-            affected |= manifest.ids_of(result.path)
-            changed.add(result.path)
-            manifest.replace_file(
-                FileRecord(result.path, result.size, result.mtime_ns, result.sha, result.reason),
-                result.articles,
-            )
-            if result.reason is not None:
-                report.skipped.append(SkippedFile(result.path, result.reason))
-                continue
-            if was_known:
-                report.updated += 1
-            else:
-                report.indexed += 1
-            for article in result.articles:
-                report.embedded += article.embedded
-                if not report.rebuilt:
-                    affected.add(article.id)
-                elif article.id in written:
-                    continue  # an earlier page's own copy, preferred (source_preference)
-                elif article.embedded:
-                    deferred.add(article.id)
-                else:
-                    written.add(article.id)
-                    writer.add(to_document(article))
-        for article_id in sorted(deferred - written):
-            preferred = manifest.preferred(article_id)
-            if preferred is not None:
-                writer.add(to_document(preferred))
-        if affected:
-            _write_preferred(ix, writer, manifest, sorted(affected), changed)
-        manifest.stamp_build(corpus, SCHEMA_VERSION)
+        run.remove_gone()
+        for result in _run_extraction(jobs, workers, progress, limits):
+            run.apply(result, writer)
+        run.finish(ix, writer)
+        run.manifest.stamp_build(corpus, SCHEMA_VERSION)
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
     # The manifest is committed after the index: if we die in between, the next run sees the
     # same files as changed and redoes the same (idempotent) updates.
-    manifest.commit()
-    report.articles = ix.doc_count()
-    report.duplicates = manifest.copy_count()
+    run.manifest.commit()
+    run.report.articles = ix.doc_count()
+    run.report.duplicates = run.manifest.copy_count()
     ix.close()

@@ -17,3 +17,7 @@ class IndexNotFoundError(IndexerError):
 
 class IndexBusyError(IndexerError):
     """Another process holds the index's write lock."""
+
+
+class ShrinkRefusedError(IndexerError):
+    """A run would remove more of the index than allowed (an empty or unmounted corpus folder)."""

@@ -95,7 +95,11 @@ class RelatedHit:
 
 @dataclass(frozen=True)
 class IndexStats:
-    """What `artsearch stats` prints and ``/api/stats`` could return."""
+    """What `artsearch stats` prints and ``/api/stats`` returns.
+
+    ``path`` and ``corpus`` are folders on the server: they are for the CLI's user and are left out
+    of :meth:`to_dict`, which is what the public API serves.
+    """
 
     path: str
     articles: int
@@ -107,11 +111,9 @@ class IndexStats:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path,
             "articles": self.articles,
             "sources": [v.to_dict() for v in self.sources],
             "years": [v.to_dict() for v in self.years],
             "size_bytes": self.size_bytes,
             "built_at": self.built_at,
-            "corpus": self.corpus,
         }

@@ -15,6 +15,11 @@ The edits are generated and looked up, a few milliseconds a word, where Whoosh's
 holds whole (unstemmed) words because the body is declared with ``spelling=True``
 (docs/decisions.md, Whoosh rule 4) and covers headlines too (the body field indexes the headline).
 
+Its cost is bounded whatever the query: a word is one edit from ~54 strings per letter, each a
+term look-up, so words longer than :data:`MAX_WORD` are not corrected (one 1,000-letter word cost
+0.75 s of CPU) and at most :data:`MAX_CORRECTED_WORDS` unknown words of a query are (a pasted
+paragraph may hold hundreds).
+
 The suggestion is offered whatever the number of results: a long query with one misspelt word
 still finds articles through its other words.  It is offered only when it finds something.
 """
@@ -35,6 +40,12 @@ from search.ranking import analysed_terms, query_branches, words_query
 
 # Words this short have too many neighbours one edit away for a guess to be right.
 MIN_WORD = 4
+# Longer words are not corrected: "internationalisation" has 20 letters, and a typo in a longer
+# word is rarely what keeps a query from matching.  At 20 letters a correction costs ~1,100 look-ups
+# (~5 ms).
+MAX_WORD = 20
+# Unknown words corrected in one query, at most: 8 x 5 ms bounds "did you mean" at ~40 ms.
+MAX_CORRECTED_WORDS = 8
 # A typed word whose stem occurs in some documents is corrected only to a word this many times
 # as frequent as that stem.
 RARE_FORM_RATIO = 50
@@ -116,6 +127,7 @@ def corrected_text(reader: IndexReader, text: str) -> str | None:
     pieces: list[str] = []
     cursor = 0
     changed = False
+    attempts = 0
     for match in WORD.finditer(text):
         word = match.group(0)
         is_field = text[match.end() : match.end() + 1] == ":" and word.lower() in QUERY_FIELDS
@@ -123,13 +135,16 @@ def corrected_text(reader: IndexReader, text: str) -> str | None:
         if (
             is_field
             or word in _OPERATORS
-            or len(word) < MIN_WORD
+            or not MIN_WORD <= len(word) <= MAX_WORD
             or not word.isalpha()
             or _is_name_or_acronym(text, match.start(), word)
             or not analysed_terms(lowered)  # a stop word
             or _frequency(reader, lowered) > 0
         ):
             continue
+        attempts += 1
+        if attempts > MAX_CORRECTED_WORDS:
+            break
         replacement = _correct_word(reader, lowered)
         if replacement is None:
             continue

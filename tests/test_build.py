@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-import indexer.build
-from indexer.build import build_index
-from indexer.errors import IndexBusyError, IndexerError
+from indexer.build import build_index, read_skip_report, summarise_skips
+from indexer.errors import IndexBusyError, IndexerError, ShrinkRefusedError
 from indexer.index.manifest import Manifest
 from indexer.index.store import CURRENT_FILE, GENERATION_PREFIX, IndexStore
+from indexer.pool import Limits
 from search import ArticleNotFoundError, SearchService, parse_request
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -215,25 +220,17 @@ def test_rebuild_swaps_in_a_new_generation_and_removes_old_ones(
     assert (index / CURRENT_FILE).read_text().strip() == third.name
 
 
-def test_interrupted_rebuild_leaves_the_old_index_serving(
-    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_interrupted_rebuild_leaves_the_old_index_serving(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(corpus, index, workers=1)
     live = IndexStore(index).current_generation()
-    calls = 0
-    real_extract = indexer.build.extract_page
 
-    def extract_then_die(*args: object, **kwargs: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls == 5:
+    def interrupt_at_the_fifth_page(done: int, total: int) -> None:
+        if done == 5:
             raise KeyboardInterrupt  # the operator pressed Ctrl-C mid-build
-        return real_extract(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(indexer.build, "extract_page", extract_then_die)
     with pytest.raises(KeyboardInterrupt):
-        build_index(corpus, index, workers=1, rebuild=True)
+        build_index(corpus, index, workers=1, rebuild=True, progress=interrupt_at_the_fifth_page)
 
     assert IndexStore(index).current_generation() == live
     assert [p for p in index.iterdir() if p.name.startswith(GENERATION_PREFIX)] == [live]
@@ -286,3 +283,175 @@ def test_index_written_under_another_schema_version_is_rebuilt(
     assert report.rebuilt
     assert report.indexed == GOOD_PAGES
     assert build_index(corpus, index, workers=1).rebuilt is False
+
+
+# -- hostile archives (issue 11) -----------------------------------------------------------------
+
+PAGE = (
+    "<html><head><title>{title}</title></head>"
+    "<body><article><h1>{title}</h1>{body}</article></body></html>"
+)
+
+
+def page(title: str, words: str = "zyxwquartz stories about the harbour") -> bytes:
+    body = "".join(
+        f"<p>{words} paragraph {n} of {title}, long enough to be a body.</p>" for n in range(8)
+    )
+    return PAGE.format(title=title, body=body).encode("utf-8")
+
+
+def test_a_hostile_corpus_builds_every_good_page_and_names_every_bad_entry(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "corpus"
+    (root / "x.html").mkdir(parents=True)  # a folder named like a page
+    (root / "x.html" / "inside.html").write_bytes(page("Inside a folder named x.html"))
+    (root / "good.html").write_bytes(page("A good page"))
+    with open(os.fsencode(root) + b"/caf\xe9.html", "wb") as handle:  # not UTF-8
+        handle.write(page("A page with a Latin-1 file name"))
+    (root / "with space\nnewline.html").write_bytes(page("Spaces and newlines in the name"))
+    latin1 = page("Caf\u00e9 au lait").decode("utf-8").encode("latin-1")
+    bogus_label = latin1.replace(b"<head>", b'<head><meta charset="base64">')
+    (root / "base64-label.html").write_bytes(bogus_label)
+    members = gzip.compress(page("Many gzip members")) + gzip.compress(b" ") * 50_000
+    (root / "members.html.gz").write_bytes(members)
+    os.symlink(".", root / "self")
+    os.symlink("b", root / "a")
+    os.symlink("a", root / "b")
+    os.symlink("/etc/passwd", root / "passwd.html")
+    os.symlink("missing.html", root / "dangling.html")
+    os.mkfifo(root / "fifo.html")
+    with open(root / "huge.html", "wb") as handle:  # 1 GB, sparse: must not be read
+        handle.truncate(1 << 30)
+    (root / "empty.html").write_bytes(b"")
+    (root / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+
+    # 256 MB per page: reading the 1 GB file whole would fail with "needs more than", not the size.
+    report = build_index(root, tmp_path / "index", workers=2, limits=Limits(memory_bytes=256 << 20))
+
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert report.indexed == 6, reasons
+    titles = {hit.article.title for hit in _all_hits(tmp_path / "index")}
+    assert {"A good page", "Inside a folder named x.html", "A page with a Latin-1 file name",
+            "Spaces and newlines in the name", "Caf\u00e9 au lait", "Many gzip members"} <= titles
+    assert reasons["self"].startswith("symlink loop")
+    assert reasons["a"].startswith("symlink loop") and reasons["b"].startswith("symlink loop")
+    assert reasons["passwd.html"].startswith("link outside the corpus")
+    assert reasons["dangling.html"].startswith("dangling link")
+    assert reasons["fifo.html"] == "not a regular file: a FIFO"
+    assert reasons["huge.html"].startswith("page is larger than the 50 MB limit")
+    assert reasons["empty.html"] == "empty file"
+    assert reasons["binary.html"] == "binary file, not HTML"
+    assert len(reasons) == 9
+    assert "caf\\xe9.html" in {hit.article.path for hit in _all_hits(tmp_path / "index")}
+
+
+def _all_hits(index: Path) -> tuple[Any, ...]:
+    return SearchService(index).search(parse_request({"q": "", "per_page": "100"})).hits
+
+
+def test_the_skip_report_stays_true_across_incremental_runs(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    os.symlink("nowhere.html", corpus / "dangling.html")
+    first = build_index(corpus, index, workers=1)
+    expected = {"aggregator/broken-download.html", "dangling.html"}
+    assert {s.path for s in first.skipped} == expected
+    (corpus / "new.html").write_bytes(page("A new page"))
+    again = build_index(corpus, index, workers=1)
+    assert again.indexed == 1
+    assert {s.path for s in again.skipped} == expected  # still not indexed
+    assert again.new_skips == []
+    assert set(read_skip_report(index)) == expected
+    assert summarise_skips(read_skip_report(index)) == [
+        ("binary file, not HTML", 1),
+        ("dangling link", 1),
+    ]
+    lines = (IndexStore(index).current_generation() / "skipped.jsonl").read_text().splitlines()
+    assert [json.loads(line)["path"] for line in lines] == sorted(expected)
+
+
+def test_an_empty_or_unmounted_corpus_does_not_wipe_the_index(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    live = IndexStore(index).current_generation()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for rebuild in (False, True):
+        with pytest.raises(ShrinkRefusedError, match="--allow-shrink"):
+            build_index(empty, index, workers=1, rebuild=rebuild)
+        assert IndexStore(index).current_generation() == live
+        assert len(_all_hits(index)) == STORIES
+    report = build_index(empty, index, workers=1, allow_shrink=True)
+    assert report.removed == GOOD_PAGES + 1 and report.articles == 0
+
+
+def test_removing_less_than_half_of_the_index_needs_no_permission(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    shutil.rmtree(corpus / "wikinews")
+    assert build_index(corpus, index, workers=1).removed == 3
+
+
+def test_a_generation_left_by_a_killed_rebuild_is_removed_by_the_next_run(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    live = IndexStore(index).current_generation()
+    partial = index / f"{GENERATION_PREFIX}99990101T000000000000-1"
+    partial.mkdir()
+    (partial / "_MAIN_1.toc").write_bytes(b"half written")
+    build_index(corpus, index, workers=1)
+    assert not partial.exists()
+    assert IndexStore(index).current_generation() == live
+
+
+LOCK_THEN_ORPHAN = """
+import os, signal, sys, time
+from indexer.index.store import IndexStore
+with IndexStore(sys.argv[1]).write_lock():
+    child = os.fork()
+    if child == 0:  # a child inherits the lock file's descriptor, as forked workers did
+        os.close(1)
+        time.sleep(30)
+        os._exit(0)
+    print(child, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the writer dies; its child lives on
+"""
+
+
+def test_a_dead_writers_children_do_not_keep_the_index_locked(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    run = subprocess.run(
+        [sys.executable, "-c", LOCK_THEN_ORPHAN, str(index)], stdout=subprocess.PIPE, timeout=30
+    )
+    orphan = int(run.stdout)
+    try:
+        os.kill(orphan, 0)  # alive, holding a copy of the lock file's descriptor
+        report = build_index(corpus, index, workers=1)  # base: "another process is writing"
+        assert report.articles == STORIES
+    finally:
+        os.kill(orphan, signal.SIGKILL)
+
+
+def test_a_busy_index_names_the_writers_pid(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom indexer.index.store import IndexStore\n"
+         "with IndexStore(sys.argv[1]).write_lock():\n    print('locked', flush=True)\n"
+         "    time.sleep(30)\n", str(index)],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(IndexBusyError, match=f"pid {holder.pid}"):
+            build_index(corpus, index, workers=1)
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert build_index(corpus, index, workers=1).articles == STORIES  # released by its death

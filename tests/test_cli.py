@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -169,3 +170,192 @@ def test_serve_without_an_index_fails_before_starting(runner: CliRunner, tmp_pat
     result = runner.invoke(main, ["serve", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert "no index at" in result.output
+
+
+# -- real indexer processes (issue 11) -----------------------------------------------------------
+
+
+def _artsearch() -> str:
+    path = shutil.which("artsearch", path=str(Path(sys.executable).parent))
+    assert path, "the artsearch entry point is installed with the package"
+    return path
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, grandchildren...)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@pytest.fixture
+def big_corpus(tmp_path: Path) -> Path:
+    """20 copies of the test corpus (260 pages, a few seconds of extraction)."""
+    root = tmp_path / "big"
+    for n in range(20):
+        shutil.copytree(CORPUS, root / f"copy{n:02d}")
+    return root
+
+
+def _start_index(
+    corpus: Path, index: Path, *extra: str
+) -> tuple[subprocess.Popen[bytes], set[int]]:
+    """Start `artsearch index` and return it once its extraction workers are running."""
+    process = subprocess.Popen(
+        [_artsearch(), "index", str(corpus), "--index", str(index), "--workers", "2", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        below = _descendants(process.pid)
+        if len(below) >= 3:  # the forkserver and two workers
+            return process, below
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError("the indexer started no workers within 30 s")
+
+
+def _article_ids(index: Path) -> set[str]:
+    result = CliRunner().invoke(
+        main, ["search", "", "--index", str(index), "--json", "--limit", "100"]
+    )
+    assert result.exit_code == 0, result.output
+    return {hit["id"] for hit in json.loads(result.output)["results"]}
+
+
+@pytest.mark.parametrize(("signum", "rebuild"), [(signal.SIGKILL, True), (signal.SIGTERM, False)])
+def test_killing_the_indexer_leaves_no_process_no_lock_and_no_partial_index(
+    big_corpus: Path, tmp_path: Path, signum: int, rebuild: bool
+) -> None:
+    index = tmp_path / "index"
+    clean = tmp_path / "clean"
+    built = CliRunner().invoke(main, ["index", str(big_corpus), "--index", str(clean)])
+    assert built.exit_code == 0, built.output
+    if rebuild:
+        shutil.copytree(clean, index)
+    process, workers = _start_index(big_corpus, index, *(["--rebuild"] if rebuild else []))
+    time.sleep(0.5)
+    process.send_signal(signum)
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _alive(workers) == set(), "workers outlived the indexer"
+    again = CliRunner().invoke(main, ["index", str(big_corpus), "--index", str(index)])
+    assert again.exit_code == 0, again.output  # base: "another process is writing the index"
+    generations = [p for p in index.iterdir() if p.name.startswith("gen-")]
+    assert len(generations) <= 2  # the live one and at most the one before it
+    assert _article_ids(index) == _article_ids(clean)
+
+
+def test_killing_a_worker_retries_its_page_and_the_build_completes(
+    big_corpus: Path, tmp_path: Path
+) -> None:
+    process, below = _start_index(big_corpus, tmp_path / "index", "--json")
+    workers = [pid for pid in below if _descendants(pid) == set() and pid != min(below)]
+    os.kill(max(workers), signal.SIGKILL)
+    output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output  # base: BrokenProcessPool
+    report = json.loads(output[output.index("{") :])
+    assert report["indexed"] == 240
+    assert _article_ids(tmp_path / "index") == _article_ids_of_a_clean_build(tmp_path)
+
+
+def _article_ids_of_a_clean_build(tmp_path: Path) -> set[str]:
+    clean = tmp_path / "clean"
+    assert CliRunner().invoke(main, ["index", str(CORPUS), "--index", str(clean)]).exit_code == 0
+    return _article_ids(clean)
+
+
+def test_an_unreadable_folder_is_reported_and_its_pages_kept(tmp_path: Path) -> None:
+    # Root reads any folder, so as root the indexer runs without the capabilities that allow it
+    # (util-linux's setpriv), as an ordinary user would.
+    drop = ["dac_override", "dac_read_search"]
+    as_user = (
+        ["setpriv", f"--bounding-set=-{',-'.join(drop)}", f"--inh-caps=-{',-'.join(drop)}"]
+        if os.geteuid() == 0
+        else []
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*as_user, _artsearch(), *args], capture_output=True, text=True, timeout=120
+        )
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index = tmp_path / "index"
+    first = run("index", str(corpus), "--index", str(index))
+    assert first.returncode == 0, first.stdout + first.stderr
+    (corpus / "wikinews").chmod(0)
+    try:
+        second = run("index", str(corpus), "--index", str(index))
+    finally:
+        (corpus / "wikinews").chmod(0o755)
+    assert second.returncode == 0, second.stdout + second.stderr  # base: PermissionError
+    assert "skipped wikinews/: cannot read folder: Permission denied" in second.stdout
+    assert "0 removed" in second.stdout  # its pages stay in the index
+    assert "cannot read folder" in run("stats", "--index", str(index)).stdout
+
+
+def test_stats_summarises_the_skipped_entries_by_reason(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    os.symlink("nowhere.html", corpus / "dangling.html")
+    os.symlink(".", corpus / "loop")
+    index = tmp_path / "index"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(corpus), "--index", str(index)]).exit_code == 0
+    update = runner.invoke(main, ["index", str(corpus), "--index", str(index)])
+    assert "3 entries skipped (0 new)" in update.output  # base: "0 skipped"
+    result = runner.invoke(main, ["stats", "--index", str(index), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["skipped"]["by_reason"] == {
+        "binary file, not HTML": 1,
+        "dangling link": 1,
+        "symlink loop": 1,
+    }
+    text = runner.invoke(main, ["stats", "--index", str(index)]).output
+    assert "Skipped: 3 corpus entries are not indexed" in text
+    assert "loop: symlink loop" in text
+
+
+def test_an_empty_corpus_is_refused_without_allow_shrink(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(CORPUS), "--index", str(index)]).exit_code == 0
+    (tmp_path / "empty").mkdir()
+    refused = runner.invoke(main, ["index", str(tmp_path / "empty"), "--index", str(index)])
+    assert refused.exit_code == 1
+    assert "refusing to remove 13 of the 13 pages" in refused.output
+    assert _article_ids(index) == _article_ids_of_a_clean_build(tmp_path)
+    allowed = runner.invoke(
+        main, ["index", str(tmp_path / "empty"), "--index", str(index), "--allow-shrink"]
+    )
+    assert allowed.exit_code == 0 and "13 removed" in allowed.output

@@ -444,3 +444,15 @@ def test_urls_that_are_not_http_or_not_urls_at_all_are_dropped() -> None:
     data = data.replace(b'property="og:url" content="', b'property="og:url" content="http://[')
     article = extract_page(data, "broken-url.html", mtime=MTIME)[0]
     assert article.url is None and "url" not in article.provenance
+
+
+def test_json_ld_nested_100000_levels_is_an_ordinary_page() -> None:
+    nested = '{"a":' * 100_000 + "1" + "}" * 100_000  # base: "extractor bug: RecursionError"
+    page = (
+        '<html><head><title>Harbour opens</title><script type="application/ld+json">'
+        f"{nested}</script></head><body><article><h1>Harbour opens</h1>"
+        + "<p>The new harbour opened on Monday after three years of building work.</p>" * 6
+        + "</article></body></html>"
+    )
+    articles = extract_page(page.encode("utf-8"), "deep-json-ld.html")
+    assert articles[0].title == "Harbour opens"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import time
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,14 @@ import pytest
 from indexer.errors import ExtractionError
 from indexer.extraction import htmlparse
 from indexer.extraction.htmlparse import (
+    MAX_PAGE_BYTES,
     declared_encoding,
     decode_page,
     is_binary,
     load_page,
+    page_text,
     parse_html,
+    refuse_oversized,
 )
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -182,3 +186,23 @@ def test_control_characters_and_their_references_are_removed_before_parsing() ->
 def test_a_truncated_xml_declaration_is_dropped() -> None:
     tree = parse_html('<?xml version="1.0" encoding="utf-8"\n<html><body><p>Text</p></body></html>')
     assert tree.findtext(".//p") == "Text"
+
+
+@pytest.mark.parametrize("label", ["base64", "hex", "rot13", "zlib", "idna", "punycode", "utf-7"])
+def test_a_bogus_charset_label_is_ignored_and_the_page_decoded(label: str) -> None:
+    page = f'<html><head><meta charset="{label}"></head><body><p>Caf\u00e9 cr\u00e8me</p>'
+    text = decode_page(page.encode("cp1252"))  # base: LookupError ("extractor bug")
+    assert "Caf\u00e9 cr\u00e8me" in text
+
+
+def test_a_gzip_file_of_many_members_decompresses_in_linear_time() -> None:
+    members = gzip.compress(b"<p>one line</p>\n") * 200_000  # base: quadratic, 53 s
+    started = time.perf_counter()
+    assert page_text(members).count("one line") == 200_000
+    assert time.perf_counter() - started < 10
+
+
+def test_a_file_over_the_limit_is_refused_by_its_size_before_reading() -> None:
+    with pytest.raises(ExtractionError, match="larger than the 50 MB limit"):
+        refuse_oversized(MAX_PAGE_BYTES + 1)
+    refuse_oversized(MAX_PAGE_BYTES)

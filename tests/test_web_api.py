@@ -272,3 +272,17 @@ def test_api_search_never_fails_with_a_server_error(
     for prefix in ("/api", ""):
         response = client.get(f"{prefix}/search", query_string={"q": q, **extra})
         assert response.status_code in (200, 400), (q, extra, response.get_data(as_text=True))
+
+
+def test_api_stats_shows_no_server_paths(client: FlaskClient, index_dir: Path) -> None:
+    response = client.get("/api/stats")
+    assert "path" not in response.get_json() and "corpus" not in response.get_json()
+    assert str(index_dir).encode() not in response.data and b'"/' not in response.data
+
+
+def test_api_search_takes_a_pasted_paragraph_of_4000_characters(client: FlaskClient) -> None:
+    paragraph = ("pilgrims were killed in the stampede during the hajj " * 80)[:4000]
+    assert client.get("/api/search", query_string={"q": paragraph}).status_code == 200
+    longer = client.get("/api/search", query_string={"q": paragraph + "x"})
+    assert longer.status_code == 400
+    assert "at most 4000 characters" in longer.get_json()["error"]["message"]

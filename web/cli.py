@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import click
 
 from indexer.article import Article
-from indexer.build import BuildReport, build_index
+from indexer.build import BuildReport, build_index, read_skip_report, summarise_skips
 from indexer.corpus import is_page
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extraction import extract_page
@@ -86,36 +87,76 @@ def _library_errors(action: Callable[[], Any]) -> Any:
     help="Extraction processes [default: one per core].",
 )
 @click.option(
+    "--allow-shrink",
+    is_flag=True,
+    envvar="ARTSEARCH_ALLOW_SHRINK",
+    show_envvar=True,
+    help="Allow a run that removes more than half of the index's pages (refused by default: "
+    "an unmounted or emptied corpus folder would wipe the index).",
+)
+@click.option(
+    "--follow-external-links",
+    is_flag=True,
+    envvar="ARTSEARCH_FOLLOW_EXTERNAL_LINKS",
+    show_envvar=True,
+    help="Index pages and folders that symbolic links in the corpus point to outside it.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="Print the report as JSON."
 )
-def index(corpus: Path, index_dir: Path, rebuild: bool, workers: int | None, as_json: bool) -> None:
+def index(
+    corpus: Path,
+    index_dir: Path,
+    rebuild: bool,
+    workers: int | None,
+    allow_shrink: bool,
+    follow_external_links: bool,
+    as_json: bool,
+) -> None:
     """Index the article pages under CORPUS (default: ./corpus, or $ARTSEARCH_CORPUS).
 
-    Only new, changed and removed pages are processed unless --rebuild is given.  Pages that
-    cannot be read are skipped and listed with the reason.
+    Only new, changed and removed pages are processed unless --rebuild is given.  Entries that
+    cannot be indexed are skipped and listed with the reason (`artsearch stats` summarises them).
 
     \b
     Example:
       artsearch index ~/archive --index /srv/artsearch/index
     """
+    # SIGTERM (systemd, docker stop, kill) unwinds like Ctrl-C: workers are stopped and a
+    # half-built generation removed before exiting.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     with _progress_bar() as progress:
         report: BuildReport = _library_errors(
             lambda: build_index(
-                corpus, index_dir, rebuild=rebuild, workers=workers, progress=progress
+                corpus,
+                index_dir,
+                rebuild=rebuild,
+                workers=workers,
+                progress=progress,
+                allow_shrink=allow_shrink,
+                follow_external_links=follow_external_links,
             )
         )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
     kind = "built" if report.rebuilt else "updated"
+    new = report.new_skips
     click.echo(
         f"Index {kind} at {report.index} in {report.seconds:.1f}s: {report.articles} articles. "
         f"Pages: {report.indexed} indexed, {report.updated} updated, {report.unchanged} "
-        f"unchanged, {report.removed} removed, {len(report.skipped)} skipped; "
-        f"{report.ignored} other files ignored; {report.duplicates} duplicate copies merged."
+        f"unchanged, {report.removed} removed; {len(report.skipped)} entries skipped "
+        f"({len(new)} new); {report.ignored} other files ignored; "
+        f"{report.duplicates} duplicate copies merged."
     )
-    for skipped in report.skipped:
+    for skipped in new:
         click.echo(f"  skipped {skipped.path}: {skipped.reason}")
+    if len(new) < len(report.skipped):
+        click.echo(f"  `artsearch stats --index {index_dir}` lists all the skipped entries.")
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _progress_bar:  # noqa: N801 - used like a function in a with statement
@@ -238,7 +279,7 @@ def search(
 @click.option(
     "--threads",
     type=click.IntRange(1, 64),
-    default=4,
+    default=16,  # web.server.DEFAULT_THREADS; docs/operations.md has the measurements
     show_default=True,
     envvar="ARTSEARCH_THREADS",
     show_envvar=True,
@@ -326,13 +367,26 @@ def stats(index_dir: Path, as_json: bool) -> None:
       artsearch stats --index var/index
     """
     result = _library_errors(SearchService(index_dir).stats)
+    skips = _library_errors(lambda: read_skip_report(index_dir))
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        data = result.to_dict()
+        data.update(path=result.path, corpus=result.corpus)  # local paths: the CLI's user's own
+        data["skipped"] = {
+            "total": len(skips),
+            "by_reason": dict(summarise_skips(skips)),
+            "entries": [{"path": path, "reason": reason} for path, reason in sorted(skips.items())],
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"Index {result.path}: {result.articles} articles, {result.size_bytes / 1e6:.1f} MB")
     click.echo(f"Built from {result.corpus} at {result.built_at}")
     click.echo("Sources: " + ", ".join(f"{v.value} ({v.count})" for v in result.sources[:20]))
     click.echo("Years: " + ", ".join(f"{v.value} ({v.count})" for v in result.years))
+    click.echo(f"Skipped: {len(skips)} corpus entries are not indexed" + (":" if skips else "."))
+    for group, count in summarise_skips(skips):
+        click.echo(f"  {count:6d}  {group}")
+    for path, reason in sorted(skips.items()):
+        click.echo(f"  {path}: {reason}")
 
 
 if __name__ == "__main__":

@@ -159,13 +159,11 @@ _SCHEMAS: dict[str, Any] = {
     ),
     "IndexStats": _object(
         {
-            "path": {"type": "string"},
             "articles": {"type": "integer", "minimum": 0},
             "sources": {"type": "array", "items": _ref("FacetValue")},
             "years": {"type": "array", "items": _ref("FacetValue")},
             "size_bytes": {"type": "integer", "minimum": 0},
             "built_at": _NULLABLE_STRING,
-            "corpus": _NULLABLE_STRING,
         }
     ),
 }

@@ -76,6 +76,13 @@ class Manifest:
         rows = self._db.execute("SELECT path, size, mtime_ns, sha, reason FROM files")
         return {row[0]: FileRecord(*row) for row in rows}
 
+    def skipped(self) -> list[tuple[str, str]]:
+        """(path, reason) of every file that gave no article, in path order."""
+        rows = self._db.execute(
+            "SELECT path, reason FROM files WHERE reason IS NOT NULL ORDER BY path"
+        )
+        return [(str(path), str(reason)) for path, reason in rows]
+
     def touch(self, path: str, size: int, mtime_ns: int) -> None:
         """Record a new stat signature for a file whose content hash did not change."""
         self._db.execute(

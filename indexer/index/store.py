@@ -4,8 +4,10 @@ Layout of an index folder::
 
     INDEX/
       CURRENT         the name of the live generation (one line)
-      .write.lock     held by the one process writing (docs/decisions.md, Whoosh rule 5)
+      .write.lock     held by the one process writing (docs/decisions.md, Whoosh rule 5);
+                      holds its pid
       gen-<stamp>/    a Whoosh index plus ``manifest.sqlite`` (which file gave which articles)
+                      and ``skipped.jsonl`` (what the corpus has that the index does not, and why)
 
 Readers resolve ``CURRENT`` on every request, and read through the live
 :class:`~indexer.index.version.IndexVersion` (its caches and searchers), replaced as soon as an
@@ -15,7 +17,15 @@ the old index or the new one, and a build interrupted at any point leaves the ol
 Incremental updates write into the live generation through Whoosh's own commit, which is atomic
 too (a new table of contents is renamed into place), so readers never see half an update.
 The previous generation is kept until the next swap, so a searcher opened just before a swap can
-finish reading it.
+finish reading it.  Generations newer than the live one are builds that were killed: the next
+writer removes them (:meth:`IndexStore.remove_partial_generations`).
+
+The write lock is a POSIX record lock (``fcntl.lockf``), not ``flock``: a record lock belongs to
+the process that took it, is never inherited by a child and is released by the kernel when that
+process dies, however it dies.  With ``flock`` the extraction workers forked by a build shared
+its lock, and a killed build's orphaned workers kept the index locked for as long as they lived.
+Record locks do not exclude threads of one process, so the store also keeps a per-process set of
+the folders being written.
 """
 
 from __future__ import annotations
@@ -47,6 +57,11 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".write.lock"
 GENERATION_PREFIX = "gen-"
 MANIFEST_FILE = "manifest.sqlite"
+SKIP_REPORT_FILE = "skipped.jsonl"
+
+# Index folders this process is writing (record locks do not exclude its own threads).
+_WRITING: set[Path] = set()
+_WRITING_LOCK = threading.Lock()
 
 
 class IndexStore:
@@ -199,19 +214,37 @@ class IndexStore:
 
     @contextlib.contextmanager
     def write_lock(self) -> Iterator[None]:
-        """Hold the folder's write lock; a second writer gets IndexBusyError at once."""
+        """Hold the folder's write lock; a second writer gets IndexBusyError at once, naming the
+        process that holds it.  The lock dies with its process (see the module docstring)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK_FILE, "a+b") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+        key = self.root.resolve()
+        with _WRITING_LOCK:
+            if key in _WRITING:
                 raise IndexBusyError(
-                    f"another process is writing the index at {self.root}; wait for it to finish"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                    f"another process is writing the index at {self.root} (this process, pid "
+                    f"{os.getpid()}, in another thread); wait for it to finish"
+                )
+            _WRITING.add(key)
+        try:
+            with open(self.root / LOCK_FILE, "a+b") as handle:
+                try:
+                    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    raise IndexBusyError(
+                        f"another process{_holder(handle)} is writing the index at {self.root}; "
+                        "wait for it to finish"
+                    ) from None
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{os.getpid()}\n".encode("ascii"))
+                handle.flush()
+                try:
+                    yield
+                finally:
+                    fcntl.lockf(handle, fcntl.LOCK_UN)
+        finally:
+            with _WRITING_LOCK:
+                _WRITING.discard(key)
 
     def new_generation(self) -> Path:
         """An empty Whoosh index in a fresh generation folder, not yet live."""
@@ -235,6 +268,18 @@ class IndexStore:
         self._fsync_dir()
         self.remove_stale_generations(keep={generation.name, previous})
 
+    def remove_partial_generations(self) -> None:
+        """Delete generations newer than the live one (or all, when none is live): builds that
+        were killed before their swap.  Call with the write lock held."""
+        live = None
+        with contextlib.suppress(IndexNotFoundError):
+            live = self.current_generation().name
+        for child in sorted(self.root.iterdir()):
+            name = child.name
+            if name.startswith(GENERATION_PREFIX) and (live is None or name > live):
+                log.warning("removing %s, left by an interrupted build", child)
+                shutil.rmtree(child, ignore_errors=True)
+
     def remove_stale_generations(self, keep: set[str | None]) -> None:
         """Delete generation folders that are neither live nor kept (e.g. interrupted builds)."""
         for child in self.root.iterdir():
@@ -252,3 +297,13 @@ class IndexStore:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _holder(handle: object) -> str:
+    """ " (pid N)" from the lock file, or "" when it names none."""
+    try:
+        handle.seek(0)  # type: ignore[attr-defined]
+        pid = int(handle.read().decode("ascii").strip())  # type: ignore[attr-defined]
+    except (OSError, ValueError, UnicodeDecodeError):
+        return ""
+    return f" (pid {pid})"
