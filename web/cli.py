@@ -66,7 +66,7 @@ def _library_errors(action: Callable[[], Any]) -> Any:
 @main.command()
 @click.argument(
     "corpus",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     default="corpus",
     envvar="ARTSEARCH_CORPUS",
 )
@@ -115,12 +115,15 @@ def index(
 ) -> None:
     """Index the article pages under CORPUS (default: ./corpus, or $ARTSEARCH_CORPUS).
 
-    Only new, changed and removed pages are processed unless --rebuild is given.  Entries that
-    cannot be indexed are skipped and listed with the reason (`artsearch stats` summarises them).
+    Web archives in CORPUS (.warc, .warc.gz, .wacz) are indexed too, each HTML capture as a page
+    named ARCHIVE#URI; CORPUS may also be a single archive file.  Only new, changed and removed
+    pages (and captures) are processed unless --rebuild is given.  Entries that cannot be indexed
+    are skipped and listed with the reason (`artsearch stats` summarises them).
 
     \b
     Example:
       artsearch index ~/archive --index /srv/artsearch/index
+      artsearch index crawl.warc.gz --index var/crawl
     """
     # SIGTERM (systemd, docker stop, kill) unwinds like Ctrl-C: workers are stopped and a
     # half-built generation removed before exiting.
@@ -149,6 +152,9 @@ def index(
         f"({len(new)} new); {report.ignored} other files ignored; "
         f"{report.duplicates} duplicate copies merged."
     )
+    if report.records:
+        counts = ", ".join(f"{count} {kind}" for kind, count in report.records.items())
+        click.echo(f"  Archive records not indexed: {counts}.")
     for skipped in new:
         click.echo(f"  skipped {skipped.path}: {skipped.reason}")
     if len(new) < len(report.skipped):
