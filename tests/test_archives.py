@@ -10,15 +10,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from live_server import artsearch_command, get, running_server
+from warc_files import BASE_URI, Capture, captures_of, write_wacz, write_warc
 
 from indexer import archives
 from indexer.archives import EARLIER_CAPTURE, NOT_HTML, NOT_OK, REVISIT, scan_archive
 from indexer.build import build_index
 from indexer.corpus import CorpusFile, list_corpus
 from indexer.errors import IndexerError
-from live_server import artsearch_command, get, running_server
 from search import SearchService, parse_request
-from warc_files import BASE_URI, Capture, captures_of, write_wacz, write_warc
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
@@ -125,14 +125,16 @@ def test_a_recrawled_archive_extracts_only_what_changed_and_removes_what_is_gone
     corpus.mkdir()
     same = Capture(BASE_URI + "ferry", _page("relative-date.html"))
     changed = Capture(BASE_URI + "lanterns", _page("undated.html"))
-    gone = Capture(BASE_URI + "hk", (CORPUS / "outlets/daily-planet-hong-kong-election.html").read_bytes())
+    hong_kong = CORPUS / "outlets/daily-planet-hong-kong-election.html"
+    gone = Capture(BASE_URI + "hk", hong_kong.read_bytes())
     warc = corpus / "crawl.warc.gz"
     write_warc(warc, [same, changed, gone])
     first = build_index(corpus, tmp_path / "index", workers=1)
     assert first.indexed == 3
 
     new_body = _page("undated.html").replace(b"doubled", b"tripled")
-    added = Capture(BASE_URI + "stampede", (CORPUS / "wikinews/hundreds-dead-in-hajj-stampede.html").read_bytes())
+    stampede = CORPUS / "wikinews/hundreds-dead-in-hajj-stampede.html"
+    added = Capture(BASE_URI + "stampede", stampede.read_bytes())
     write_warc(warc, [
         Capture(same.uri, same.body, "2024-04-01T00:00:00Z"),  # re-captured, same payload
         Capture(changed.uri, new_body, "2024-04-01T00:00:00Z"),
@@ -228,7 +230,8 @@ def test_archives_are_indexed_by_the_cli_and_served_with_their_urls(tmp_path: Pa
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     write_warc(corpus / "crawl.warc.gz", [Capture(BASE_URI + "ferry", _page("relative-date.html"))])
-    part = write_warc(tmp_path / "part.warc.gz", [Capture(BASE_URI + "lanterns", _page("undated.html"))])
+    lanterns = Capture(BASE_URI + "lanterns", _page("undated.html"))
+    part = write_warc(tmp_path / "part.warc.gz", [lanterns])
     write_wacz(corpus / "more.wacz", [part])
     index = tmp_path / "index"
     done = subprocess.run(
