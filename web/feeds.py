@@ -4,8 +4,10 @@ description.
 ``/search.atom`` takes the search page's parameters (query and filters) and lists the newest
 :data:`FEED_ENTRIES` matching articles, newest first, whatever ``sort`` says (a feed reader wants
 what is new).  The results page links to it with ``<link rel="alternate">``
-(:func:`feed_url` builds the link from the page's own parameters).  The feed is written by
-feedgen, which escapes every text it is given.
+(:func:`feed_url` builds the link from the page's own parameters).  The feed (Atom, RFC 4287) is
+built as an lxml tree, which escapes every text it holds.  (feedgen 1.0 was tried first: it
+drops the ``rel`` and ``type`` of an entry's links, so an entry's link to its original became a
+second "alternate" link, which RFC 4287 forbids.)
 
 ``/opensearch.xml`` describes the search for browsers (OpenSearch 1.1): every page links to it
 with ``<link rel="search">``, and a browser then offers artsearch as a search engine.  URLs in
@@ -15,6 +17,7 @@ both are absolute, built from the request's host (behind a reverse proxy, let it
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +37,10 @@ FEED_ENTRIES = 50
 # Characters of the body used as an entry's summary when the article has no description.
 SUMMARY_CHARACTERS = 400
 SHORT_NAME = "artsearch"
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
+_ATOM = "{" + ATOM_NAMESPACE + "}"
+# Characters XML 1.0 cannot hold (lxml refuses them rather than writing a broken feed).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 OPENSEARCH_NAMESPACE = "http://a9.com/-/spec/opensearch/1.1/"
 # Parameters of the search page that do not change which articles a feed lists.
 _NOT_FILTERS = ("page", "per_page", "sort", "format", "verbatim")
@@ -53,47 +60,65 @@ def search_feed() -> Response:
     search_request = replace(parse_request(request.args), sort="newest", page=1)
     matches = current_service().all_matches(search_request, limit=FEED_ENTRIES)
     articles = list(matches)
-    stats_built = _index_built()
-    from feedgen.feed import FeedGenerator  # imported on first use: most requests never need it
-
-    feed = FeedGenerator()
+    built = _index_built()
     query = search_request.q
-    feed.id(request.url)
-    feed.title(f"{SHORT_NAME}: {query}" if query else f"{SHORT_NAME}: newest articles")
-    feed.subtitle(f"The newest of {matches.total} matching articles")
-    feed.author({"name": SHORT_NAME})
-    feed.link(href=request.url, rel="self", type="application/atom+xml")
+    feed = etree.Element(_ATOM + "feed", nsmap={None: ATOM_NAMESPACE})
+    _text(feed, "id", request.url)
+    _text(feed, "title", f"{SHORT_NAME}: {query}" if query else f"{SHORT_NAME}: newest articles")
+    _text(feed, "subtitle", f"The newest of {matches.total} matching articles")
+    updated = [_updated(article, built) for article in articles]
+    _text(feed, "updated", _rfc3339(max(updated, default=built)))
+    _text(etree.SubElement(feed, _ATOM + "author"), "name", SHORT_NAME)
+    _text(feed, "generator", SHORT_NAME)
+    _link(feed, request.url, "self", "application/atom+xml")
     page_args: dict[str, Any] = {name: request.args.getlist(name) for name in request.args}
-    feed.link(href=url_for("ui.search", _external=True, **page_args), rel="alternate",
-              type="text/html")  # fmt: skip
-    feed.generator(SHORT_NAME)
-    updated = [_updated(article, stats_built) for article in articles]
-    feed.updated(max(updated, default=stats_built))
-    # feedgen writes entries in the reverse order of adding them: add the oldest first.
-    for article, when in reversed(list(zip(articles, updated, strict=True))):
+    _link(feed, url_for("ui.search", _external=True, **page_args), "alternate", "text/html")
+    for article, when in zip(articles, updated, strict=True):
         _add_entry(feed, article, when)
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+    body = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _text(parent: Any, name: str, text: str) -> Any:
+    element = etree.SubElement(parent, _ATOM + name)
+    element.text = _xml_text(text)
+    return element
+
+
+def _link(parent: Any, href: str, rel: str, kind: str, title: str | None = None) -> None:
+    element = etree.SubElement(parent, _ATOM + "link", href=_xml_text(href), rel=rel, type=kind)
+    if title:
+        element.set("title", title)
 
 
 def _add_entry(feed: Any, article: Article, updated: datetime) -> None:
-    entry = feed.add_entry()
+    entry = etree.SubElement(feed, _ATOM + "entry")
     page = url_for("ui.article", article_id=article.id, _external=True)
-    entry.id(page)
-    entry.title(article.title)
-    entry.link(href=page, rel="alternate", type="text/html")
-    if article.url:
-        entry.link(href=article.url, rel="related", type="text/html", title="Original")
-    entry.updated(updated)
+    _text(entry, "id", page)
+    _text(entry, "title", article.title)
+    _text(entry, "updated", _rfc3339(updated))
     if article.published:
-        entry.published(_moment(article.published))
+        _text(entry, "published", _rfc3339(_moment(article.published)))
     for name in article.authors:
-        entry.author({"name": name})
+        _text(etree.SubElement(entry, _ATOM + "author"), "name", name)
+    _link(entry, page, "alternate", "text/html")
+    if article.url:
+        _link(entry, article.url, "related", "text/html", "The original")
     for tag in article.tags:
-        entry.category(term=tag)
+        etree.SubElement(entry, _ATOM + "category", term=_xml_text(tag))
     if article.source:
-        entry.source(title=article.source)
-    summary = article.description or _shortened(article.body)
-    entry.summary(summary)
+        source = etree.SubElement(entry, _ATOM + "source")
+        _text(source, "title", article.source)
+    _text(entry, "summary", article.description or _shortened(article.body))
+
+
+def _xml_text(text: str) -> str:
+    """Text without the characters XML cannot hold (control characters a page may carry)."""
+    return _NOT_XML.sub("", text)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def _shortened(body: str) -> str:

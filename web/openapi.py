@@ -302,6 +302,18 @@ _PATHS: dict[str, Any] = {
                     "description": "One page of results (format=json), or every match as CSV "
                     "or JSON Lines (format=csv, format=jsonl).",
                     "headers": _EXPORT_HEADERS,
+                    "links": {
+                        "GetFirstArticle": {
+                            "operationId": "getArticle",
+                            "parameters": {"article_id": "$response.body#/results/0/id"},
+                            "description": "The first result's article.",
+                        },
+                        "GetFirstRelated": {
+                            "operationId": "getRelated",
+                            "parameters": {"article_id": "$response.body#/results/0/id"},
+                            "description": "Articles related to the first result.",
+                        },
+                    },
                     "content": {
                         "application/json": {"schema": _ref("SearchResults")},
                         "text/csv": {"schema": {"type": "string"}},
