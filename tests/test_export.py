@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from live_server import get, running_server
+
 from search import SearchService, parse_request
 from search.export import COLUMNS, csv_lines, jsonl_lines, write_sqlite
 from web.cli import main
@@ -74,7 +74,8 @@ def test_csv_export_reads_back_with_the_csv_module(service: SearchService) -> No
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert tuple(rows[0]) == COLUMNS
     assert [row["id"] for row in rows] == ids_found(service, "")
-    titles = {article.id: article.title for article in service.all_matches(parse_request({"q": ""}))}
+    everything = service.all_matches(parse_request({"q": ""}))
+    titles = {article.id: article.title for article in everything}
     assert all(row["title"] == titles[row["id"]] for row in rows)  # commas, quotes survive
 
 

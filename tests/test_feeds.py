@@ -11,9 +11,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from live_server import get, running_server
 from lxml import etree
 
-from live_server import get, running_server
 from web.feeds import ATOM_NAMESPACE, FEED_ENTRIES, OPENSEARCH_NAMESPACE
 
 
