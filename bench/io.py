@@ -299,7 +299,8 @@ def ensure_export_index(data: Path, size: int) -> Path:
         if number % 25_000 == 0:
             writer.commit(merge=False)
             writer = ix.writer(limitmb=1024, **WRITER_OPTIONS)
-            say(f"   export index: {number} articles written ({time.perf_counter() - started:.0f} s)")
+            elapsed = time.perf_counter() - started
+            say(f"   export index: {number} articles written ({elapsed:.0f} s)")
     writer.commit(merge=False)
     ix.close()
     manifest = Manifest(generation / MANIFEST_FILE)
@@ -311,7 +312,7 @@ def ensure_export_index(data: Path, size: int) -> Path:
 
 
 def bench_export(data: Path, size: int) -> None:
-    from search import SearchService, SearchRequest
+    from search import SearchRequest, SearchService
     from search.export import csv_lines, jsonl_lines, write_sqlite
 
     say(f"## 3. Export of {size} articles; load {load_average()}")
@@ -373,8 +374,8 @@ def main() -> None:
     parser.add_argument("--skip-export", action="store_true")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
-    revision = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    command = ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]
+    revision = subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
     say(f"# bench/io.py at {revision}, {os.cpu_count()} CPUs, load {load_average()}")
     if not args.skip_readers:
         bench_readers(args.copies, args.repeat)

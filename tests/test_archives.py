@@ -249,3 +249,33 @@ def test_archives_are_indexed_by_the_cli_and_served_with_their_urls(tmp_path: Pa
         assert hit["path"] == f"crawl.warc.gz#{BASE_URI}ferry"
         status, _, body = get(base + "/api/search?q=lanterns")
         assert json.loads(body)["results"][0]["path"] == f"more.wacz#{BASE_URI}lanterns"
+
+
+SAMPLE_WHEEL = "pywb-2.10.0-py2.py3-none-any.whl"
+SAMPLE_FOLDER = "pywb-2.10.0.data/data/sample_archive/warcs/"
+REAL_CRAWLS = ("iana.warc.gz", "example-wget-1-14.warc.gz", "example-wpull.warc.gz")
+
+
+def test_real_crawls_shipped_with_pywb_are_indexed_without_a_skip(tmp_path: Path) -> None:
+    """Crawls of iana.org and example.com by real crawlers (wget 1.14, wpull, pywb's recorder),
+    from the sample archives in pywb's wheel (`make setup` downloads it)."""
+    import sys
+    import zipfile
+
+    wheel = Path(sys.prefix) / "warc-samples" / SAMPLE_WHEEL
+    assert wheel.is_file(), f"{wheel} is missing: run `make setup`"
+    corpus = tmp_path / "crawls"
+    corpus.mkdir()
+    with zipfile.ZipFile(wheel) as samples:
+        for name in REAL_CRAWLS:
+            (corpus / name).write_bytes(samples.read(SAMPLE_FOLDER + name))
+    report = build_index(corpus, tmp_path / "index", workers=2)
+    assert report.skipped == [], report.to_dict()
+    assert report.indexed >= 15
+    assert report.records[REVISIT] > 100 and report.records[NOT_HTML] > 10
+    found = _articles(tmp_path / "index")
+    home = found["iana.warc.gz#http://www.iana.org/"]
+    assert home.title == "Internet Assigned Numbers Authority"  # type: ignore[attr-defined]
+    assert home.url == "http://www.iana.org/"  # type: ignore[attr-defined]
+    # The page states no date: the capture's is the last resort.
+    assert home.published == "2014-01-26T20:06:24+00:00"  # type: ignore[attr-defined]
