@@ -651,7 +651,13 @@ class _Run:
         )
         for capture in self.entries.captures():
             known = self.known.get(capture.path)
-            if known is None or known.sha != capture.sha or known.reason != capture.reason:
+            # The same payload gives the same articles, or the same extraction failure: only
+            # a capture the scan itself refused (too large, damaged) compares its reason.
+            if (
+                known is None
+                or known.sha != capture.sha
+                or (capture.reason is not None and known.reason != capture.reason)
+            ):
                 jobs.append(_CaptureJob(root, capture))
             else:
                 self.manifest.touch(capture.path, capture.size, capture.captured_ns)

@@ -15,6 +15,7 @@ from warc_files import BASE_URI, Capture, captures_of, write_wacz, write_warc
 
 from indexer import archives
 from indexer.archives import EARLIER_CAPTURE, NOT_HTML, NOT_OK, REVISIT, scan_archive
+from indexer.article import PROVENANCE_ORIGINS
 from indexer.build import build_index
 from indexer.corpus import CorpusFile, list_corpus
 from indexer.errors import IndexerError
@@ -90,6 +91,8 @@ def test_a_capture_takes_its_uri_as_url_and_its_date_for_relative_and_missing_da
     lanterns = found[f"crawl.warc.gz#{BASE_URI}lanterns"]
     assert lanterns.published == "2024-03-01T12:00:00+00:00"  # type: ignore[attr-defined]
     assert lanterns.provenance["published"] == "capture"  # type: ignore[attr-defined]
+    for article in found.values():
+        assert set(article.provenance.values()) <= set(PROVENANCE_ORIGINS)  # type: ignore[attr-defined]
 
 
 def test_a_declared_canonical_url_is_kept_over_the_target_uri(tmp_path: Path) -> None:
@@ -147,6 +150,24 @@ def test_a_recrawled_archive_extracts_only_what_changed_and_removes_what_is_gone
     assert f"crawl.warc.gz#{added.uri}" in paths
     body = SearchService(tmp_path / "index").search(parse_request({"q": "tripled"}))
     assert body.total == 1
+
+
+def test_a_capture_that_gave_no_article_is_not_extracted_again_while_it_is_the_same(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    empty = Capture(BASE_URI + "empty", b"<html><body><nav>Home</nav></body></html>")
+    ferry = Capture(BASE_URI + "ferry", _page("relative-date.html"))
+    warc = corpus / "crawl.warc"
+    write_warc(warc, [empty, ferry], extras=False)
+    first = build_index(corpus, tmp_path / "index", workers=1)
+    assert [s.path for s in first.skipped] == [f"crawl.warc#{empty.uri}"]
+    write_warc(warc, [empty, ferry, Capture(BASE_URI + "lanterns", _page("undated.html"))],
+               extras=False)  # fmt: skip
+    second = build_index(corpus, tmp_path / "index", workers=1)
+    assert (second.indexed, second.unchanged) == (1, 2)
+    assert [(s.path, s.new) for s in second.skipped] == [(f"crawl.warc#{empty.uri}", False)]
 
 
 def test_an_unchanged_archive_is_not_read_again(tmp_path: Path) -> None:
