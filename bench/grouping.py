@@ -483,13 +483,14 @@ def print_kinds(
     for i, v in enumerate(versions):
         if v.kind == "original":
             original[v.story] = i
-    by_kind: dict[str, list[tuple[bool, float, float]]] = defaultdict(list)
+    by_kind: dict[str, list[tuple[bool, float, float, bool]]] = defaultdict(list)
     for i, v in enumerate(versions):
         if v.kind == "original":
             continue
         o = original[v.story]
         sim = stories.similarity(signatures[i].shingles, signatures[o].shingles)
-        by_kind[v.kind].append((bool(story[i] == story[o]), sim.jaccard, sim.containment))
+        target = sim.jaccard >= LEVELS[0][0] or sim.containment >= LEVELS[0][1]
+        by_kind[v.kind].append((bool(story[i] == story[o]), sim.jaccard, sim.containment, target))
     say(
         f"  {'kind':16} {'copies':>6} {'with original':>13} {'median J':>9} {'median C':>9}  should"
     )
@@ -499,7 +500,8 @@ def print_kinds(
             continue
         grouped = sum(r[0] for r in rows) / len(rows)
         say(
-            f"  {kind:16} {len(rows):6d} {grouped:13.3f}"
+            f"  {kind:16} {len(rows):6d} {sum(r[3] for r in rows) / len(rows):9.3f}"
+            f" {grouped:13.3f}"
             f" {statistics.median(r[1] for r in rows):9.3f}"
             f" {statistics.median(r[2] for r in rows):9.3f}"
             f"  {'join' if kind in GROUPED_KINDS else 'stay apart'}"
@@ -555,6 +557,7 @@ ALL_METHODS = (
     "oracle",
     "sweep",
     "stories",
+    "stories-rep-only",
     "stories-longest",
     "stories-agreement",
     "datasketch",
@@ -614,6 +617,13 @@ def evaluate(
                 versions,
                 signatures,
                 rule=GroupingRule(representative="longest"),
+            )
+        elif method == "stories-rep-only":
+            run = run_grouper(
+                "stories, representative only",
+                versions,
+                signatures,
+                rule=GroupingRule(containment_agreement=0.0),
             )
         elif method == "stories-agreement":
             run = run_grouper(

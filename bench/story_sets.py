@@ -9,10 +9,10 @@ Three sets, each a list of :class:`Version` (an id, the text, and what the bench
 ``edits``      controlled copies of Reuters stories under other outlets: the same text with a new
                headline; a headline change plus an added paragraph; a cut paragraph; a reworded
                paragraph; a shortened version (the first paragraphs); an update (a new lead
-               sentence and a paragraph appended); and two traps that must stay apart from the
-               original: another story opening with the same lead paragraph, and a rolling chain
-               (each link drops the first paragraph and adds one at the end, so neighbours are
-               near-duplicates and the ends are not).
+               sentence and a paragraph appended), two to four of them per story; and, for one
+               story in four, a trap instead: another story opening with the same lead paragraph,
+               or a rolling chain (each link drops the first paragraph and adds one at the end, so
+               neighbours are near-duplicates and the ends are not).
 ``generated``  the versions an index of make_html_corpus.py's ``--scale N`` pages holds: each page's
                own article as printed (boilerplate pages show only the first 1-3 paragraphs) and
                the full text of the three articles in every aggregator page's related rail.
@@ -38,7 +38,7 @@ TEMPLATE_MIX = "aggregator=40,publisher=30,boilerplate=20,legacy=10"
 
 # Edit kinds that should join the original's story, and traps that should not.
 GROUPED_KINDS = ("copy", "headline+added", "cut", "reworded", "shortened", "updated")
-TRAP_KINDS = ("same-lead", "chain")
+TRAP_KINDS = ("same-lead", *(f"chain{n}" for n in range(1, 5)))
 # Share of a reworded paragraph's words replaced.
 REWORD_SHARE = 0.15
 CHAIN_LINKS = 4
@@ -83,72 +83,79 @@ def reuters_versions(articles: list[object]) -> list[Version]:
 
 
 def edit_versions(articles: list[object], seeds: int, seed: int) -> list[Version]:
-    """``seeds`` Reuters stories of at least five paragraphs, each with one copy per edit kind."""
+    """``seeds`` Reuters stories of at least five paragraphs, each with copies under other
+    outlets: two to four edit kinds drawn per story (as syndication makes them: a story has a
+    few versions, not every edit at once), or, for one story in four, a trap instead."""
     gen = generator()
     rng = random.Random(seed)
     eligible = [a for a in articles if len(a.paras) >= 5]  # type: ignore[attr-defined]
     by_topic: dict[str, list[object]] = {}
     for a in articles:
-        if a.paras and a.topics:  # type: ignore[attr-defined]
+        if len(a.paras) > 1 and a.topics:  # type: ignore[attr-defined]
             by_topic.setdefault(a.topics[0], []).append(a)  # type: ignore[attr-defined]
     outlets = [name for name, _ in gen.OUTLETS]
-    words = [w for a in eligible[:2000] for w in " ".join(a.paras).split()]  # type: ignore[attr-defined]
+    vocabulary = [w for a in eligible[:2000] for w in " ".join(a.paras).split()]  # type: ignore[attr-defined]
     versions: list[Version] = []
     for a in rng.sample(eligible, min(seeds, len(eligible))):
         paras: list[str] = list(a.paras)  # type: ignore[attr-defined]
-        pool = by_topic.get(a.topics[0], eligible) if a.topics else eligible  # type: ignore[attr-defined]
+        topic = a.topics[0] if a.topics else ""  # type: ignore[attr-defined]
+        pool = by_topic.get(topic) or eligible
+        story_id: str = a.id  # type: ignore[attr-defined]
+        title: str = a.title  # type: ignore[attr-defined]
 
-        def other_paragraph(exclude: object = a, pool: list[object] = pool) -> str:
+        def other_paragraph(pool: list[object] = pool, story_id: str = story_id) -> str:
             while True:
                 other = rng.choice(pool)
-                if other is not exclude and len(other.paras) > 1:  # type: ignore[attr-defined]
+                if other.id != story_id and len(other.paras) > 1:  # type: ignore[attr-defined]
                     return str(rng.choice(other.paras[1:]))  # type: ignore[attr-defined]
 
-        def headline(title: str = a.title) -> str:  # type: ignore[attr-defined]
+        def headline(title: str = title) -> str:
             parts = title.split()
-            parts[rng.randrange(len(parts))] = rng.choice(words)
+            parts[rng.randrange(len(parts))] = rng.choice(vocabulary)
             return " ".join(parts)
 
-        picked = rng.sample(outlets, 4)
-
-        def add(kind: str, text_paras: list[str], title: str, n: int = 0) -> None:
-            versions.append(
-                Version(
-                    f"{a.id}/{kind}{n or ''}",  # type: ignore[attr-defined]
-                    _text(text_paras),
-                    a.id,  # type: ignore[attr-defined]
-                    kind,
-                    picked[len(versions) % 4],
-                    title,
+        made: list[tuple[str, list[str], str]] = [("original", paras, title)]
+        if rng.random() < 0.25:
+            if rng.random() < 0.5:
+                made.append(
+                    ("same-lead", [paras[0]] + [other_paragraph() for _ in paras[1:]], headline())
                 )
+            else:
+                link = list(paras)
+                for n in range(1, CHAIN_LINKS + 1):
+                    link = link[1:] + [other_paragraph()]
+                    made.append((f"chain{n}", link, headline()))
+        else:
+            for kind in rng.sample(GROUPED_KINDS, rng.randint(2, 4)):
+                text = list(paras)
+                new_title = title
+                if kind in ("copy", "headline+added", "updated"):
+                    new_title = headline()
+                if kind == "headline+added":
+                    text.insert(rng.randrange(1, len(text) + 1), other_paragraph())
+                elif kind == "cut":
+                    del text[rng.randrange(1, len(text))]
+                elif kind == "reworded":
+                    k = rng.randrange(1, len(text))
+                    tokens = text[k].split()
+                    for i in rng.sample(
+                        range(len(tokens)), max(1, round(REWORD_SHARE * len(tokens)))
+                    ):
+                        tokens[i] = rng.choice(vocabulary)
+                    text[k] = " ".join(tokens)
+                elif kind == "shortened":
+                    text = text[: rng.randint(1, 2)]
+                elif kind == "updated":
+                    lead = text[0].split()
+                    cut_at = min(len(lead), 12)
+                    text[0] = " ".join(rng.choices(vocabulary, k=cut_at) + lead[cut_at:])
+                    text.append(other_paragraph())
+                made.append((kind, text, new_title))
+        picked = rng.sample(outlets, len(made))
+        for (kind, text, new_title), outlet in zip(made, picked, strict=True):
+            versions.append(
+                Version(f"{story_id}/{kind}", _text(text), story_id, kind, outlet, new_title)
             )
-
-        add("original", paras, a.title)  # type: ignore[attr-defined]
-        add("copy", paras, headline())
-        added = list(paras)
-        added.insert(rng.randrange(1, len(added) + 1), other_paragraph())
-        add("headline+added", added, headline())
-        cut = list(paras)
-        del cut[rng.randrange(1, len(cut))]
-        add("cut", cut, a.title)  # type: ignore[attr-defined]
-        reworded = list(paras)
-        k = rng.randrange(1, len(reworded))
-        tokens = reworded[k].split()
-        for i in rng.sample(range(len(tokens)), max(1, round(REWORD_SHARE * len(tokens)))):
-            tokens[i] = rng.choice(words)
-        reworded[k] = " ".join(tokens)
-        add("reworded", reworded, a.title)  # type: ignore[attr-defined]
-        add("shortened", paras[: rng.randint(1, 2)], a.title)  # type: ignore[attr-defined]
-        lead = paras[0].split()
-        cut_at = min(len(lead), 12)
-        updated = [" ".join(rng.choices(words, k=cut_at) + lead[cut_at:]), *paras[1:]]
-        updated.append(other_paragraph())
-        add("updated", updated, headline())
-        add("same-lead", [paras[0]] + [other_paragraph() for _ in range(len(paras))], headline())
-        link = list(paras)
-        for n in range(1, CHAIN_LINKS + 1):
-            link = link[1:] + [other_paragraph()]
-            add("chain", link, headline(), n)
     return versions
 
 

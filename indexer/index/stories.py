@@ -71,6 +71,9 @@ CONTAINMENT_MIN = 0.9
 # Containment alone groups only a text of at least this many shingles (nine words): a dateline
 # or a stock phrase found inside another story is not a version of it.
 MIN_CONTAINED_SHINGLES = 5
+# A text that matches a story's representative by containment only must also match at least
+# this share of the story's other texts (compared ones): see GroupingRule.containment_agreement.
+CONTAINMENT_AGREEMENT = 0.5
 # How many of a story's texts a new text is compared with besides the representative (the most
 # central first), to keep each text's count of matches and so choose the most central one.
 MEMBERS_COMPARED = 16
@@ -222,8 +225,12 @@ class GroupingRule:
     containment_min: float = CONTAINMENT_MIN
     min_contained_shingles: int = MIN_CONTAINED_SHINGLES
     representative: Representative = "central"
-    # Share of the compared members (besides the representative) a text must also match.
+    # Share of the compared members (besides the representative) a text must also match ...
     agreement: float = 0.0
+    # ... and a text matching the representative by containment only (a shortened version, or
+    # one that contains the representative): a digest page that contains two unrelated stories
+    # must not become the bridge between them.
+    containment_agreement: float = CONTAINMENT_AGREEMENT
 
     def matches(self, sim: Similarity) -> bool:
         """Whether two texts are versions of one story."""
@@ -239,7 +246,7 @@ class GroupingRule:
             f"shingles={SHINGLE_WORDS}-blake2b32;jaccard={self.jaccard_min};"
             f"containment={self.containment_min}/{self.min_contained_shingles};"
             f"representative={self.representative}/{MEMBERS_COMPARED};"
-            f"agreement={self.agreement}"
+            f"agreement={self.agreement}/{self.containment_agreement}"
         )
 
 
@@ -632,7 +639,10 @@ class StoryGrouper:
         for other in others:
             if self.rule.matches(similarity(shingles, other.shingles)):
                 matched.append(other)
-        if others and len(matched) - 1 < self.rule.agreement * len(others):
+        needed = self.rule.agreement
+        if sim.jaccard < self.rule.jaccard_min:
+            needed = max(needed, self.rule.containment_agreement)
+        if others and len(matched) - 1 < needed * len(others):
             return None
         return (sim.jaccard, sim.containment), matched
 
@@ -717,7 +727,8 @@ class StoryGrouper:
             "SELECT MIN(version_id) FROM story_versions WHERE text_id = ?", (representative,)
         ).fetchone()[0]
         if text_id == representative:
-            reason = Reason("representative", 1.0, 1.0)
+            kind: ReasonKind = "representative" if version_id == first else "identical"
+            reason = Reason(kind, 1.0, 1.0)
         else:
             reason = _reason(
                 self._text(text_id).shingles, self._text(representative).shingles, self.rule
