@@ -17,7 +17,10 @@ The model (docs/stories.md has the measurements behind every number here):
 * A new text joins the story whose representative it matches (the best Jaccard, then
   containment, then the oldest story when several do); when none does it starts a story.  As
   every member must match the representative directly, a series of small overlaps (A~B, B~C,
-  C~D) never pulls D into A's story: the bench's rolling chain measures it.
+  C~D) never pulls D into A's story: the bench's rolling chain measures it.  A text that matches
+  the representative by containment only must also match at least half of the story's other
+  texts (:data:`CONTAINMENT_AGREEMENT`): otherwise a digest page holding two unrelated stories
+  would become the representative that both join.
 * Each version's **reason** is measured against the representative and can be shown to readers:
   the shared-text share (Jaccard), the containment, and a kind (identical, near-duplicate,
   contained, contains).
@@ -26,7 +29,7 @@ Candidates come from an inverted index of *sampled* shingles kept in SQLite: a s
 when its hash is divisible by :data:`SAMPLE_MODULUS`, so the same shingle is sampled in every text
 that has it, and a text 90 % contained in another shares about 90 % of its samples with it however
 different their lengths are.  (MinHash LSH estimates Jaccard, which for a short text inside a long
-one is small: with the libraries measured it missed 13-42 % of those pairs on Reuters-21578.)
+one is small: docs/stories.md compares datasketch, rensa and gaoya on the same rule.)
 Every text also indexes its opening shingle, which finds a teaser too short to have samples.
 Candidates are verified exactly on the full shingle sets.
 
