@@ -269,17 +269,17 @@ def agreement(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float:
     return both / either if either else 1.0
 
 
-def run_oracle(versions: Sequence[Version]) -> Run:
+def run_oracle(versions: Sequence[Version], signatures: Sequence[Signature]) -> Run:
     """For the edits set: the grouping the edits intend (every copy meant to join its original
     with it; each trap alone), scored like the others to show what the truth allows."""
     ids: dict[str, int] = {}
-    story = np.array(
-        [
-            ids.setdefault(v.story if v.kind in ("original", *GROUPED_KINDS) else v.id, len(ids))
-            for v in versions
-        ],
-        dtype=np.int64,
-    )
+    by_text: dict[bytes, int] = {}  # Reuters has identical stories: one text, one story
+    story = np.empty(len(versions), dtype=np.int64)
+    for i, (v, s) in enumerate(zip(versions, signatures, strict=True)):
+        intended = ids.setdefault(
+            v.story if v.kind in ("original", *GROUPED_KINDS) else v.id, len(ids)
+        )
+        story[i] = by_text.setdefault(s.digest, intended) if s.digest else intended
     return Run("intended (edits as made)", story, 0.0)
 
 
@@ -694,7 +694,7 @@ def evaluate(
         elif method == "oracle":
             if name != "edits":
                 continue
-            run = run_oracle(versions)
+            run = run_oracle(versions, signatures)
         elif method == "datasketch":
             run = run_grouper(
                 f"datasketch MinHashLSH t={LSH_THRESHOLD}",

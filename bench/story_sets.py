@@ -99,7 +99,9 @@ def edit_versions(articles: list[object], seeds: int, seed: int) -> list[Version
     for a in rng.sample(eligible, min(seeds, len(eligible))):
         paras: list[str] = list(a.paras)  # type: ignore[attr-defined]
         topic = a.topics[0] if a.topics else ""  # type: ignore[attr-defined]
-        pool = by_topic.get(topic) or eligible
+        pool = by_topic.get(topic, [])
+        if len(pool) < 5:  # too few other stories of the topic to draw paragraphs from
+            pool = eligible
         story_id: str = a.id  # type: ignore[attr-defined]
         title: str = a.title  # type: ignore[attr-defined]
 
