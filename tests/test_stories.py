@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexer.index.stories import (
     GroupingRule,
@@ -232,6 +234,22 @@ def test_only_the_lead_excerpt_joins_when_two_excerpts_share_nothing(
     assert grouper.add("end.html#0", text_signature(text(*HARBOUR[3:]))).story_id != story
 
 
+def test_changed_stories_are_reported_once_for_the_index_to_rewrite(
+    grouper: StoryGrouper,
+) -> None:
+    harbour = grouper.add("a", text_signature(text(*HARBOUR))).story_id
+    grouper.add("b", text_signature(text(*HARBOUR)))
+    orchard = grouper.add("o", text_signature(text(*ORCHARD))).story_id
+    assert grouper.take_changed_stories() == {harbour, orchard}
+    assert grouper.take_changed_stories() == set()
+    grouper.add("a", text_signature(text(*HARBOUR)))  # unchanged
+    assert grouper.take_changed_stories() == set()
+    grouper.remove("b")
+    assert grouper.take_changed_stories() == {harbour}
+    grouper.add("a", text_signature(text(*ORCHARD)))  # edited: moves
+    assert grouper.take_changed_stories() == {harbour, orchard}
+
+
 def test_a_text_without_words_is_a_story_of_its_own(grouper: StoryGrouper) -> None:
     first = grouper.add("empty1", text_signature(""))
     second = grouper.add("empty2", text_signature("--"))
@@ -282,3 +300,63 @@ def test_stories_lists_every_story_with_its_versions(grouper: StoryGrouper) -> N
     assignment = grouper.story_of("c")
     assert assignment is not None
     assert assignment.to_dict()["representative"] == "a"
+
+
+# Paragraphs to build versions from: the stories above, cut into pieces that combine.
+_PIECES = [*HARBOUR, ADDED, *ORCHARD, *LIBRARY]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 7),  # version id
+            st.one_of(
+                st.none(),  # remove the version
+                st.lists(st.integers(0, len(_PIECES) - 1), min_size=1, max_size=6),
+            ),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_every_member_matches_its_representative_whatever_the_changes(
+    changes: list[tuple[int, list[int] | None]],
+) -> None:
+    db = sqlite3.connect(":memory:")
+    grouper = StoryGrouper(db)
+    present: set[str] = set()
+    for number, pieces in changes:
+        version = f"v{number}"
+        if pieces is None:
+            grouper.remove(version)
+            present.discard(version)
+        else:
+            grouper.add(version, text_signature(text(*(_PIECES[k] for k in pieces))))
+            present.add(version)
+    listed = [v for _, versions in grouper.stories() for v in versions]
+    assert sorted(listed) == sorted(present)  # every version in exactly one story
+    assert grouper.story_count() == len({grouper.story_of(v).story_id for v in present})  # type: ignore[union-attr]
+    for version in present:
+        assignment = grouper.story_of(version)
+        assert assignment is not None
+        if assignment.reason.kind in ("representative", "identical"):
+            continue
+        assert grouper.rule.matches(
+            similarity(
+                text_signature_of(db, version).shingles,
+                text_signature_of(db, assignment.representative).shingles,
+            )
+        ), assignment
+    for version in present:
+        grouper.remove(version)
+    assert grouper.story_count() == 0
+
+
+def text_signature_of(db: sqlite3.Connection, version: str) -> Signature:
+    row = db.execute(
+        "SELECT t.signature FROM story_versions v JOIN story_texts t ON t.text_id = v.text_id"
+        " WHERE v.version_id = ?",
+        (version,),
+    ).fetchone()
+    return Signature.from_bytes(row[0])

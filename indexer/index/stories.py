@@ -92,6 +92,9 @@ _WORD = re.compile(r"\w+")
 _DIGEST_BYTES = 16
 # Opening shingles are indexed beside the samples, in a key range no 32-bit shingle reaches.
 _OPENING_KEY = 1 << 32
+# Texts moved because a representative changed may move others in turn; this deep, a text starts
+# a story of its own instead (always valid), so every change ends.
+_MAX_CASCADE = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS story_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -439,6 +442,7 @@ class StoryGrouper:
                 f" with {parameters!r}: rebuild the index to regroup"
             )
         self._candidates = candidates if candidates is not None else SampledShingleIndex(db)
+        self._changed: set[int] = set()
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -461,6 +465,8 @@ class StoryGrouper:
         text_id = self._existing_text(digest)
         if text_id is None:
             text_id = self._new_text(signature, digest)
+        else:
+            self._changed.add(self._text(text_id).story_id)
         self._db.execute(
             "INSERT INTO story_versions (version_id, text_id) VALUES (?, ?)", (version_id, text_id)
         )
@@ -482,6 +488,7 @@ class StoryGrouper:
         if row is None:
             return None
         text_id, story_id = row
+        self._changed.add(story_id)
         self._db.execute("DELETE FROM story_versions WHERE version_id = ?", (version_id,))
         copies = self._db.execute(
             "SELECT COUNT(*) FROM story_versions WHERE text_id = ?", (text_id,)
@@ -502,16 +509,9 @@ class StoryGrouper:
                     (member.text_id,),
                 )
         old = self._representative_of(story_id)
-        new = self._choose_representative(story_id)
         moved: list[Assignment] = []
-        if old != new:
-            representative = self._text(new)
-            for member in self._members(story_id):
-                if member.text_id == new or self.rule.matches(
-                    similarity(member.shingles, representative.shingles)
-                ):
-                    continue
-                moved.extend(self._regroup(member))
+        if self._choose_representative(story_id) != old:
+            moved = self._revalidate(story_id, 0)
         return Removal(version_id, story_id, story_removed=False, moved=tuple(moved))
 
     # -- reads -----------------------------------------------------------------------------
@@ -552,6 +552,12 @@ class StoryGrouper:
         if story is not None:
             yield story, versions
 
+    def take_changed_stories(self) -> set[int]:
+        """The stories whose versions or representative changed since the last call (including
+        removed ones): what an index must rewrite after a run."""
+        changed, self._changed = self._changed, set()
+        return changed
+
     def story_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
 
@@ -580,11 +586,15 @@ class StoryGrouper:
         self._candidates.add(text_id, signature)
         return text_id
 
-    def _place(self, text: _Text, signature: Signature) -> int:
-        """Put a text (in no story yet) into the story it matches best, or a new story."""
+    def _place(self, text: _Text, signature: Signature, depth: int = 0) -> int:
+        """Put a text (in no story yet) into the story it matches best, or a new story.
+
+        When it changes that story's representative, members that do not match the new one are
+        placed again (``depth`` counts such cascades; past :data:`_MAX_CASCADE` a text starts a
+        story of its own, which ends any cascade)."""
         best: tuple[float, float, int] | None = None
         matched: list[_Text] = []
-        if text.shingles.size:
+        if text.shingles.size and depth <= _MAX_CASCADE:
             for story_id in self._candidate_stories(signature, text.text_id):
                 found = self._accepts(story_id, text.shingles)
                 if found is None:
@@ -602,6 +612,7 @@ class StoryGrouper:
             )
         else:
             story_id = -best[2]
+        self._changed.add(story_id)
         self._db.execute(
             "UPDATE story_texts SET story_id = ?, degree = ? WHERE text_id = ?",
             (story_id, len(matched), text.text_id),
@@ -611,8 +622,28 @@ class StoryGrouper:
             [(m.text_id,) for m in matched],
         )
         if matched:
-            self._choose_representative(story_id)
+            old = self._representative_of(story_id)
+            if self._choose_representative(story_id) != old:
+                self._revalidate(story_id, depth)
         return story_id
+
+    def _revalidate(self, story_id: int, depth: int) -> list[Assignment]:
+        """Place again the story's texts that do not match its (new) representative, until all
+        do: every member of a story matches its representative, so every reason shown holds."""
+        moved: list[Assignment] = []
+        while True:
+            representative = self._text(self._representative_of(story_id))
+            leaving = [
+                member
+                for member in self._members(story_id)
+                if member.text_id != representative.text_id
+                and not self.rule.matches(similarity(member.shingles, representative.shingles))
+            ]
+            if not leaving:
+                return moved
+            for member in leaving:
+                moved.extend(self._regroup(member, depth + 1))
+            self._choose_representative(story_id)
 
     def _candidate_stories(self, signature: Signature, exclude: int) -> set[int]:
         text_ids = [t for t in self._candidates.query(signature) if t != exclude]
@@ -685,7 +716,7 @@ class StoryGrouper:
         ).fetchone()
         return int(row[0])
 
-    def _regroup(self, member: _Text) -> list[Assignment]:
+    def _regroup(self, member: _Text, depth: int) -> list[Assignment]:
         """Take a text out of its story and place it again (it cannot rejoin that story, whose
         representative it does not match)."""
         old_story = member.story_id
@@ -700,7 +731,8 @@ class StoryGrouper:
         self._db.execute(
             "UPDATE story_texts SET story_id = -1, degree = 0 WHERE text_id = ?", (member.text_id,)
         )
-        self._place(member, self._signature(member.text_id))
+        self._changed.add(old_story)
+        self._place(member, self._signature(member.text_id), depth)
         rows = self._db.execute(
             "SELECT version_id FROM story_versions WHERE text_id = ? ORDER BY version_id",
             (member.text_id,),
