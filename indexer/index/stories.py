@@ -58,6 +58,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal, Protocol
 
 import numpy as np
@@ -150,13 +151,14 @@ class Signature:
     def size(self) -> int:
         return int(self.shingles.size)
 
-    @property
+    @cached_property
     def digest(self) -> bytes | None:
         """Equal for equal shingle sets; None for a text without words."""
         if not self.size:
             return None
         return hashlib.blake2b(self.shingles.tobytes(), digest_size=_DIGEST_BYTES).digest()
 
+    @cached_property
     def index_keys(self) -> list[int]:
         """The candidate-index keys: sampled shingles, and the opening in its own range."""
         if not self.size:
@@ -361,7 +363,7 @@ class CandidateIndex(Protocol):
 
 
 class SampledShingleIndex:
-    """Texts by their :meth:`Signature.index_keys`, in the ``story_keys`` table."""
+    """Texts by their :attr:`Signature.index_keys`, in the ``story_keys`` table."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
@@ -369,17 +371,17 @@ class SampledShingleIndex:
     def add(self, text_id: int, signature: Signature) -> None:
         self._db.executemany(
             "INSERT OR IGNORE INTO story_keys (key, text_id) VALUES (?, ?)",
-            [(key, text_id) for key in signature.index_keys()],
+            [(key, text_id) for key in signature.index_keys],
         )
 
     def remove(self, text_id: int, signature: Signature) -> None:
         self._db.executemany(
             "DELETE FROM story_keys WHERE key = ? AND text_id = ?",
-            [(key, text_id) for key in signature.index_keys()],
+            [(key, text_id) for key in signature.index_keys],
         )
 
     def query(self, signature: Signature) -> list[int]:
-        keys = signature.index_keys()
+        keys = signature.index_keys
         if not keys:
             return []
         rows = self._db.execute(
@@ -579,7 +581,7 @@ class StoryGrouper:
             "INSERT INTO story_texts"
             " (digest, story_id, shingle_count, key_count, degree, signature)"
             " VALUES (?, -1, ?, ?, 0, ?)",
-            (digest, signature.size, len(signature.index_keys()), signature.to_bytes()),
+            (digest, signature.size, len(signature.index_keys), signature.to_bytes()),
         )
         text_id = int(cursor.lastrowid or 0)
         self._place(_Text(text_id, -1, signature.shingles, 0), signature)
