@@ -9,8 +9,10 @@ copy the index holds), into one SQLite file:
 
 A search does the same work the product's search does: the total and the source and year facet
 counts over every match (one ``GROUP BY`` over the matches, with the filters as ``WHERE``), then
-the top 10 by ``bm25()`` with the title weighted 2, each with a ``snippet()`` of the body.  Like the
-product, a plain multi-word query that matches nothing with AND is run again with OR.
+the top 10 by ``bm25()`` with the title weighted 2 (or by date for a newest-first query; a later
+page with ``OFFSET``), each with a ``snippet()`` of the body.  Like the product, a plain multi-word
+query that matches nothing with AND is run again with OR.  FTS5 has no "did you mean": a misspelt
+word costs it one more term lookup.  Prefixes are FTS5 prefix queries, exclusions ``NOT``.
 """
 
 from __future__ import annotations
@@ -124,6 +126,10 @@ def _match_expression(query: BenchQuery, relaxed: bool) -> str:
     quoted = [f'"{word}"' for word in query.words]
     if query.is_phrase:
         return '"' + " ".join(query.words) + '"'
+    if query.form == "prefix":
+        return f'"{query.words[0]}" *'
+    if query.form == "exclusion":
+        return " ".join(quoted[:-1]) + f" NOT {quoted[-1]}"
     return (" OR " if relaxed else " ").join(quoted)
 
 
@@ -155,7 +161,7 @@ class FtsSearcher:
         where, values = _filters(query)
         expression = _match_expression(query, relaxed=False)
         counts = self._counts(expression, where, values)
-        if not counts and len(query.words) > 1 and not query.is_phrase:
+        if not counts and len(query.words) > 1 and query.form == "words":
             expression = _match_expression(query, relaxed=True)
             counts = self._counts(expression, where, values)
         sources: Counter[str] = Counter()
@@ -165,12 +171,19 @@ class FtsSearcher:
                 sources[source] += count
             if year:
                 years[year] += count
+        if query.sort == "newest":
+            order = "d.published IS NULL, d.published DESC, d.id"
+        elif query.sort == "oldest":
+            order = "d.published IS NULL, d.published, d.id"
+        else:
+            order = f"bm25(docs_fts, {TITLE_WEIGHT}, 1.0)"
+        offset = ((query.page or 1) - 1) * TOP
         top = self._db.execute(
             "SELECT d.article_id, f.title,"
             f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
             " FROM docs_fts f JOIN docs d ON d.id = f.rowid"
             f" WHERE docs_fts MATCH ?{where}"
-            f" ORDER BY bm25(docs_fts, {TITLE_WEIGHT}, 1.0) LIMIT {TOP}",
+            f" ORDER BY {order} LIMIT {TOP} OFFSET {offset}",
             [expression, *values],
         ).fetchall()
         return FtsResult(
