@@ -7,12 +7,14 @@ copy the index holds), into one SQLite file:
 - ``docs``: the filter and facet columns (source key and name, published, year), one row per
   article with the same rowid.
 
-A search does the same work the product's search does: the total and the source and year facet
-counts over every match (one ``GROUP BY`` over the matches, with the filters as ``WHERE``), then
-the top 10 by ``bm25()`` with the title weighted 2 (or by date for a newest-first query; a later
-page with ``OFFSET``), each with a ``snippet()`` of the body.  Like the product, a plain multi-word
-query that matches nothing with AND is run again with OR.  FTS5 has no "did you mean": a misspelt
-word costs it one more term lookup.  Prefixes are FTS5 prefix queries, exclusions ``NOT``.
+Two ways to search. ``search`` does the same work the product's search does: the total and the
+source and year facet counts over every match (one ``GROUP BY`` over the matches, with the filters
+as ``WHERE``), then the top 10 by ``bm25()`` with the title weighted 2 (or by date for a newest-
+first query; a later page with ``OFFSET``), each with a ``snippet()`` of the body. Like the
+product, a plain multi-word query that matches nothing with AND is run again with OR. FTS5 has no
+"did you mean": a misspelt word costs it one more term lookup. Prefixes are FTS5 prefix queries,
+exclusions ``NOT``. ``search_top`` only fetches the top 10 with their snippets (no total, no
+facets): the lighter yardstick, likely the one of the product owner's figures (issue 17).
 """
 
 from __future__ import annotations
@@ -171,6 +173,26 @@ class FtsSearcher:
                 sources[source] += count
             if year:
                 years[year] += count
+        top = self._top(query, expression, where, values)
+        return FtsResult(
+            total=sum(count for _, _, count in counts),
+            top=top,
+            sources=_top_counts(sources),
+            years=_top_counts(years),
+        )
+
+    def search_top(self, query: BenchQuery) -> int:
+        """Only the top 10 with ``snippet()``: no total, no facets (the lighter yardstick, as a
+        search page without counts would be).  Returns how many rows came back."""
+        where, values = _filters(query)
+        rows = self._top(query, _match_expression(query, relaxed=False), where, values)
+        if not rows and len(query.words) > 1 and query.form == "words":
+            rows = self._top(query, _match_expression(query, relaxed=True), where, values)
+        return len(rows)
+
+    def _top(
+        self, query: BenchQuery, expression: str, where: str, values: list[str]
+    ) -> list[tuple[str, str, str]]:
         if query.sort == "newest":
             order = "d.published IS NULL, d.published DESC, d.id"
         elif query.sort == "oldest":
@@ -178,7 +200,7 @@ class FtsSearcher:
         else:
             order = f"bm25(docs_fts, {TITLE_WEIGHT}, 1.0)"
         offset = ((query.page or 1) - 1) * TOP
-        top = self._db.execute(
+        return self._db.execute(
             "SELECT d.article_id, f.title,"
             f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
             " FROM docs_fts f JOIN docs d ON d.id = f.rowid"
@@ -186,12 +208,6 @@ class FtsSearcher:
             f" ORDER BY {order} LIMIT {TOP} OFFSET {offset}",
             [expression, *values],
         ).fetchall()
-        return FtsResult(
-            total=sum(count for _, _, count in counts),
-            top=top,
-            sources=_top_counts(sources),
-            years=_top_counts(years),
-        )
 
     def _counts(self, expression: str, where: str, values: list[str]) -> list[tuple[str, str, int]]:
         return self._db.execute(
