@@ -265,6 +265,31 @@ def profile_search(args: argparse.Namespace) -> None:
         _print_search_table(mix_name, rows)
         if args.pyinstrument:
             _pyinstrument(args, service, [r[0] for r in rows if _in_group(r, args.pyinstrument)])
+    _print_memory()
+
+
+def _print_memory() -> None:
+    """This process's memory after the mixes, split into heap and mapped files, and what the
+    search caches hold (a server worker holds the same caches)."""
+    fields: dict[str, float] = {}
+    with open("/proc/self/smaps_rollup", encoding="ascii") as handle:
+        for line in handle:
+            key, _, rest = line.partition(":")
+            if key in ("Rss", "Anonymous", "Pss_File", "Shared_Clean", "Private_Clean"):
+                fields[key] = int(rest.split()[0]) / 1024
+    docsets = execute_module.DOCSETS
+    postings = docsets._postings  # noqa: SLF001
+    entries = sum(len(docs) for docs, _ in postings.values())
+    frequencies = len(ranking_module._FREQUENCIES._cache)  # noqa: SLF001
+    mapped = fields.get("Rss", 0) - fields.get("Anonymous", 0)
+    print(
+        f"\nMemory of this process after the mixes: RSS {fields.get('Rss', 0):.0f} MB, of which "
+        f"anonymous (heap) {fields.get('Anonymous', 0):.0f} MB and file-backed (memory-mapped "
+        f"index files, shareable between workers) {mapped:.0f} MB.  "
+        f"Postings cache: {len(postings):,} terms, {entries:,} postings "
+        f"(~{entries * 16 / 1e6:.0f} MB of arrays); document-frequency cache: {frequencies:,} "
+        "entries."
+    )
 
 
 def _in_group(row: tuple[BenchQuery, int, Any, Any, Any, Any], group: str) -> bool:
@@ -431,13 +456,16 @@ def profile_cold(args: argparse.Namespace) -> None:
 
     index_dir = args.out / f"index-{args.size}"
     service = SearchService(index_dir)
-    figures: dict[str, float] = {}
+    figures: dict[str, tuple[float, float]] = {}
 
     def timed(label: str, work: Callable[[], Any]) -> Any:
         gc.collect()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         value = work()
-        figures[label] = (time.perf_counter() - started) * 1000
+        figures[label] = (
+            (time.perf_counter() - started) * 1000,
+            (time.thread_time() - started_cpu) * 1000,
+        )
         return value
 
     with service.store.searcher() as searcher:
@@ -475,19 +503,24 @@ def profile_cold(args: argparse.Namespace) -> None:
         )
     samples = []
     for _ in range(20):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         with service.store.searcher():
             pass
-        samples.append((time.perf_counter() - started) * 1000)
-    figures["open + close a searcher (median of 20)"] = statistics.median(samples)
+        samples.append(
+            ((time.perf_counter() - started) * 1000, (time.thread_time() - started_cpu) * 1000)
+        )
+    figures["a searcher from the store, cached per thread (median of 20)"] = (
+        statistics.median(w for w, _ in samples),
+        statistics.median(c for _, c in samples),
+    )
     print(
         f"\n### one-off costs of a new index version ({args.size:,} pages, {len(leaves)} segments)"
     )
     print()
-    print("| load | ms |")
-    print("|---|---|")
-    for label, ms in figures.items():
-        print(f"| {label} | {ms:.0f} |")
+    print("| load | wall ms | CPU ms |")
+    print("|---|---|---|")
+    for label, (wall, cpu) in figures.items():
+        print(f"| {label} | {wall:.1f} | {cpu:.1f} |")
 
 
 # -- build -------------------------------------------------------------------------------------
@@ -522,30 +555,31 @@ def profile_build(args: argparse.Namespace) -> None:
 
     # One-off loads (the language model, trafilatura's settings) are not a per-page cost.
     _extract_file((root, pages[0], None))
-    profile = cProfile.Profile(time.process_time)
     started = cpu()
-    profile.enable()
     extracted = [_extract_file((root, path, None)) for path in pages]
-    profile.disable()
     figures["extraction (_extract_file: read, hash, extract_page)"] = cpu() - started
-    articles = [a for e in extracted for a in e.articles]
+    # What a full build writes at once: each page's own article (embedded copies of stories that
+    # have a page of their own are not written again).
+    articles = [a for e in extracted for a in e.articles if not a.embedded]
 
-    with tempfile.TemporaryDirectory(dir=args.scratch) as folder:
+    def write(folder: str) -> tuple[float, float]:
         ix = whoosh_index.create_in(folder, schema.SCHEMA)
-        writer_profile = cProfile.Profile(time.process_time)
-        started = cpu()
-        documents = [schema.to_document(a) for a in articles]
-        figures["to_document (JSON of the stored article, fingerprint)"] = cpu() - started
-        started = cpu()
-        writer_profile.enable()
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, **WRITER_OPTIONS)
-        for document in documents:
-            writer.add_document(**document)
+        started = cpu()
+        for article in articles:
+            writer.add_document(**schema.to_document(article))
         added = cpu()
         writer.commit(merge=False)
-        writer_profile.disable()
-        figures["Whoosh add_document (analysis, posting pool)"] = added - started
-        figures["Whoosh commit (sort, write segment, spelling, posting arrays)"] = cpu() - added
+        return added - started, cpu() - added
+
+    with tempfile.TemporaryDirectory(dir=args.scratch) as folder:
+        started = cpu()
+        for article in articles:
+            schema.to_document(article)
+        figures["to_document (JSON of the stored article, fingerprint)"] = cpu() - started
+        adding, committing = write(folder)
+        figures["Whoosh add_document (analysis, posting pool; incl. to_document)"] = adding
+        figures["Whoosh commit (sort, write segment, spelling, posting arrays)"] = committing
         whoosh_bytes = sum(p.stat().st_size for p in Path(folder).iterdir() if p.is_file())
         manifest = Manifest(Path(folder) / "manifest.sqlite")
         started = cpu()
@@ -558,6 +592,19 @@ def profile_build(args: argparse.Namespace) -> None:
         figures["manifest (one row per file, JSON per article)"] = cpu() - started
         manifest.close()
         manifest_bytes = (Path(folder) / "manifest.sqlite").stat().st_size
+    # Function-level profiles in separate passes (cProfile's own cost inflates what it measures:
+    # read them for shares, not for totals).
+    profiled = pages[: max(1, len(pages) // 3)]
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for path in profiled:
+        _extract_file((root, path, None))
+    profile.disable()
+    writer_profile = cProfile.Profile(time.process_time)
+    with tempfile.TemporaryDirectory(dir=args.scratch) as folder:
+        writer_profile.enable()
+        write(folder)
+        writer_profile.disable()
     floor = figures["floor: read + lxml.html parse"]
     print("| part | CPU s | ms per page | × floor |")
     print("|---|---|---|---|")
@@ -565,11 +612,11 @@ def profile_build(args: argparse.Namespace) -> None:
         per_page = seconds / len(pages) * 1000
         print(f"| {label} | {seconds:.1f} | {per_page:.1f} | {seconds / floor:.1f}× |")
     print(
-        f"\n{len(articles)} articles from {len(pages)} pages; "
+        f"\n{len(articles)} own articles written from {len(pages)} pages; "
         f"Whoosh files {whoosh_bytes / 1e6:.1f} MB, manifest {manifest_bytes / 1e6:.1f} MB\n"
     )
     for title, prof in (("extraction", profile), ("writing", writer_profile)):
-        print(f"#### {title}: top functions by cumulative CPU time\n")
+        print(f"#### {title}: top functions by cumulative CPU time (profiled separately)\n")
         stats = pstats.Stats(prof, stream=sys.stdout)
         stats.sort_stats("cumulative").print_stats(args.top)
 
