@@ -200,6 +200,16 @@ class FtsSearcher:
         else:
             order = f"bm25(docs_fts, {TITLE_WEIGHT}, 1.0)"
         offset = ((query.page or 1) - 1) * TOP
+        if not where and not query.sort:
+            # Nothing to filter or sort by in the docs table: FTS5 alone, joined for the page only.
+            return self._db.execute(
+                "SELECT d.article_id, top.title, top.snippet FROM ("
+                "SELECT f.rowid AS id, f.title AS title,"
+                f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS}) AS snippet"
+                f" FROM docs_fts f WHERE docs_fts MATCH ? ORDER BY {order}"
+                f" LIMIT {TOP} OFFSET {offset}) AS top JOIN docs d ON d.id = top.id",
+                [expression],
+            ).fetchall()
         return self._db.execute(
             "SELECT d.article_id, f.title,"
             f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"

@@ -630,15 +630,14 @@ def bench_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
         )
     index_dir = out / f"index-{size}"
 
-    phase(f"{size:,} pages: parse floor (read + lxml.html, {args.workers} processes)")
-    floor = parse_floor(corpus, args.workers)
-    result["floor"] = floor
-    say(f"   {floor['wall_s']:.1f}s, {floor['pages_per_s']:.0f} pages/s")
-
     runs: dict[str, IndexRun] = {}
     if args.skip_build and IndexStore(index_dir).exists():
-        say(f"   --skip-build: reusing {index_dir}")
+        say(f"   --skip-build: reusing {index_dir} (no parse floor either)")
     else:
+        phase(f"{size:,} pages: parse floor (read + lxml.html, {args.workers} processes)")
+        floor = parse_floor(corpus, args.workers)
+        result["floor"] = floor
+        say(f"   {floor['wall_s']:.1f}s, {floor['pages_per_s']:.0f} pages/s")
         phase(f"{size:,} pages: full build (artsearch index --rebuild)")
         runs["full"] = run_index(corpus, index_dir, "full", rebuild=True)
         _say_index_run(runs["full"])
@@ -988,7 +987,21 @@ def print_build_table(result: dict[str, Any]) -> None:
     runs = result["index_runs"]
     full = runs.get("full")
     fts_build = result["fts5_build"]
-    floor = result["floor"]
+    floor = result.get("floor")
+    if floor is None:
+        say("")
+        say(
+            f"No build in this run (--skip-build); SQLite FTS5 built in "
+            f"{fts_build['seconds']:.1f}s; incremental runs: "
+            + (
+                "; ".join(
+                    f"{r['kind']} {r['wall_s']:.1f}s wall, {r['cpu_s']:.1f}s CPU"
+                    for r in runs.values()
+                )
+                or "none"
+            )
+        )
+        return
     say("")
     say(
         "| indexing | wall s | × parse floor | CPU s | pages/s | "
@@ -1180,7 +1193,7 @@ def target_checks(result: dict[str, Any]) -> list[str]:
             )
         )
     runs = result["index_runs"]
-    floor = result["floor"]["wall_s"]
+    floor = result.get("floor", {}).get("wall_s", float("nan"))
     if "full" in runs:
         checks.append(
             (
