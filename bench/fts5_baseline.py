@@ -201,13 +201,13 @@ class FtsSearcher:
             order = f"bm25(docs_fts, {TITLE_WEIGHT}, 1.0)"
         offset = ((query.page or 1) - 1) * TOP
         if not where and not query.sort:
-            # Nothing to filter or sort by in the docs table: FTS5 alone, joined for the page only.
+            # Nothing to filter or sort by in the docs table: FTS5 alone, its rowid as the id.
+            # (A subquery joined to docs afterwards made SQLite compute every match's snippet.)
             return self._db.execute(
-                "SELECT d.article_id, top.title, top.snippet FROM ("
-                "SELECT f.rowid AS id, f.title AS title,"
-                f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS}) AS snippet"
+                "SELECT f.rowid, f.title,"
+                f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
                 f" FROM docs_fts f WHERE docs_fts MATCH ? ORDER BY {order}"
-                f" LIMIT {TOP} OFFSET {offset}) AS top JOIN docs d ON d.id = top.id",
+                f" LIMIT {TOP} OFFSET {offset}",
                 [expression],
             ).fetchall()
         return self._db.execute(
