@@ -357,6 +357,10 @@ def _print_search_table(
 def _pyinstrument(args: argparse.Namespace, service: SearchService, queries: list[Any]) -> None:
     from pyinstrument import Profiler
 
+    if not queries:
+        print(f"no query of the mix is in the group {args.pyinstrument!r}")
+        return
+    # pyinstrument samples wall-clock time: on a loaded machine read it for shares only.
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for _ in range(3):
