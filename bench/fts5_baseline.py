@@ -7,10 +7,14 @@ copy the index holds), into one SQLite file:
 - ``docs``: the filter and facet columns (source key and name, published, year), one row per
   article with the same rowid.
 
-A search does the same work the product's search does: the total and the source and year facet
-counts over every match (one ``GROUP BY`` over the matches, with the filters as ``WHERE``), then
-the top 10 by ``bm25()`` with the title weighted 2, each with a ``snippet()`` of the body.  Like the
-product, a plain multi-word query that matches nothing with AND is run again with OR.
+Two ways to search. ``search`` does the same work the product's search does: the total and the
+source and year facet counts over every match (one ``GROUP BY`` over the matches, with the filters
+as ``WHERE``), then the top 10 by ``bm25()`` with the title weighted 2 (or by date for a newest-
+first query; a later page with ``OFFSET``), each with a ``snippet()`` of the body. Like the
+product, a plain multi-word query that matches nothing with AND is run again with OR. FTS5 has no
+"did you mean": a misspelt word costs it one more term lookup. Prefixes are FTS5 prefix queries,
+exclusions ``NOT``. ``search_top`` only fetches the top 10 with their snippets (no total, no
+facets): the lighter yardstick, likely the one of the product owner's figures (issue 17).
 """
 
 from __future__ import annotations
@@ -124,6 +128,10 @@ def _match_expression(query: BenchQuery, relaxed: bool) -> str:
     quoted = [f'"{word}"' for word in query.words]
     if query.is_phrase:
         return '"' + " ".join(query.words) + '"'
+    if query.form == "prefix":
+        return f'"{query.words[0]}" *'
+    if query.form == "exclusion":
+        return " ".join(quoted[:-1]) + f" NOT {quoted[-1]}"
     return (" OR " if relaxed else " ").join(quoted)
 
 
@@ -155,7 +163,7 @@ class FtsSearcher:
         where, values = _filters(query)
         expression = _match_expression(query, relaxed=False)
         counts = self._counts(expression, where, values)
-        if not counts and len(query.words) > 1 and not query.is_phrase:
+        if not counts and len(query.words) > 1 and query.form == "words":
             expression = _match_expression(query, relaxed=True)
             counts = self._counts(expression, where, values)
         sources: Counter[str] = Counter()
@@ -165,20 +173,51 @@ class FtsSearcher:
                 sources[source] += count
             if year:
                 years[year] += count
-        top = self._db.execute(
-            "SELECT d.article_id, f.title,"
-            f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
-            " FROM docs_fts f JOIN docs d ON d.id = f.rowid"
-            f" WHERE docs_fts MATCH ?{where}"
-            f" ORDER BY bm25(docs_fts, {TITLE_WEIGHT}, 1.0) LIMIT {TOP}",
-            [expression, *values],
-        ).fetchall()
+        top = self._top(query, expression, where, values)
         return FtsResult(
             total=sum(count for _, _, count in counts),
             top=top,
             sources=_top_counts(sources),
             years=_top_counts(years),
         )
+
+    def search_top(self, query: BenchQuery) -> int:
+        """Only the top 10 with ``snippet()``: no total, no facets (the lighter yardstick, as a
+        search page without counts would be).  Returns how many rows came back."""
+        where, values = _filters(query)
+        rows = self._top(query, _match_expression(query, relaxed=False), where, values)
+        if not rows and len(query.words) > 1 and query.form == "words":
+            rows = self._top(query, _match_expression(query, relaxed=True), where, values)
+        return len(rows)
+
+    def _top(
+        self, query: BenchQuery, expression: str, where: str, values: list[str]
+    ) -> list[tuple[str, str, str]]:
+        if query.sort == "newest":
+            order = "d.published IS NULL, d.published DESC, d.id"
+        elif query.sort == "oldest":
+            order = "d.published IS NULL, d.published, d.id"
+        else:
+            order = f"bm25(docs_fts, {TITLE_WEIGHT}, 1.0)"
+        offset = ((query.page or 1) - 1) * TOP
+        if not where and not query.sort:
+            # Nothing to filter or sort by in the docs table: FTS5 alone, its rowid as the id.
+            # (A subquery joined to docs afterwards made SQLite compute every match's snippet.)
+            return self._db.execute(
+                "SELECT f.rowid, f.title,"
+                f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
+                f" FROM docs_fts f WHERE docs_fts MATCH ? ORDER BY {order}"
+                f" LIMIT {TOP} OFFSET {offset}",
+                [expression],
+            ).fetchall()
+        return self._db.execute(
+            "SELECT d.article_id, f.title,"
+            f" snippet(docs_fts, 1, '<mark>', '</mark>', '…', {SNIPPET_TOKENS})"
+            " FROM docs_fts f JOIN docs d ON d.id = f.rowid"
+            f" WHERE docs_fts MATCH ?{where}"
+            f" ORDER BY {order} LIMIT {TOP} OFFSET {offset}",
+            [expression, *values],
+        ).fetchall()
 
     def _counts(self, expression: str, where: str, values: list[str]) -> list[tuple[str, str, int]]:
         return self._db.execute(

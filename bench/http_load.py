@@ -7,6 +7,7 @@ Latencies are wrk's own (per request, from sending to the last byte).
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,6 +127,9 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._log = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+        self._started = time.perf_counter()
+        self.first_search_ms = float("nan")
+        self.ready_s = float("nan")
         self.process = subprocess.Popen(
             [
                 str(artsearch),
@@ -153,12 +158,18 @@ class Server:
         self.stop()
 
     def wait_ready(self) -> None:
+        """Wait for the first answered search; its latency and the seconds from starting the
+        server to that answer are kept (``first_search_ms``, ``ready_s``)."""
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"artsearch serve exited with {self.process.returncode}")
             try:
-                with urllib.request.urlopen(f"{self.base}/api/search?q=market", timeout=30):
+                sent = time.perf_counter()
+                with urllib.request.urlopen(f"{self.base}/api/search?q=market", timeout=30) as r:
+                    r.read()
+                    self.first_search_ms = (time.perf_counter() - sent) * 1000
+                    self.ready_s = time.perf_counter() - self._started
                     return
             except urllib.error.HTTPError as error:
                 # It answers, but not with results: waiting will not help; the log says why.
@@ -227,3 +238,45 @@ def run_wrk(base: str, script: Path, concurrency: int, seconds: int) -> LoadResu
 
 def scratch_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="artsearch-wrk-"))
+
+
+class HttpClient:
+    """Sequential GET requests over one keep-alive connection, each timed from sending the
+    request to reading the last byte of the response (as wrk times them)."""
+
+    def __init__(self, base: str) -> None:
+        parsed = urllib.parse.urlsplit(base)
+        self._host = parsed.hostname or "127.0.0.1"
+        self._port = parsed.port or 80
+        self._connection: http.client.HTTPConnection | None = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def get(self, path: str, *, fresh: bool = False) -> tuple[int, bytes, float]:
+        """``(status, body, milliseconds)``; ``fresh`` opens a new connection first (a new
+        connection may be accepted by another worker process)."""
+        if fresh:
+            self.close()
+        for attempt in (1, 2):
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self._host, self._port, timeout=60)
+                self._connection.connect()
+            started = time.perf_counter()
+            try:
+                self._connection.request("GET", path)
+                response = self._connection.getresponse()
+                body = response.read()
+            except (http.client.HTTPException, ConnectionError):
+                # The server closed an idle keep-alive connection: reconnect once and retry.
+                self.close()
+                if attempt == 2:
+                    raise
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.getheader("Connection", "").lower() == "close":
+                self.close()
+            return response.status, body, elapsed
+        raise AssertionError("unreachable")

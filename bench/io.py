@@ -18,6 +18,7 @@ WARC readers, and exporting 100,000 articles.  Prints figures; never pass/fail.
    generated corpus's ground truth (title, body, author, source, date per page; extraction is
    not what is measured here) under --data, once.
 
+    .venv/bin/pip install -e ".[bench]"   # fastwarc, for section 2
     .venv/bin/python bench/io.py
     .venv/bin/python bench/io.py --pages 500 --export-size 10000 --skip-readers
 """

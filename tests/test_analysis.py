@@ -68,7 +68,7 @@ def test_the_whoosh_analyzer_gives_what_analyse_gives(language: str | None, text
     query = [(w.term, w.position, w.start, w.end) for w in analyse(text, language, query=True)]
     assert _tokens(value, positions=True, chars=True, mode="query") == query
     spelled = [t.text for t in OURS(value, no_morph=True)]
-    assert spelled == [word for word, _, _ in spelling_words(text)]
+    assert spelled == [word for word, _, _ in spelling_words(text, language)]
 
 
 @pytest.mark.parametrize(
@@ -117,5 +117,6 @@ def test_folding_removes_marks_from_latin_letters_only() -> None:
 
 
 def test_the_spelling_field_holds_whole_words_as_written() -> None:
-    assert [w for w, _, _ in spelling_words("Die Bahnhöfe 北京 a")] == ["die", "bahnhöfe"]
+    assert [w for w, _, _ in spelling_words("Die Bahnhöfe 北京 a", "de")] == ["bahnhöfe"]
+    assert [w for w, _, _ in spelling_words("from the form")] == ["form"]
     assert OURS.has_morph()

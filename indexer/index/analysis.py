@@ -215,13 +215,15 @@ def query_terms(text: str, language: str | None = None) -> list[str]:
     return [word.term for word in analyse(text, language, query=True)]
 
 
-def spelling_words(text: str) -> Iterator[tuple[str, int, int]]:
+def spelling_words(text: str, language: str | None = None) -> Iterator[tuple[str, int, int]]:
     """The words "did you mean" knows: lower-cased as written, not folded nor stemmed, without a
-    namespace (CJK runs are not words to correct)."""
+    namespace; not the language's stop words (a frequent "from" one letter away from "form" would
+    win every correction) nor CJK runs (not words to correct)."""
+    stop_words = language_analysis(language).stop_words
     for match in _TOKEN.finditer(text):
         if match.lastgroup == "word":
             word = match.group().lower()
-            if len(word) >= MIN_WORD_CHARS:
+            if len(word) >= MIN_WORD_CHARS and word not in stop_words:
                 yield word, match.start(), match.end()
 
 
@@ -279,15 +281,15 @@ class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.stopped = False
         token.boost = 1.0
+        language = getattr(value, "language", None)
         if kwargs.get("no_morph", False):
             words: Any = (
                 AnalysedWord(word, start, end, number, word)
-                for number, (word, start, end) in enumerate(spelling_words(value))
+                for number, (word, start, end) in enumerate(spelling_words(value, language))
             )
         elif not tokenize:
             words = [AnalysedWord(value.lower(), 0, len(value), 0, value.lower())]
         else:
-            language = getattr(value, "language", None)
             words = analyse(value, language, query=mode == "query")
         for word in words:
             token.text = word.term
