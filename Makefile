@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	# Real crawls for tests/test_archives.py: the sample WARC files pywb ships (wget, wpull and
+	# browser crawls of iana.org and example.com); the wheel is read as a zip, not installed.
+	$(PY) -m pip download --quiet --no-deps --dest $(VENV)/warc-samples pywb==2.10.0
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -26,6 +26,7 @@ PROVENANCE_ORIGINS = (
     "file-mtime",
     "detected",
     "extractor",
+    "capture",  # a web archive's record: its target URI, its capture date (indexer/archives.py)
 )
 
 # How many leading body words identify an article.  Enough that two different stories never share

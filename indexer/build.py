@@ -8,6 +8,11 @@ worker processes (one per core) that die with the build and have a time and memo
 time and parallel writers gave no gain here (docs/decisions.md, Whoosh
 rule 5).
 
+Web archives (WARC, WACZ) in the corpus are read by :mod:`indexer.archives`: each HTML capture is
+an entry like a page file, named ``<archive>#<URI>``.  An archive whose size and modification time
+did not change is not read; in one that changed, only captures whose payload changed are extracted,
+and captures no longer in it are removed.
+
 Nothing in the corpus aborts a build: every entry that cannot be indexed is listed with its
 reason in the report and in ``skipped.jsonl`` beside the index (:func:`read_skip_report`), which
 each run rewrites so that it always lists everything not indexed, not only this run's finds.
@@ -28,8 +33,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer.archives import (
+    ArchiveRecord,
+    ArchiveScan,
+    archive_of,
+    capture_seconds,
+    read_capture,
+    scan_archive,
+    with_capture,
+)
 from indexer.article import Article
-from indexer.corpus import CorpusListing, content_hash, list_corpus
+from indexer.corpus import CorpusListing, content_hash, corpus_root, is_archive, list_corpus
 from indexer.errors import ExtractionError, IndexerError, ShrinkRefusedError
 from indexer.extraction import extract_page
 from indexer.extraction.htmlparse import MAX_PAGE_BYTES, refuse_oversized
@@ -93,9 +107,11 @@ def reason_group(reason: str) -> str:
 class BuildReport:
     """What a build did, file by file; the CLI prints it and the tests assert on it.
 
-    ``indexed``/``updated``/``unchanged``/``removed`` count page files; ``skipped`` lists every
-    corpus entry not in the index, each with its reason (``new`` for those this run found);
-    ``ignored`` counts regular files that are not pages.
+    ``indexed``/``updated``/``unchanged``/``removed`` count entries: page files and the HTML
+    captures in web archives; ``skipped`` lists every corpus entry not in the index, each with its
+    reason (``new`` for those this run found); ``ignored`` counts regular files that are neither
+    pages nor archives.  ``records`` counts the archive records that are not captures to index, by
+    kind (:data:`indexer.archives.RECORD_KINDS`), over every archive in the corpus.
     ``articles`` is the number of distinct articles in the index afterwards; ``embedded`` the
     articles found inside other pages this run; ``duplicates`` the extracted articles that were
     copies of another one and so not indexed twice.
@@ -113,6 +129,7 @@ class BuildReport:
     articles: int = 0
     embedded: int = 0
     duplicates: int = 0
+    records: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -134,6 +151,7 @@ class BuildReport:
             "articles": self.articles,
             "embedded": self.embedded,
             "duplicates": self.duplicates,
+            "records": dict(self.records),
             "seconds": round(self.seconds, 3),
         }
 
@@ -163,14 +181,60 @@ class _Job:
     previous_sha: str | None
 
 
+@dataclass(frozen=True)
+class _CaptureJob:
+    """One HTML capture in a web archive to extract (the scan found where it lies)."""
+
+    root: str
+    record: ArchiveRecord
+
+    @property
+    def path(self) -> str:
+        return self.record.path
+
+    @property
+    def size(self) -> int:
+        return self.record.size
+
+    @property
+    def mtime_ns(self) -> int:
+        return self.record.captured_ns
+
+
 def _skip(
-    job: _Job, reason: str, size: int | None = None, mtime_ns: int | None = None
+    job: _Job | _CaptureJob, reason: str, size: int | None = None, mtime_ns: int | None = None
 ) -> _Extracted:
     # The walk's stat signature is recorded with the reason, so the page is not tried again
     # until it changes (``--rebuild`` tries every page again).
     size = job.size if size is None else size
     mtime_ns = job.mtime_ns if mtime_ns is None else mtime_ns
     return _Extracted(job.path, size, mtime_ns, "", False, (), reason)
+
+
+def _extract_entry(job: _Job | _CaptureJob) -> _Extracted:
+    """Extract one corpus entry (runs in a worker process)."""
+    if isinstance(job, _CaptureJob):
+        return _extract_capture(job)
+    return _extract_file(job)
+
+
+def _extract_capture(job: _CaptureJob) -> _Extracted:
+    """Read one capture from its archive and extract it, its URI and capture date completing
+    what the page does not say (:func:`indexer.archives.with_capture`)."""
+    record = job.record
+    if record.reason is not None:
+        return _skip(job, record.reason)
+    try:
+        data = read_capture(job.root, record)
+    except ExtractionError as error:
+        return _skip(job, str(error))
+    sha = content_hash(data)
+    try:
+        extracted = extract_page(data, record.path, mtime=capture_seconds(record))
+        articles, reason = tuple(with_capture(extracted, record)), None
+    except ExtractionError as error:
+        articles, reason = (), str(error)
+    return _Extracted(record.path, record.size, record.captured_ns, sha, False, articles, reason)
 
 
 def _extract_file(job: _Job) -> _Extracted:
@@ -208,13 +272,16 @@ def _extract_file(job: _Job) -> _Extracted:
 
 
 def _run_extraction(
-    jobs: list[_Job], workers: int, progress: ProgressCallback | None, limits: Limits | None
+    jobs: list[_Job | _CaptureJob],
+    workers: int,
+    progress: ProgressCallback | None,
+    limits: Limits | None,
 ) -> Iterator[_Extracted]:
     total = len(jobs)
     if progress:
         progress(0, total)
     workers = max(1, min(workers, -(-total // _PAGES_PER_EXTRA_WORKER)))
-    pool = WorkerPool(_extract_file, workers=workers, on_failure=_skip, limits=limits)
+    pool = WorkerPool(_extract_entry, workers=workers, on_failure=_skip, limits=limits)
     # Results come back in job (path) order, which keeps builds repeatable.
     for done, result in enumerate(pool.map(jobs), 1):
         if progress:
@@ -233,7 +300,8 @@ def build_index(
     follow_external_links: bool = False,
     limits: Limits | None = None,
 ) -> BuildReport:
-    """Bring the index at ``index_dir`` up to date with the pages under ``corpus``.
+    """Bring the index at ``index_dir`` up to date with the pages and web archives under
+    ``corpus`` (a folder, or a single WARC or WACZ file).
 
     Raises IndexerError when the corpus folder does not exist, IndexBusyError when another
     process is writing the index, and ShrinkRefusedError when the run would remove more than
@@ -243,7 +311,12 @@ def build_index(
     """
     started = time.perf_counter()
     corpus = Path(corpus).resolve()
-    if not corpus.is_dir():
+    if corpus.is_file() and not is_archive(corpus.name):
+        raise IndexerError(
+            f"corpus {corpus} is a file but not a web archive (.warc, .warc.gz, .wacz): "
+            "give the folder that holds the pages, or an archive file"
+        )
+    if not corpus.exists():
         raise IndexerError(f"corpus folder {corpus} does not exist or is not a folder")
     store = IndexStore(index_dir)
     workers = workers or os.cpu_count() or 1
@@ -252,14 +325,17 @@ def build_index(
         full = rebuild or not store.exists() or _schema_changed(store)
         listing = list_corpus(corpus, follow_external=follow_external_links)
         previous_skips = read_skip_report(store.root) if store.exists() else {}
+        entries = _read_archives(
+            corpus_root(corpus), listing, {} if full else _previous_archives(store)
+        )
         if not allow_shrink:
-            _refuse_to_shrink(store, listing, corpus)
+            _refuse_to_shrink(store, entries, corpus)
         generation = store.new_generation() if full else store.current_generation()
         report = BuildReport(corpus=str(corpus), index=str(store.root), rebuilt=full)
         manifest = Manifest(generation / MANIFEST_FILE)
         try:
-            _update(_Run(generation, manifest, listing, report), corpus, workers, progress, limits)
-            _record_skips(generation, manifest, listing, report, previous_skips)
+            _update(_Run(generation, manifest, entries, report), corpus, workers, progress, limits)
+            _record_skips(generation, manifest, entries, report, previous_skips)
         except BaseException:
             manifest.close()
             if full:
@@ -352,7 +428,7 @@ def _schema_changed(store: IndexStore) -> bool:
     return False
 
 
-def _refuse_to_shrink(store: IndexStore, listing: CorpusListing, corpus: Path) -> None:
+def _refuse_to_shrink(store: IndexStore, entries: _Entries, corpus: Path) -> None:
     """Raise ShrinkRefusedError when the run would remove more than MAX_SHRINK of the pages the
     live index holds (whether by an update or by a rebuild)."""
     if not store.exists():
@@ -362,11 +438,11 @@ def _refuse_to_shrink(store: IndexStore, listing: CorpusListing, corpus: Path) -
         known = manifest.files()
     finally:
         manifest.close()
-    gone = [path for path in known if path not in listing.pages and not listing.hides(path)]
+    gone = [path for path in known if not entries.keeps(path)]
     if known and gone and len(gone) > MAX_SHRINK * len(known):
         raise ShrinkRefusedError(
             f"refusing to remove {len(gone)} of the {len(known)} pages in the index at "
-            f"{store.root}: the corpus folder {corpus} has only {len(listing.pages)} pages now "
+            f"{store.root}: the corpus {corpus} has only {entries.count()} pages now "
             f"(is it unmounted or half-synced?). The live index is untouched. If the pages "
             f"are really gone, run again with --allow-shrink."
         )
@@ -375,17 +451,17 @@ def _refuse_to_shrink(store: IndexStore, listing: CorpusListing, corpus: Path) -
 def _record_skips(
     generation: Path,
     manifest: Manifest,
-    listing: CorpusListing,
+    entries: _Entries,
     report: BuildReport,
     previous: dict[str, str],
 ) -> None:
     """Set the report's skip list to everything not indexed now (the walk's problems and the
     manifest's skipped pages) and write it to the generation's skip report."""
-    entries = {problem.path: problem.reason for problem in listing.problems}
-    entries.update(manifest.skipped())
+    reasons = dict(entries.problems())
+    reasons.update(manifest.skipped())
     report.skipped = [
         SkippedFile(path, reason, new=previous.get(path) != reason)
-        for path, reason in sorted(entries.items())
+        for path, reason in sorted(reasons.items())
     ]
     target = generation / SKIP_REPORT_FILE
     temporary = target.with_name(target.name + ".tmp")
@@ -422,6 +498,114 @@ def _live_name(store: IndexStore) -> str | None:
         return None
 
 
+# The manifest's meta key holding each archive's size, modification time and record counts as
+# of the last run that read it to its end (an archive unchanged since is not read again).
+ARCHIVES_META = "archives"
+
+
+@dataclass
+class _Entries:
+    """What the corpus holds this run: the walk's listing, the archives read this run, and the
+    signatures of those not read because they did not change."""
+
+    root: Path
+    listing: CorpusListing
+    scans: dict[str, ArchiveScan]
+    unread: dict[str, dict[str, Any]]
+
+    def captures(self) -> Iterator[ArchiveRecord]:
+        for archive in sorted(self.scans):
+            yield from self.scans[archive].records.values()
+
+    def keeps(self, path: str) -> bool:
+        """Whether an entry the index holds is still in the corpus, or may be (it lies in a
+        folder or an archive that could not be read to its end)."""
+        if path in self.listing.pages or self.listing.hides(path):
+            return True
+        archive = archive_of(path)
+        if archive is None or archive not in self.listing.archives:
+            return False
+        scan = self.scans.get(archive)
+        return scan is None or path in scan.records or not scan.complete
+
+    def count(self) -> int:
+        """Entries found: pages, and captures in the archives read (plus those not read)."""
+        captures = sum(len(scan.records) for scan in self.scans.values())
+        unread = sum(int(sig.get("captures", 0)) for sig in self.unread.values())
+        return len(self.listing.pages) + captures + unread
+
+    def problems(self) -> list[tuple[str, str]]:
+        found = [(problem.path, problem.reason) for problem in self.listing.problems]
+        found += [(path, scan.problem) for path, scan in self.scans.items() if scan.problem]
+        return found
+
+    def record_counts(self) -> dict[str, int]:
+        """Records not indexed, by kind, over every archive of the corpus."""
+        total: Counter[str] = Counter()
+        for scan in self.scans.values():
+            total.update(scan.counts)
+        for signature in self.unread.values():
+            total.update(signature.get("records", {}))
+        return dict(sorted(total.items()))
+
+    def signatures(self) -> dict[str, dict[str, Any]]:
+        """What the next run compares with: archives read to their end and those not read."""
+        signatures = dict(self.unread)
+        for path, scan in self.scans.items():
+            if scan.complete:
+                signatures[path] = {
+                    "size": scan.archive.size,
+                    "mtime_ns": scan.archive.mtime_ns,
+                    "captures": len(scan.records),
+                    "records": dict(scan.counts),
+                }
+        return signatures
+
+
+def _read_archives(
+    root: Path, listing: CorpusListing, previous: dict[str, dict[str, Any]]
+) -> _Entries:
+    """Scan every archive of the listing whose size or modification time differs from the last
+    run's (every archive when ``previous`` is empty)."""
+    scans: dict[str, ArchiveScan] = {}
+    unread: dict[str, dict[str, Any]] = {}
+    for path in sorted(listing.archives):
+        archive = listing.archives[path]
+        signature = previous.get(path)
+        if (
+            signature is not None
+            and signature.get("size") == archive.size
+            and signature.get("mtime_ns") == archive.mtime_ns
+        ):
+            unread[path] = signature
+        else:
+            log.info("reading the web archive %s", path)
+            scans[path] = scan_archive(str(root), archive)
+    return _Entries(root, listing, scans, unread)
+
+
+def _previous_archives(store: IndexStore) -> dict[str, dict[str, Any]]:
+    """The archive signatures the live index was built with (empty without an index)."""
+    if not store.exists():
+        return {}
+    return read_archive_signatures(store.root)
+
+
+def read_archive_signatures(index_dir: Path | str) -> dict[str, dict[str, Any]]:
+    """Archive path -> its size, modification time, captures and record counts, as of the last
+    run that read it.  Raises IndexNotFoundError when there is no index."""
+    manifest = Manifest(IndexStore(index_dir).manifest_path())
+    try:
+        raw = manifest.meta().get(ARCHIVES_META)
+    finally:
+        manifest.close()
+    try:
+        found = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 class _Run:
     """One run's work on a generation: which pages to read, and applying what workers send back.
 
@@ -434,11 +618,12 @@ class _Run:
     """
 
     def __init__(
-        self, generation: Path, manifest: Manifest, listing: CorpusListing, report: BuildReport
+        self, generation: Path, manifest: Manifest, entries: _Entries, report: BuildReport
     ) -> None:
         self.generation = generation
         self.manifest = manifest
-        self.listing = listing
+        self.entries = entries
+        self.listing = entries.listing
         self.report = report
         self.known = manifest.files()
         self.affected: set[str] = set()
@@ -446,9 +631,11 @@ class _Run:
         self.written: set[str] = set()
         self.deferred: set[str] = set()
 
-    def jobs(self, corpus: Path) -> list[_Job]:
-        """The pages to read: new ones, and those whose size or modification time changed."""
-        jobs: list[_Job] = []
+    def jobs(self) -> list[_Job | _CaptureJob]:
+        """The entries to read: new pages, pages whose size or modification time changed, and
+        captures, in the archives read this run, that are new or whose payload changed."""
+        root = str(self.entries.root)
+        jobs: list[_Job | _CaptureJob] = []
         for path in sorted(self.listing.pages):
             page = self.listing.pages[path]
             record = self.known.get(path)
@@ -457,15 +644,32 @@ class _Run:
             else:
                 previous_sha = record.sha if record else None
                 jobs.append(
-                    _Job(str(corpus), path, page.location, page.size, page.mtime_ns, previous_sha)
+                    _Job(root, path, page.location, page.size, page.mtime_ns, previous_sha)
                 )
+        self.report.unchanged += sum(
+            1 for path in self.known if archive_of(path) in self.entries.unread
+        )
+        for capture in self.entries.captures():
+            known = self.known.get(capture.path)
+            # The same payload gives the same articles, or the same extraction failure: only
+            # a capture the scan itself refused (too large, damaged) compares its reason.
+            if (
+                known is None
+                or known.sha != capture.sha
+                or (capture.reason is not None and known.reason != capture.reason)
+            ):
+                jobs.append(_CaptureJob(root, capture))
+            else:
+                self.manifest.touch(capture.path, capture.size, capture.captured_ns)
+                self.report.unchanged += 1
+        jobs.sort(key=lambda job: job.path)  # results come back in this order
         return jobs
 
     def remove_gone(self) -> None:
-        """Forget the pages that left the corpus (pages in a folder that could not be read this
-        time are kept, not removed)."""
-        gone = self.known.keys() - self.listing.pages.keys()
-        for path in sorted(path for path in gone if not self.listing.hides(path)):
+        """Forget the entries that left the corpus (those in a folder that could not be read, or
+        in an archive that could not be read to its end, are kept, not removed)."""
+        gone = [path for path in self.known if not self.entries.keeps(path)]
+        for path in sorted(gone):
             self.affected |= self.manifest.ids_of(path)
             self.changed.add(path)
             self.manifest.remove_file(path)
@@ -522,7 +726,8 @@ def _update(
     limits: Limits | None,
 ) -> None:
     run.report.ignored = run.listing.ignored
-    jobs = run.jobs(corpus)
+    run.report.records = run.entries.record_counts()
+    jobs = run.jobs()
 
     from whoosh import index as whoosh_index
 
@@ -534,6 +739,7 @@ def _update(
             run.apply(result, writer)
         run.finish(ix, writer)
         run.manifest.stamp_build(corpus, SCHEMA_VERSION)
+        run.manifest.set_meta(**{ARCHIVES_META: json.dumps(run.entries.signatures())})
         writer.commit()
     except BaseException:
         writer.cancel()

@@ -14,6 +14,9 @@ reason, and the walk goes on.
 - A folder that cannot be read is reported, and the pages the index already holds from it are
   kept (:attr:`CorpusListing.unreadable_folders`): an unreadable share loses nothing.
 - FIFOs, devices, sockets and dangling links are reported; reading a FIFO would block forever.
+- Web archives (``.warc``, ``.warc.gz``, ``.wacz``) are listed apart from pages
+  (:attr:`CorpusListing.archives`): each HTML capture in one is an entry of its own, read by
+  :mod:`indexer.archives`.  A single archive file may be the whole corpus.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 
 _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
@@ -69,6 +73,8 @@ class CorpusListing:
     problems: list[CorpusProblem] = field(default_factory=list)
     # Readable paths (ending in '/') of folders that could not be read.
     unreadable_folders: tuple[str, ...] = ()
+    # Web archive files (WARC, WACZ) by readable path.
+    archives: dict[str, CorpusFile] = field(default_factory=dict)
 
     def hides(self, path: str) -> bool:
         """Whether ``path`` lies in a folder this walk could not read (so it may still exist)."""
@@ -78,6 +84,10 @@ class CorpusListing:
 def is_page(name: str) -> bool:
     lowered = name.lower()
     return lowered.endswith(PAGE_SUFFIXES)
+
+
+def is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def readable_name(name: str) -> str:
@@ -96,6 +106,7 @@ class _Walk:
         self.root = os.path.realpath(root)
         self.follow_external = follow_external
         self.pages: dict[str, CorpusFile] = {}
+        self.archives: dict[str, CorpusFile] = {}
         self.ignored = 0
         self.problems: list[CorpusProblem] = []
         self.unreadable: list[str] = []
@@ -119,7 +130,7 @@ class _Walk:
                 self.enter(*self.folder_links.pop(0))
         return CorpusListing(
             self.pages, self.ignored, sorted(self.problems, key=lambda p: p.path),
-            tuple(self.unreadable),
+            tuple(self.unreadable), self.archives,
         )  # fmt: skip
 
     def folder(self, full: str, shown: str, real: str, ancestors: tuple[str, ...]) -> None:
@@ -183,9 +194,12 @@ class _Walk:
             else:
                 self.enter(entry.path, shown, real, ancestors, key)
         elif stat.S_ISREG(info.st_mode):
+            location = real if real != shown else ""
+            found = CorpusFile(shown, info.st_size, info.st_mtime_ns, location)
             if is_page(entry.name):
-                location = real if real != shown else ""
-                self.pages[shown] = CorpusFile(shown, info.st_size, info.st_mtime_ns, location)
+                self.pages[shown] = found
+            elif is_archive(entry.name):
+                self.archives[shown] = found
             else:
                 self.ignored += 1
         else:
@@ -193,13 +207,27 @@ class _Walk:
             self.problem(shown, f"not a regular file: {kind}")
 
 
+def corpus_root(corpus: Path) -> Path:
+    """The folder entry paths are relative to: the corpus folder, or the folder holding a single
+    archive file given as the corpus."""
+    return corpus.parent if corpus.is_file() else corpus
+
+
 def list_corpus(root: Path, *, follow_external: bool = False) -> CorpusListing:
-    """Every page under ``root`` (recursively, hidden entries skipped), the count of other regular
-    files, and every entry that cannot be indexed with its reason (see the module docstring).
+    """Every page and web archive under ``root`` (recursively, hidden entries skipped), the count
+    of other regular files, and every entry that cannot be indexed with its reason (see the
+    module docstring).  ``root`` may also be a single archive file: the listing then holds it
+    alone, named relative to its folder.
 
     ``os.scandir`` entries and strings (not pathlib) keep a re-run over 100,000 unchanged pages to
     a fraction of a second per 10,000 files.
     """
+    if Path(root).is_file() and is_archive(Path(root).name):
+        info = os.stat(root)
+        name = Path(root).name
+        shown = readable_name(name)
+        found = CorpusFile(shown, info.st_size, info.st_mtime_ns, name if name != shown else "")
+        return CorpusListing({}, 0, archives={shown: found})
     return _Walk(root, follow_external).run()
 
 

@@ -6,11 +6,34 @@ object ever leaves the ``search`` package.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.article import Article
 from search.request import SearchRequest
+
+
+def day_of(value: str | None) -> str | None:
+    """The day (``YYYY-MM-DD``) of an ISO 8601 date or date-time."""
+    return value[:10] if value else None
+
+
+def time_of(value: str | None) -> str | None:
+    """The ISO 8601 date-time as the page stated it (with its offset when it gave one), or None
+    when it gave a day only."""
+    return value if value and len(value) > 10 else None
+
+
+def public_article(article: Article) -> dict[str, Any]:
+    """An article as the API and the exports show it: every field, with ``published`` and
+    ``modified`` as days (``YYYY-MM-DD``, one format whatever the page stated) and the stated
+    time of publication, when there is one, in ``published_time``."""
+    data = article.to_dict()
+    data["published"] = day_of(article.published)
+    data["published_time"] = time_of(article.published)
+    data["modified"] = day_of(article.modified)
+    return data
 
 
 @dataclass(frozen=True)
@@ -33,7 +56,8 @@ class Hit:
             "url": a.url,
             "source": a.source,
             "authors": list(a.authors),
-            "published": a.published,
+            "published": day_of(a.published),
+            "published_time": time_of(a.published),
             "snippet": self.snippet,
             "score": round(self.score, 4),
         }
@@ -117,3 +141,26 @@ class IndexStats:
             "size_bytes": self.size_bytes,
             "built_at": self.built_at,
         }
+
+
+@dataclass
+class AllMatches:
+    """Every article a search matches, for exports, feeds and notebooks
+    (:meth:`search.SearchService.all_matches`).
+
+    ``total`` counts all matches; iterating yields the articles in the request's order, at most
+    the limit asked for, read from the index one at a time.  The index version stays checked
+    out until the iteration ends: iterate to the end, or call :meth:`close`.
+    """
+
+    request: SearchRequest
+    total: int
+    articles: Iterator[Article]
+
+    def __iter__(self) -> Iterator[Article]:
+        return self.articles
+
+    def close(self) -> None:
+        close = getattr(self.articles, "close", None)
+        if close is not None:
+            close()

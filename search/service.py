@@ -8,7 +8,10 @@ by the next call.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +24,7 @@ from indexer.index.manifest import Manifest
 from indexer.index.store import IndexStore
 from indexer.index.version import IndexReader
 from search import collect
-from search.errors import ArticleNotFoundError, BadRequestError
+from search.errors import ArticleNotFoundError
 from search.matching import Matches, match
 from search.query import ParsedQuery, localize, parse_query
 from search.ranking import (
@@ -37,7 +40,7 @@ from search.ranking import (
 )
 from search.related import find_related
 from search.request import SearchRequest
-from search.results import Hit, IndexStats, RelatedHit, SearchResults
+from search.results import AllMatches, Hit, IndexStats, RelatedHit, SearchResults
 from search.snippets import make_snippet
 from search.suggest import suggest
 
@@ -74,6 +77,27 @@ class SearchService:
         with self.store.reader() as reader:
             return _search(reader, request, parsed)
 
+    def all_matches(self, request: SearchRequest, *, limit: int | None = None) -> AllMatches:
+        """Every article the request matches, in its order (``page`` and ``per_page`` are not
+        used), at most ``limit``: what exports, feeds and notebooks iterate over.
+
+        The total is counted at once; the articles are read one at a time as they are iterated,
+        from the index version the total was counted on (it stays open until the iteration ends
+        or :meth:`AllMatches.close` is called).
+        """
+        parsed = parse_query(request.q)
+        stack = contextlib.ExitStack()
+        try:
+            reader = stack.enter_context(self.store.reader())
+            matches, _, _ = _matches(reader, request, parsed)
+            count = matches.total if limit is None else min(limit, matches.total)
+            everything = replace(request, page=1, per_page=max(1, count))
+            docs = [docnum for docnum, _ in collect.page_of_documents(reader, matches, everything)]
+        except BaseException:
+            stack.close()
+            raise
+        return AllMatches(request, matches.total, _ArticleReader(reader, docs[:count], stack))
+
     # -- articles ----------------------------------------------------------------------------
 
     def article(self, article_id: str) -> Article:
@@ -109,7 +133,35 @@ class SearchService:
         )
 
 
-def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
+class _ArticleReader(Iterator[Article]):
+    """Reads the articles of a list of documents one at a time, then checks the index version
+    back in (also when closed early, or dropped unread)."""
+
+    def __init__(self, reader: IndexReader, docs: list[int], stack: contextlib.ExitStack) -> None:
+        self._reader = reader
+        self._docs = iter(docs)
+        self._stack = stack
+
+    def __next__(self) -> Article:
+        docnum = next(self._docs, None)
+        if docnum is None:
+            self.close()
+            raise StopIteration
+        return self._reader.article(docnum)
+
+    def close(self) -> None:
+        self._docs = iter(())
+        self._stack.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _matches(
+    reader: IndexReader, request: SearchRequest, parsed: ParsedQuery
+) -> tuple[Matches, frozenset[str], np.ndarray | None]:
+    """The documents the request matches (with scores when ranked), the terms to highlight and
+    the filters' mask."""
     allowed = collect.filter_mask(reader, request)
     ranked = request.sort == "relevance" and bool(request.q)
     weighting = WEIGHTING if ranked else None
@@ -126,13 +178,14 @@ def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) ->
         localized = localize(parsed.strict, reader.languages)
         matches = match(reader, localized, weighting).within(allowed)
         terms = _highlight_terms(reader, localized)
+    return matches, terms, allowed
+
+
+def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
+    matches, terms, allowed = _matches(reader, request, parsed)
     total = matches.total
-    last_page = max(1, -(-total // request.per_page))
-    if request.page > last_page:
-        raise BadRequestError(
-            f"page {request.page} is past the last page of results ({last_page}); "
-            f"use a page from 1 to {last_page}"
-        )
+    # A page past the last one has no hits but still the total (as Elasticsearch answers), so a
+    # client paging on while articles are removed sees where the results end.
     hits = tuple(
         _hit(reader.article(docnum), score, terms)
         for docnum, score in collect.page_of_documents(reader, matches, request)

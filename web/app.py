@@ -1,9 +1,14 @@
 """The Flask application factory.
 
-Configuration is read in three layers, later ones winning: :data:`DEFAULTS`, then the
-``ARTSEARCH_*`` environment variables in :data:`ENVIRONMENT_KEYS`, then the ``config`` mapping
-passed to :func:`create_app` (what the tests use).  Building the app opens nothing: the search
-service is created on the first request that needs it (see :mod:`web.extension`).
+Configuration is read in layers, later ones winning: :data:`DEFAULTS`, the TOML file named by
+``ARTSEARCH_CONFIG``, the ``ARTSEARCH_*`` environment variables in :data:`ENVIRONMENT_KEYS`, then
+the ``config`` mapping passed to :func:`create_app` (command-line options, the tests); see
+:mod:`web.config`.  Building the app opens nothing: the search service is created on the first
+request that needs it (see :mod:`web.extension`).
+
+Besides the pages and the API, the app serves ``/search.atom`` and ``/opensearch.xml``
+(:mod:`web.feeds`), ``/healthz`` and ``/metrics`` (:mod:`web.metrics`).  CORS headers are sent on
+``/api/`` responses only for the origins in ``CORS_ORIGINS`` (none by default).
 
 Run it with gunicorn, one worker per core (Whoosh searches are CPU-bound pure Python)::
 
@@ -20,25 +25,17 @@ from typing import Any
 from flask import Flask, Response
 
 from web.api import api
+from web.config import DEFAULTS, ENVIRONMENT_KEYS, config_from_environment, load_config
 from web.errors import register_error_handlers
 from web.extension import install_service
+from web.feeds import feeds
+from web.metrics import install_metrics
 from web.templating import register_template_helpers
 from web.ui import ui
 
+__all__ = ["DEFAULTS", "ENVIRONMENT_KEYS", "config_from_environment", "create_app"]
+
 logger = logging.getLogger(__name__)
-
-DEFAULTS: dict[str, Any] = {
-    "INDEX_DIR": "var/index",
-    "CORPUS_DIR": None,
-    "LOG_LEVEL": "INFO",
-}
-
-# Environment variable -> config key.
-ENVIRONMENT_KEYS = {
-    "ARTSEARCH_INDEX": "INDEX_DIR",
-    "ARTSEARCH_CORPUS": "CORPUS_DIR",
-    "ARTSEARCH_LOG_LEVEL": "LOG_LEVEL",
-}
 
 # The pages use no JavaScript, no inline styles and no third-party resources, so the policy can
 # forbid all of them: a script that slipped past escaping in article text would still not run.
@@ -51,28 +48,28 @@ CONTENT_SECURITY_POLICY = (
 _PACKAGE_LOGGERS = ("web", "search", "indexer")
 
 
-def config_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The config keys set by ``ARTSEARCH_*`` variables in ``environ`` (empty values ignored)."""
-    return {key: environ[name] for name, key in ENVIRONMENT_KEYS.items() if environ.get(name)}
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the artsearch web app: the HTML UI at ``/`` and the JSON API at ``/api``."""
     app = Flask(__name__)
-    app.config.update(DEFAULTS)
-    app.config.update(config_from_environment(os.environ))
-    if config:
-        app.config.update(config)
+    app.config.update(load_config(os.environ, config))
     # Keep non-ASCII titles readable in API responses.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     _configure_logging(str(app.config["LOG_LEVEL"]))
     install_service(app)
+    install_metrics(app)
     register_template_helpers(app)
     app.register_blueprint(ui)
     app.register_blueprint(api)
+    app.register_blueprint(feeds)
     register_error_handlers(app)
     app.after_request(_add_security_headers)
+    origins = list(app.config.get("CORS_ORIGINS") or [])
+    if origins:
+        from flask_cors import CORS
+
+        # Read-only API: GET only, no credentials; "*" allows any origin.
+        CORS(app, resources={r"/api/*": {"origins": origins}}, methods=["GET", "HEAD"])
     logger.info("artsearch web app serving the index at %s", app.config["INDEX_DIR"])
     return app
 

@@ -6,11 +6,13 @@ errors become one-line messages and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,19 @@ from typing import Any
 import click
 
 from indexer.article import Article
-from indexer.build import BuildReport, build_index, read_skip_report, summarise_skips
+from indexer.build import (
+    BuildReport,
+    build_index,
+    read_archive_signatures,
+    read_skip_report,
+    summarise_skips,
+)
 from indexer.corpus import is_page
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extraction import extract_page
 from search import SearchError, SearchService, parse_request
+from search.export import FORMATS, csv_lines, jsonl_lines, write_sqlite
+from web.config import CONFIG_VARIABLE, ConfigError, load_config, server_settings
 
 DEFAULT_INDEX = "var/index"
 
@@ -59,14 +69,14 @@ def main(verbose: bool) -> None:
 def _library_errors(action: Callable[[], Any]) -> Any:
     try:
         return action()
-    except (IndexerError, SearchError) as error:
+    except (IndexerError, SearchError, ConfigError) as error:
         raise click.ClickException(str(error)) from None
 
 
 @main.command()
 @click.argument(
     "corpus",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     default="corpus",
     envvar="ARTSEARCH_CORPUS",
 )
@@ -115,12 +125,15 @@ def index(
 ) -> None:
     """Index the article pages under CORPUS (default: ./corpus, or $ARTSEARCH_CORPUS).
 
-    Only new, changed and removed pages are processed unless --rebuild is given.  Entries that
-    cannot be indexed are skipped and listed with the reason (`artsearch stats` summarises them).
+    Web archives in CORPUS (.warc, .warc.gz, .wacz) are indexed too, each HTML capture as a page
+    named ARCHIVE#URI; CORPUS may also be a single archive file.  Only new, changed and removed
+    pages (and captures) are processed unless --rebuild is given.  Entries that cannot be indexed
+    are skipped and listed with the reason (`artsearch stats` summarises them).
 
     \b
     Example:
       artsearch index ~/archive --index /srv/artsearch/index
+      artsearch index crawl.warc.gz --index var/crawl
     """
     # SIGTERM (systemd, docker stop, kill) unwinds like Ctrl-C: workers are stopped and a
     # half-built generation removed before exiting.
@@ -149,6 +162,9 @@ def index(
         f"({len(new)} new); {report.ignored} other files ignored; "
         f"{report.duplicates} duplicate copies merged."
     )
+    if report.records:
+        counts = ", ".join(f"{count} {kind}" for kind, count in report.records.items())
+        click.echo(f"  Archive records not indexed: {counts}.")
     for skipped in new:
         click.echo(f"  skipped {skipped.path}: {skipped.reason}")
     if len(new) < len(report.skipped):
@@ -258,15 +274,19 @@ def search(
 @main.command()
 @index_option
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, envvar="ARTSEARCH_HOST", show_envvar=True
+    "--host",
+    default=None,
+    envvar="ARTSEARCH_HOST",
+    show_envvar=True,
+    help="Address to listen on  [default: 127.0.0.1].",
 )
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=8000,
-    show_default=True,
+    default=None,
     envvar="ARTSEARCH_PORT",
     show_envvar=True,
+    help="Port to listen on  [default: 8000].",
 )
 @click.option(
     "--workers",
@@ -279,30 +299,169 @@ def search(
 @click.option(
     "--threads",
     type=click.IntRange(1, 64),
-    default=16,  # web.server.DEFAULT_THREADS; docs/operations.md has the measurements
-    show_default=True,
+    default=None,
     envvar="ARTSEARCH_THREADS",
     show_envvar=True,
-    help="Threads per server process.",
+    help="Threads per server process  [default: 16].",
 )
-def serve(index_dir: Path, host: str, port: int, workers: int | None, threads: int) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    envvar=CONFIG_VARIABLE,
+    show_envvar=True,
+    help="A TOML configuration file (docs/operations.md): its settings apply unless an option "
+    "or an ARTSEARCH_* variable sets them.",
+)
+def serve(
+    index_dir: Path,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    threads: int | None,
+    config_file: Path | None,
+) -> None:
     """Serve the search web app and JSON API with gunicorn (a production WSGI server).
+
+    Settings come from the options, then ARTSEARCH_* variables, then the --config file, then the
+    defaults.  /metrics serves Prometheus metrics summed over all server processes.
 
     \b
     Example:
       artsearch serve --index var/index --host 0.0.0.0 --port 8080
     """
-    from web.server import run_server
+    if config_file is not None:
+        os.environ[CONFIG_VARIABLE] = str(config_file.resolve())  # the workers read it too
+    settings = _library_errors(server_settings)
+    app_config = _library_errors(load_config)
+    source = click.get_current_context().get_parameter_source("index_dir")
+    if source == click.core.ParameterSource.DEFAULT:
+        index_dir = Path(app_config["INDEX_DIR"])
+    from web.server import DEFAULT_THREADS, run_server
 
     service = SearchService(index_dir)
     _library_errors(service.store.current_generation)  # fail now, with the fix, if no index
-    run_server(
-        index_dir.resolve(),
-        host=host,
-        port=port,
-        workers=workers or os.cpu_count() or 1,
-        threads=threads,
-    )
+    with _metrics_folder(settings.get("metrics_dir")):
+        run_server(
+            index_dir.resolve(),
+            host=host or settings.get("host", "127.0.0.1"),
+            port=port or settings.get("port", 8000),
+            workers=workers or settings.get("workers") or os.cpu_count() or 1,
+            threads=threads or settings.get("threads", DEFAULT_THREADS),
+        )
+
+
+@contextlib.contextmanager
+def _metrics_folder(configured: str | None) -> Iterator[None]:
+    """The folder where gunicorn's worker processes keep their metrics (web/metrics.py): the
+    configured one, emptied first (counts of an earlier server would be added in), or a new
+    temporary one removed when the server stops."""
+    from web.metrics import MULTIPROCESS_VARIABLE
+
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        os.environ[MULTIPROCESS_VARIABLE] = str(folder)
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="artsearch-metrics-") as temporary:
+        os.environ[MULTIPROCESS_VARIABLE] = temporary
+        yield
+
+
+@main.command()
+@click.argument("query", default="")
+@index_option
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    envvar="ARTSEARCH_FORMAT",
+    help="jsonl and csv go to --output or standard output; sqlite needs --output.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (replaced only once complete).  [default: standard output]",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="At most this many articles.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default="relevance",
+    show_default=True,
+    help="Order of the articles.",
+)
+@click.option("--source", help="Only articles from this source.")
+@click.option("--author", help="Only articles by this author.")
+@click.option("--from", "date_from", help="Published on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Published on or before (YYYY-MM-DD).")
+def export(
+    query: str,
+    index_dir: Path,
+    form: str,
+    output: Path | None,
+    limit: int | None,
+    sort: str,
+    source: str | None,
+    author: str | None,
+    date_from: str | None,
+    date_to: str | None,
+) -> None:
+    """Export every article matching QUERY (all articles when QUERY is empty).
+
+    Columns: id, title, authors, source, published, published_time, modified, url, language,
+    tags, description, path, and the body (jsonl and sqlite).  The SQLite file has an FTS5
+    full-text index and opens as it is in Datasette and the sqlite3 shell.
+
+    \b
+    Example:
+      artsearch export 'ozone crops' --format sqlite -o ozone.db && datasette ozone.db
+    """
+    params = {
+        "q": query,
+        "sort": sort,
+        "source": source or "",
+        "author": author or "",
+        "from": date_from or "",
+        "to": date_to or "",
+    }
+    if form == "sqlite" and output is None:
+        raise click.UsageError("--format sqlite needs --output FILE")
+    service = SearchService(index_dir)
+    matches = _library_errors(lambda: service.all_matches(parse_request(params), limit=limit))
+    if form == "sqlite":
+        assert output is not None
+        count = write_sqlite(matches, output, about={"query": params})
+        click.echo(f"Exported {count} of {matches.total} matching articles to {output}.", err=True)
+        return
+    lines = jsonl_lines(matches) if form == "jsonl" else csv_lines(matches)
+    if output is None:
+        for line in lines:
+            sys.stdout.write(line)
+        return
+    _write_atomically(output, lines)
+    click.echo(f"Exported {min(matches.total, limit or matches.total)} of {matches.total} "
+               f"matching articles to {output}.", err=True)  # fmt: skip
+
+
+def _write_atomically(target: Path, lines: Iterator[str]) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".export-", dir=target.resolve().parent)
+    try:
+        # newline="": the CSV writer ends its records with CRLF itself.
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            out.writelines(lines)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @main.command()
@@ -368,6 +527,11 @@ def stats(index_dir: Path, as_json: bool) -> None:
     """
     result = _library_errors(SearchService(index_dir).stats)
     skips = _library_errors(lambda: read_skip_report(index_dir))
+    archives = _library_errors(lambda: read_archive_signatures(index_dir))
+    records: dict[str, int] = {}
+    for signature in archives.values():
+        for kind, count in signature.get("records", {}).items():
+            records[kind] = records.get(kind, 0) + count
     if as_json:
         data = result.to_dict()
         data.update(path=result.path, corpus=result.corpus)  # local paths: the CLI's user's own
@@ -376,12 +540,16 @@ def stats(index_dir: Path, as_json: bool) -> None:
             "by_reason": dict(summarise_skips(skips)),
             "entries": [{"path": path, "reason": reason} for path, reason in sorted(skips.items())],
         }
+        data["archives"] = {"files": len(archives), "records_not_indexed": records}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"Index {result.path}: {result.articles} articles, {result.size_bytes / 1e6:.1f} MB")
     click.echo(f"Built from {result.corpus} at {result.built_at}")
     click.echo("Sources: " + ", ".join(f"{v.value} ({v.count})" for v in result.sources[:20]))
     click.echo("Years: " + ", ".join(f"{v.value} ({v.count})" for v in result.years))
+    if archives:
+        counts = ", ".join(f"{count} {kind}" for kind, count in sorted(records.items()))
+        click.echo(f"Web archives: {len(archives)}; records not indexed: {counts or 'none'}")
     click.echo(f"Skipped: {len(skips)} corpus entries are not indexed" + (":" if skips else "."))
     for group, count in summarise_skips(skips):
         click.echo(f"  {count:6d}  {group}")

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from search import MAX_QUERY_LENGTH, MAX_RELATED
+from search.export import STREAMED_FORMATS
 from search.request import (
     DEFAULT_PER_PAGE,
     DEFAULT_RELATED,
@@ -21,10 +22,42 @@ from search.request import (
 )
 
 OPENAPI_VERSION = "3.1.0"
+# Formats of /api/search: one page as JSON, or every match streamed (web/api.py).
+EXPORT_FORMATS = ("json", *STREAMED_FORMATS)
+# The most articles one export streams by default (web.api reads EXPORT_LIMIT from the config).
+DEFAULT_EXPORT_LIMIT = 100_000
 API_VERSION = "1.0.0"
 
 _NULLABLE_STRING: dict[str, Any] = {"type": ["string", "null"]}
 _STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+# A day (YYYY-MM-DD), or null: every date the API returns has this one format.
+_NULLABLE_DAY: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "null"}],
+    "description": "A day, YYYY-MM-DD (null when unknown).",
+}
+_PUBLISHED_TIME: dict[str, Any] = {
+    "type": ["string", "null"],
+    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+    r"([+-][0-9]{2}:[0-9]{2}|Z)?$",
+    "description": "The time of publication as the page stated it (ISO 8601, with its UTC "
+    "offset when the page gave one); null when the page gave a day only.",
+}
+# Years 0001-9999 (the calendar has no year 0), months 01-12; a full date is checked as a date
+# (2024-02-30 is no day).  ASCII digits only: [0-9], not \d.
+_YEAR = "([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_DATE_BOUND_EXPECTED = "a date written YYYY-MM-DD, YYYY-MM or YYYY (a real day, month or year)"
+
+
+def _date_bound() -> dict[str, Any]:
+    return {
+        "type": "string",
+        "anyOf": [
+            {"pattern": f"^{_YEAR}$"},
+            {"pattern": f"^{_YEAR}-(0[1-9]|1[0-2])$"},
+            {"format": "date"},
+        ],
+        "x-expected": _DATE_BOUND_EXPECTED,
+    }
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -66,7 +99,8 @@ _HIT_PROPERTIES: dict[str, Any] = {
     "url": {**_NULLABLE_STRING, "description": "The article's original URL, when known."},
     "source": _NULLABLE_STRING,
     "authors": _STRINGS,
-    "published": {**_NULLABLE_STRING, "description": "ISO 8601 date or date-time."},
+    "published": _NULLABLE_DAY,
+    "published_time": _PUBLISHED_TIME,
     "snippet": {
         "type": "string",
         "description": "HTML: the article text escaped, matched terms wrapped in <mark>.",
@@ -121,8 +155,9 @@ _SCHEMAS: dict[str, Any] = {
             },
             "authors": _STRINGS,
             "source": _NULLABLE_STRING,
-            "published": _NULLABLE_STRING,
-            "modified": _NULLABLE_STRING,
+            "published": _NULLABLE_DAY,
+            "published_time": _PUBLISHED_TIME,
+            "modified": _NULLABLE_DAY,
             "language": _NULLABLE_STRING,
             "url": _NULLABLE_STRING,
             "description": _NULLABLE_STRING,
@@ -169,7 +204,11 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 _RESPONSES: dict[str, Any] = {
-    "BadRequest": _json(_ref("Error"), "A parameter or the query cannot be served as sent."),
+    "BadRequest": _json(
+        _ref("Error"),
+        "A parameter or the query cannot be served as sent: an unknown parameter, one given "
+        "twice that is not repeatable, or a value the parameter's schema does not allow.",
+    ),
     "NotFound": _json(_ref("Error"), "No article with this id."),
     "NoIndex": _json(_ref("Error"), "No index has been built yet."),
 }
@@ -193,7 +232,8 @@ _SEARCH_PARAMETERS: list[dict[str, Any]] = [
     ),
     _query(
         "page",
-        "The page of results.",
+        "The page of results. A page past the last one answers 200 with no results and the "
+        "total.",
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
     ),
     _query(
@@ -219,14 +259,35 @@ _SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "from",
         "Published on or after this day: YYYY-MM-DD, or YYYY / YYYY-MM for its first day.",
-        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+        _date_bound(),
     ),
     _query(
         "to",
         "Published on or before this day: YYYY-MM-DD, or YYYY / YYYY-MM for its last day.",
-        {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+        _date_bound(),
+    ),
+    _query(
+        "format",
+        "json: one page of results (SearchResults). csv or jsonl: every match, not one page "
+        f"(page and per_page are not used), in the order of sort, streamed: at most "
+        f"{DEFAULT_EXPORT_LIMIT:,} articles by default (the server's EXPORT_LIMIT), the total "
+        "in the X-Total-Count header. Columns: id, title, authors, source, published, "
+        "published_time, modified, url, language, tags, description, path; jsonl adds body. "
+        'In CSV, authors and tags are joined with "; ".',
+        {"type": "string", "enum": list(EXPORT_FORMATS), "default": "json"},
     ),
 ]
+
+_EXPORT_HEADERS: dict[str, Any] = {
+    "X-Total-Count": {
+        "description": "How many articles match (the export holds at most X-Export-Limit).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-Export-Limit": {
+        "description": "The most articles one export streams.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
 
 _NO_INDEX = {"503": _response_ref("NoIndex")}
 
@@ -237,7 +298,28 @@ _PATHS: dict[str, Any] = {
             "summary": "Search the articles",
             "parameters": _SEARCH_PARAMETERS,
             "responses": {
-                "200": _json(_ref("SearchResults"), "One page of results."),
+                "200": {
+                    "description": "One page of results (format=json), or every match as CSV "
+                    "or JSON Lines (format=csv, format=jsonl).",
+                    "headers": _EXPORT_HEADERS,
+                    "links": {
+                        "GetFirstArticle": {
+                            "operationId": "getArticle",
+                            "parameters": {"article_id": "$response.body#/results/0/id"},
+                            "description": "The first result's article.",
+                        },
+                        "GetFirstRelated": {
+                            "operationId": "getRelated",
+                            "parameters": {"article_id": "$response.body#/results/0/id"},
+                            "description": "Articles related to the first result.",
+                        },
+                    },
+                    "content": {
+                        "application/json": {"schema": _ref("SearchResults")},
+                        "text/csv": {"schema": {"type": "string"}},
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                    },
+                },
                 "400": _response_ref("BadRequest"),
                 **_NO_INDEX,
             },
@@ -250,6 +332,7 @@ _PATHS: dict[str, Any] = {
             "parameters": [_ARTICLE_ID],
             "responses": {
                 "200": _json(_ref("Article"), "The article."),
+                "400": _response_ref("BadRequest"),
                 "404": _response_ref("NotFound"),
                 **_NO_INDEX,
             },
@@ -285,7 +368,8 @@ _PATHS: dict[str, Any] = {
             "operationId": "getStats",
             "summary": "What the index holds",
             "responses": {
-                "200": _json(_ref("IndexStats"), "Counts, sizes and where the index came from."),
+                "200": _json(_ref("IndexStats"), "Counts, sizes and when the index was built."),
+                "400": _response_ref("BadRequest"),
                 **_NO_INDEX,
             },
         }
@@ -298,7 +382,8 @@ _PATHS: dict[str, Any] = {
                 "200": {
                     "description": "The OpenAPI 3.1 description of the API.",
                     "content": {"application/json": {"schema": {"type": "object"}}},
-                }
+                },
+                "400": _response_ref("BadRequest"),
             },
         }
     },
@@ -312,7 +397,10 @@ _DOCUMENT: dict[str, Any] = {
         "description": (
             "Full-text search over a folder of articles. Every error, including unknown /api/ "
             "URLs (404) and wrong methods (405), answers with the Error schema: "
-            '{"error": {"status": N, "message": "..."}}. The message says how to fix the request.'
+            '{"error": {"status": N, "message": "..."}}. The message says how to fix the request. '
+            "Parameters are checked against this document: an unknown parameter, or one given "
+            "twice that is not an array (repeatable), is a 400 naming it, never silently "
+            "ignored. Dates are days, YYYY-MM-DD."
         ),
     },
     "paths": _PATHS,
