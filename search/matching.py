@@ -153,8 +153,6 @@ class _Walk:
             return self.live & ~self.mask(q.query)
         if isinstance(q, query.Or) and not q.minmatch:
             return self.mask_any(q.subqueries)
-        if isinstance(q, query.Prefix):
-            return self.prefix(q.fieldname, q.text)
         return self.by_whoosh(q)
 
     def mask(self, q: query.Query) -> np.ndarray:
@@ -216,12 +214,8 @@ class _Walk:
             return docs, _NO_SCORES
         if not reader.schema[field].scorable:
             raise Unscorable(q)  # Whoosh scores these by their weight alone; rare in queries
-        lengths = reader.lengths(field)[docs]
-        idf = lucene_idf(reader.doc_count_all, reader.doc_frequency(field, q.text))
-        b, k1 = self.weighting.B, self.weighting.K1
-        average = reader.average_length(field)
-        scores = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average)))
-        return docs, scores * q.boost
+        df = reader.doc_frequency(field, q.text)
+        return docs, self.bm25(field, docs, weights, df) * q.boost
 
     def phrase(self, field: str, words: list[bytes]) -> tuple[np.ndarray, np.ndarray | None]:
         """Whoosh scores a phrase match as the sum of its words' scores (its span matcher wraps
@@ -240,11 +234,31 @@ class _Walk:
             scores = np.where(mask, scores, 0.0)
         return mask, scores
 
-    def prefix(self, field: str, prefix: str) -> np.ndarray:
-        mask = np.zeros(self.size, dtype=bool)
-        for word in self.reader.expand(field, prefix):
-            mask[self.reader.term_docs(field, word)] = True
-        return mask
+    def prefix(self, q: query.Prefix) -> tuple[np.ndarray, np.ndarray | None]:
+        """The documents with a word starting with the prefix.  Scored as one term whose
+        frequency is that of all such words in the document and whose document frequency is the
+        number of such documents (Whoosh gives every match of a prefix the same score, which
+        ranks them in index order)."""
+        docs, weights = self.reader.prefix_postings(q.fieldname, q.text)
+        frequencies = np.bincount(docs, weights=weights, minlength=self.size)
+        mask = frequencies > 0
+        if self.weighting is None:
+            return mask, None
+        matched = np.flatnonzero(mask)
+        scores = np.zeros(self.size, dtype=np.float64)
+        if len(matched):
+            tf = frequencies[matched]
+            scores[matched] = q.boost * self.bm25(q.fieldname, matched, tf, len(matched))
+        return mask, scores
+
+    def bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, df: int) -> np.ndarray:
+        assert self.weighting is not None
+        reader = self.reader
+        idf = lucene_idf(reader.doc_count_all, df)
+        b, k1 = self.weighting.B, self.weighting.K1
+        lengths = reader.lengths(field)[docs]
+        average = reader.average_length(field)
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average)))
 
     def by_whoosh(self, q: query.Query) -> np.ndarray:
         """Sloppy phrases, wildcards and anything else: Whoosh matches (no scoring)."""
@@ -255,6 +269,7 @@ class _Walk:
 
 _Walk._HANDLERS = (
     (query.Term, _Walk.term),
+    (query.Prefix, _Walk.prefix),
     (query.And, lambda walk, q: walk.conjunction(q.subqueries)),
     (query.AndMaybe, _Walk.and_maybe),
     (query.AndNot, _Walk.and_not),

@@ -34,10 +34,10 @@ from whoosh import query
 from indexer.index import schema
 from indexer.index.analysis import (
     STOP_WORDS,
-    index_terms,
     language_analysis,
     query_terms,
     query_words,
+    term_counts,
 )
 from indexer.index.version import IndexReader
 from search.bm25 import ArticleBM25, lucene_idf
@@ -88,7 +88,7 @@ Branch = dict[Word, float]
 
 def analysed_terms(text: str, language: str | None = None) -> Counter[str]:
     """The index terms of plain text in ``language``, with how often each occurs."""
-    return Counter(index_terms(text, language))
+    return term_counts(text, language)
 
 
 def query_branches(text: str, languages: Sequence[str]) -> list[Branch]:

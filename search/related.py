@@ -46,7 +46,7 @@ import numpy.typing as npt
 
 from indexer.article import Article
 from indexer.index import schema
-from indexer.index.analysis import analyse, index_terms, language_analysis
+from indexer.index.analysis import index_terms, language_analysis, terms_with_spans
 from indexer.index.version import IndexReader
 from indexer.words import WORD
 from search.related_words import WEAK_WORDS
@@ -129,12 +129,11 @@ def _article_terms(
     language = language or article.language
     # Body first: titles are often in capitals, bodies spell words the way a reader expects.
     for text in (article.body[:max_chars], article.title):
-        for word in analyse(text, language):
-            term = word.term
+        for term, start, end, _ in terms_with_spans(text, language):
             if term in _WEAK_TERMS:
                 continue
             counts[term] += 1
-            spellings.setdefault(term, Counter())[text[word.start : word.end]] += 1
+            spellings.setdefault(term, Counter())[text[start:end]] += 1
     forms = {term: _readable(seen) for term, seen in spellings.items()}
     return _ArticleTerms(counts, forms)
 

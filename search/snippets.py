@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
-from indexer.index.analysis import analyse, language_analysis
+from indexer.index.analysis import find_terms
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.
@@ -35,22 +35,18 @@ def find_matches(text: str, terms: Collection[str], language: str | None = None)
     """Character spans of the words in ``text`` (written in ``language``) whose analysed form is
     one of ``terms``; overlapping spans (CJK bigrams) merged.
 
-    Only words that begin like a query term are stemmed: stemming every word was most of the
-    cost of a page of snippets.
+    Only words that begin like a query term are analysed (:func:`find_terms`): analysing every
+    word was most of the cost of a page of snippets.
     """
     if not terms:
         return []
-    namespace = language_analysis(language).namespace
-    initials = frozenset(term[len(namespace) : len(namespace) + 1] for term in terms)
     matches: list[_Match] = []
-    for word in analyse(text[:MAX_ANALYSED_CHARS], language, initials=initials):
-        if word.term not in terms:
-            continue
-        if matches and word.start < matches[-1].end:  # overlapping CJK bigrams and characters
+    for term, start, end in find_terms(text[:MAX_ANALYSED_CHARS], terms, language):
+        if matches and start < matches[-1].end:  # overlapping CJK bigrams and characters
             last = matches[-1]
-            matches[-1] = _Match(last.start, max(last.end, word.end), last.term)
+            matches[-1] = _Match(last.start, max(last.end, end), last.term)
         else:
-            matches.append(_Match(word.start, word.end, word.term))
+            matches.append(_Match(start, end, term))
     return matches
 
 

@@ -69,8 +69,7 @@ def one_edit_away(word: str) -> set[str]:
 def _frequency(reader: IndexReader, word: str) -> int:
     """In how many documents the word occurs as typed (the body's spelling field holds whole
     words: docs/decisions.md, Whoosh rule 4)."""
-    spelling = reader.schema[schema.BODY].spelling_fieldname(schema.BODY)
-    return reader.doc_frequency(spelling, word)
+    return int(reader.spelling_frequencies([word])[0])
 
 
 def _stem_frequency(reader: IndexReader, word: str) -> int:
@@ -87,10 +86,12 @@ def _correct_word(reader: IndexReader, word: str) -> str | None:
     correction must be :data:`RARE_FORM_RATIO` times as frequent as that stem: "titles" stays
     "titles" next to "title", but "mehtods" becomes "methods" although one abstract has "mehtod".
     """
+    candidates = sorted(one_edit_away(word))
+    frequencies = reader.spelling_frequencies(candidates)
     ranked = sorted(
-        (-frequency, candidate)
-        for candidate in one_edit_away(word)
-        if (frequency := _frequency(reader, candidate)) > 0
+        (-int(frequency), candidate)
+        for candidate, frequency in zip(candidates, frequencies, strict=True)
+        if frequency > 0
     )
     if not ranked:
         return None

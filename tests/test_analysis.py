@@ -4,6 +4,7 @@ giving exactly what the query-time functions give."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from indexer.index.analysis import (
     STOP_WORDS,
     LanguageText,
     analyse,
+    find_terms,
     fold,
     index_terms,
     query_terms,
     spelling_words,
+    term_counts,
     text_analyzer,
 )
 
@@ -120,3 +123,27 @@ def test_the_spelling_field_holds_whole_words_as_written() -> None:
     assert [w for w, _, _ in spelling_words("Die Bahnhöfe 北京 a", "de")] == ["bahnhöfe"]
     assert [w for w, _, _ in spelling_words("from the form")] == ["form"]
     assert OURS.has_morph()
+
+
+@pytest.mark.parametrize("language", [None, "de", "es", "zh"])
+@given(text=st.text(max_size=200), pick=st.integers(0, 50))
+def test_find_terms_finds_what_full_analysis_finds(
+    language: str | None, text: str, pick: int
+) -> None:
+    analysed = [(w.term, w.start, w.end) for w in analyse(text, language)]
+    terms = {term for term, _, _ in analysed[pick : pick + 3]} | {"zzzz"}
+    assert list(find_terms(text, terms, language)) == [a for a in analysed if a[0] in terms]
+
+
+@given(text=st.text(max_size=200))
+def test_term_counts_count_the_indexed_terms(text: str) -> None:
+    for language in (None, "fr", "ja"):
+        assert term_counts(text, language) == Counter(index_terms(text, language))
+
+
+def test_find_terms_on_real_pages() -> None:
+    for page in sorted(PAGES.glob("*.htm*"))[:20]:
+        text = page.read_text(encoding="utf-8", errors="replace")
+        analysed = [(w.term, w.start, w.end) for w in analyse(text)]
+        terms = {analysed[i][0] for i in range(0, len(analysed), 97)}
+        assert list(find_terms(text, terms)) == [a for a in analysed if a[0] in terms]

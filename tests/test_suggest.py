@@ -24,6 +24,10 @@ class CountingReader:
         self.lookups += 1
         return self._reader.doc_frequency(field, text)
 
+    def spelling_frequencies(self, words: list[str]) -> Any:
+        self.lookups += len(words)
+        return self._reader.spelling_frequencies(words)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reader, name)
 

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any, cast
 
 from whoosh import analysis
@@ -120,6 +121,11 @@ class LanguageAnalysis:
             return None
         return self.namespace + self.stem(folded)
 
+    @cached_property
+    def cached_term(self) -> Callable[[str], str | None]:
+        """:meth:`term`, remembering the words it has seen (texts repeat their words)."""
+        return lru_cache(maxsize=STEM_CACHE_ENTRIES)(self.term)
+
 
 def _identity(word: str) -> str:
     return word
@@ -173,46 +179,111 @@ def analyse(
     of the terms sought, without namespace) lets a caller that looks for a few terms skip the
     words that cannot give one, unstemmed; their positions are then not exact.
     """
+    for term, start, end, position in terms_with_spans(
+        text, language, query=query, initials=initials
+    ):
+        yield AnalysedWord(term, start, end, position, text[start:end].lower())
+
+
+def terms_with_spans(
+    text: str,
+    language: str | None = None,
+    *,
+    query: bool = False,
+    initials: frozenset[str] | None = None,
+) -> Iterator[tuple[str, int, int, int]]:
+    """:func:`analyse` as plain tuples ``(term, start, end, position)``: the loop snippets,
+    feedback and related articles run over whole texts, where an object per word costs."""
     rules = language_analysis(language)
     if initials is not None and not rules.keeps_initial:
         initials = None
+    term_of = rules.cached_term
     position = -1
     for match in _TOKEN.finditer(text):
+        word = match.group()
         if match.lastgroup == "cjk":
-            yield from _cjk_terms(match, rules.namespace, position + 1, query=query)
-            position += len(match.group())
+            yield from _cjk_terms(word, match.start(), rules.namespace, position + 1, query=query)
+            position += len(word)
             continue
-        word = match.group().lower()
-        if initials is not None and fold(word[:1]) not in initials:
+        if initials is not None and fold(word[:1].lower()) not in initials:
             position += 1
             continue
-        term = rules.term(word)
+        term = term_of(word.lower())
         if term is not None:
             position += 1
-            yield AnalysedWord(term, match.start(), match.end(), position, word)
+            yield term, match.start(), match.end(), position
 
 
 def _cjk_terms(
-    match: re.Match[str], namespace: str, first: int, *, query: bool
-) -> Iterator[AnalysedWord]:
-    run, start = match.group(), match.start()
+    run: str, start: int, namespace: str, first: int, *, query: bool
+) -> Iterator[tuple[str, int, int, int]]:
     characters = len(run) == 1 or not query
     for i, char in enumerate(run):
         if characters:
-            yield AnalysedWord(namespace + char, start + i, start + i + 1, first + i, char)
+            yield namespace + char, start + i, start + i + 1, first + i
         if i + 1 < len(run):
-            pair = run[i : i + 2]
-            yield AnalysedWord(namespace + pair, start + i, start + i + 2, first + i, pair)
+            yield namespace + run[i : i + 2], start + i, start + i + 2, first + i
+
+
+_CJK = re.compile(f"[{CJK_CHARACTERS}]")
+_PLAIN_WORD = re.compile(rf"{_WORD_CHAR}+(?:\.{_WORD_CHAR}+)*")
+
+
+def term_counts(text: str, language: str | None = None) -> Counter[str]:
+    """How often each term occurs in ``text``: :func:`index_terms` counted, in C-speed loops when
+    the text has no CJK characters (feedback reads several articles per query)."""
+    if _CJK.search(text):
+        return Counter(index_terms(text, language))
+    term_of = language_analysis(language).cached_term
+    counts = Counter(map(term_of, map(str.lower, _PLAIN_WORD.findall(text))))
+    counts.pop(None, None)
+    return counts  # type: ignore[return-value]
+
+
+def find_terms(
+    text: str, terms: Collection[str], language: str | None = None
+) -> Iterator[tuple[str, int, int]]:
+    """The occurrences ``(term, start, end)`` in ``text`` of the words whose term is one of
+    ``terms``: what :func:`terms_with_spans` would find, without analysing every word.
+
+    Only words that begin like a sought term are read (stems keep a word's first letter, after
+    folding): the candidates are found by one regular expression, which is most of the saving on
+    a long article.
+    """
+    rules = language_analysis(language)
+    namespace = rules.namespace
+    wanted = {term for term in terms if term.startswith(namespace) and len(term) > len(namespace)}
+    cjk = any(_CJK.search(term) for term in wanted)
+    if not rules.keeps_initial or cjk or not wanted:
+        for term, start, end, _ in terms_with_spans(text, language):
+            if term in wanted:
+                yield term, start, end
+        return
+    initials = {term[len(namespace)] for term in wanted}
+    letters = "".join(sorted(initials | {letter.upper() for letter in initials}))
+    # A word start: a sought initial, or any non-ASCII letter (it may fold to one).
+    starts = re.compile(rf"(?<!{_WORD_CHAR})(?:[{re.escape(letters)}]|[^\x00-\x7f])")
+    term_of = rules.cached_term
+    for candidate in starts.finditer(text):
+        at = candidate.start()
+        if at >= 2 and text[at - 1] == "." and _PLAIN_WORD.match(text[at - 2]):
+            continue  # inside a dotted word ("U.S."), which starts earlier
+        match = _TOKEN.match(text, at)
+        if match is None or match.lastgroup != "word":
+            continue
+        found = term_of(match.group().lower())
+        if found in wanted:
+            yield found, match.start(), match.end()
 
 
 def index_terms(text: str, language: str | None = None) -> list[str]:
     """The terms indexed for ``text`` written in ``language``, in order."""
-    return [word.term for word in analyse(text, language)]
+    return [term for term, _, _, _ in terms_with_spans(text, language)]
 
 
 def query_terms(text: str, language: str | None = None) -> list[str]:
     """The terms of a query typed as plain words, analysed as ``language``."""
-    return [word.term for word in analyse(text, language, query=True)]
+    return [term for term, _, _, _ in terms_with_spans(text, language, query=True)]
 
 
 def spelling_words(text: str, language: str | None = None) -> Iterator[tuple[str, int, int]]:
@@ -282,24 +353,25 @@ class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
         token.stopped = False
         token.boost = 1.0
         language = getattr(value, "language", None)
+        words: Any
         if kwargs.get("no_morph", False):
-            words: Any = (
-                AnalysedWord(word, start, end, number, word)
+            words = (
+                (word, start, end, number)
                 for number, (word, start, end) in enumerate(spelling_words(value, language))
             )
         elif not tokenize:
-            words = [AnalysedWord(value.lower(), 0, len(value), 0, value.lower())]
+            words = [(value.lower(), 0, len(value), 0)]
         else:
-            words = analyse(value, language, query=mode == "query")
-        for word in words:
-            token.text = word.term
+            words = terms_with_spans(value, language, query=mode == "query")
+        for term, start, end, position in words:
+            token.text = term
             if keeporiginal or not tokenize:
-                token.original = value[word.start : word.end]  # type: ignore[attr-defined]
+                token.original = value[start:end]  # type: ignore[attr-defined]
             if positions:
-                token.pos = start_pos + word.position
+                token.pos = start_pos + position
             if chars:
-                token.startchar = start_char + word.start
-                token.endchar = start_char + word.end
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 

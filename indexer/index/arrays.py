@@ -54,6 +54,8 @@ _FIELD_CODES = {
     name: bytes([code]) for code, name in enumerate(sorted(schema.POSTING_ARRAY_FIELDS), 1)
 }
 
+_WORDS = ".arr_words.npy"
+_WORD_COUNTS = ".arr_word_counts.npy"
 _KEYS = ".arr_keys.npy"
 _SPANS = ".arr_spans.npy"
 _DOCS = ".arr_docs.npy"
@@ -61,7 +63,9 @@ _WEIGHTS = ".arr_weights.npy"
 _STARTS = ".arr_starts.npy"
 _DELTAS = ".arr_deltas.npy"
 _DOCUMENTS = ".arr_documents.npz"
-ARRAY_EXTENSIONS = (_KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _DOCUMENTS)
+ARRAY_EXTENSIONS = (
+    _WORDS, _WORD_COUNTS, _KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _DOCUMENTS,
+)  # fmt: skip
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -84,14 +88,25 @@ class PostingArraysRecorder:
         self._keys: list[bytes] = []
         self._spans = array("q")  # per key: start, count
 
+        # The spelling field's words and in how many documents each occurs ("did you mean").
+        self._spelling = False
+        self._words: list[bytes] = []
+        self._word_counts = array("i")
+
     def start_field(self, field: str, positions: bool) -> None:
         self._code = _FIELD_CODES.get(field) if positions else None
+        self._spelling = field == schema.SPELLING_FIELD
 
     def start_term(self, btext: bytes) -> None:
         self._btext = btext
         self._term_start = len(self._docs)
+        if self._spelling and len(btext) <= KEY_BYTES:
+            self._words.append(btext)
+            self._word_counts.append(0)
 
     def add(self, docnum: int, weight: float, value: bytes) -> None:
+        if self._spelling and self._words and self._words[-1] == self._btext:
+            self._word_counts[-1] += 1
         if self._code is not None:
             self._docs.append(docnum)
             self._weights.append(weight)
@@ -124,6 +139,10 @@ class PostingArraysRecorder:
             _SPANS: spans[order],
             _KEYS: keys[order],
         }
+        words = np.array(self._words, dtype=f"S{KEY_BYTES}")
+        order = np.argsort(words, kind="stable")
+        np.save(self._files(_WORD_COUNTS), np.frombuffer(self._word_counts, dtype=np.int32)[order])
+        np.save(self._files(_WORDS), words[order])
         for ext, values in arrays.items():
             np.save(self._files(ext), values)
 
@@ -201,6 +220,8 @@ class PostingArrays:
     weights: np.ndarray
     starts: np.ndarray
     deltas: np.ndarray
+    words: np.ndarray  # the spelling field's words, sorted
+    word_counts: np.ndarray  # in how many documents each occurs (deleted ones included)
 
     @classmethod
     def load(cls, files: SegmentFiles) -> PostingArrays | None:
@@ -208,13 +229,50 @@ class PostingArrays:
         try:
             # Plain arrays over the mapped memory: slicing numpy's memmap subclass costs several
             # times more, and a search slices thousands of times.
-            keys, spans, *arrays = (
+            arrays = [
                 np.load(files(ext), mmap_mode="r").view(np.ndarray)
-                for ext in (_KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS)
-            )
+                for ext in (_KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _WORDS, _WORD_COUNTS)
+            ]
         except (OSError, ValueError):
             return None
-        return cls(keys, spans, *arrays)
+        return cls(*arrays)
+
+    def frequency(self, field: str, btext: bytes) -> int | None:
+        """In how many of the segment's documents the term occurs (deleted ones included, as
+        Whoosh counts), or None when the arrays cannot tell."""
+        found = self.span(field, btext)
+        return None if found is None else found[1]
+
+    def words_starting(self, field: str, prefix: bytes) -> list[bytes] | None:
+        """The segment's words of ``field`` that start with ``prefix`` (None: ask Whoosh)."""
+        code = _FIELD_CODES.get(field)
+        if code is None:
+            return None
+        low = code + prefix
+        high = low + b"\xff"
+        first, last = np.searchsorted(self.keys, [low, high])
+        return [bytes(key)[1:] for key in self.keys[first:last]]
+
+    def prefix_postings(self, field: str, prefix: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """The postings of every word of ``field`` that starts with ``prefix``, one after the
+        other (a document appears once per such word it has), or None when the arrays cannot
+        tell.  Words are stored in key order, so they are one slice."""
+        code = _FIELD_CODES.get(field)
+        if code is None or len(code + prefix) > KEY_BYTES:
+            return None
+        first, last = np.searchsorted(self.keys, [code + prefix, code + prefix + b"\xff"])
+        if first == last:
+            return self.docs[:0], self.weights[:0]
+        start = int(self.spans[first][0])
+        end = int(self.spans[last - 1][0] + self.spans[last - 1][1])
+        return self.docs[start:end], self.weights[start:end]
+
+    def spelling_counts(self, words: np.ndarray) -> np.ndarray:
+        """For each of ``words`` (an ``S32`` array), in how many documents it occurs."""
+        if not len(self.words):
+            return np.zeros(len(words), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.words, words), len(self.words) - 1)
+        return np.where(self.words[at] == words, self.word_counts[at], 0).astype(np.int64)
 
     def span(self, field: str, btext: bytes) -> tuple[int, int] | None:
         """Where the term's postings are: ``(start, count)``, a count of 0 when the segment does

@@ -40,7 +40,7 @@ from indexer.index.analysis import LanguageText, name_analyzer, text_analyzer
 # Bump whenever a field, an analyzer or the arrays beside the segments change: an index written
 # under another version is rebuilt by the next `artsearch index`, because incremental updates
 # would mix two analyses of the text.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 ID = "id"
 TITLE = "title"
@@ -103,6 +103,8 @@ def build_schema() -> fields.Schema:
 
 
 SCHEMA = build_schema()
+# The field of whole (unstemmed) words Whoosh keeps beside the body for spelling (Whoosh rule 4).
+SPELLING_FIELD = SCHEMA[BODY].spelling_fieldname(BODY)
 
 
 def name_key(name: str) -> str:

@@ -33,7 +33,7 @@ from whoosh.searching import Searcher
 
 from indexer.article import Article
 from indexer.index import schema
-from indexer.index.arrays import DocumentArrays, PostingArrays
+from indexer.index.arrays import KEY_BYTES, DocumentArrays, PostingArrays
 from indexer.index.whoosh_private import matcher_postings
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,8 @@ class IndexVersion:
         segments = []
         for leaf, offset in reader.leaf_readers():
             whoosh_segment = leaf.segment()
+            if whoosh_segment is None:
+                continue  # an index with no documents has one empty reader and no segment
             postings, documents = load_segment(whoosh_segment)
             if documents is None:
                 documents = _documents_from_columns(leaf)
@@ -259,6 +261,34 @@ class IndexVersion:
             return ids[0], weights[0]
         return np.concatenate(ids), np.concatenate(weights)
 
+    def prefix_postings(
+        self, searcher: Searcher, field: str, prefix: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The live postings of every word of ``field`` starting with ``prefix``: document numbers
+        (a document once per such word it has, not sorted) and weights."""
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        btext = prefix.encode("utf-8")
+        leaves = None
+        for number, segment in enumerate(self.segments):
+            found = segment.postings.prefix_postings(field, btext) if segment.postings else None
+            if found is None:
+                leaves = leaves or [leaf for leaf, _ in searcher.reader().leaf_readers()]
+                leaf = leaves[number]
+                parts = [matcher_postings(leaf.postings(field, w))
+                         for w in leaf.expand_prefix(field, prefix)]  # fmt: skip
+                found = (
+                    np.concatenate([p[0] for p in parts]) if parts else _EMPTY_DOCS,
+                    np.concatenate([p[1] for p in parts]) if parts else _EMPTY_WEIGHTS,
+                )
+            docs = found[0].astype(np.int64) + segment.offset
+            keep = self.values.live[docs]
+            ids.append(docs[keep])
+            weights.append(found[1][keep].astype(np.float64))
+        if not ids:
+            return _EMPTY_DOCS, _EMPTY_WEIGHTS
+        return np.concatenate(ids), np.concatenate(weights)
+
     def positions(
         self, searcher: Searcher, field: str, btext: bytes, docs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -293,9 +323,44 @@ class IndexVersion:
         cached = self._frequencies.get(key)
         if cached is not None:
             return int(cached)
-        frequency = int(searcher.reader().doc_frequency(field, text))
+        btext = text if isinstance(text, bytes) else text.encode("utf-8")
+        counts = [s.postings.frequency(field, btext) if s.postings else None for s in self.segments]
+        if all(count is not None for count in counts):
+            frequency = sum(count for count in counts if count is not None)
+        else:
+            frequency = int(searcher.reader().doc_frequency(field, text))
         self._frequencies.put(key, frequency)
         return frequency
+
+    def spelling_frequencies(self, searcher: Searcher, words: list[str]) -> np.ndarray:
+        """For each word, in how many documents the spelling field has it (one binary search per
+        segment for all the words, where a look-up each took ~50 µs)."""
+        encoded = [word.encode("utf-8") for word in words]
+        keys = np.array(encoded, dtype=f"S{KEY_BYTES}")
+        if len(words) and all(s.postings is not None for s in self.segments) and all(
+            len(word) <= KEY_BYTES for word in encoded
+        ):
+            total = np.zeros(len(words), dtype=np.int64)
+            for segment in self.segments:
+                assert segment.postings is not None
+                total += segment.postings.spelling_counts(keys)
+            return total
+        reader = searcher.reader()
+        return np.array(
+            [reader.doc_frequency(schema.SPELLING_FIELD, word) for word in encoded], dtype=np.int64
+        )
+
+    def words_starting(self, searcher: Searcher, field: str, prefix: str) -> list[str]:
+        """The index's words of ``field`` that start with ``prefix``, sorted."""
+        btext = prefix.encode("utf-8")
+        found: set[bytes] = set()
+        for segment in self.segments:
+            words = segment.postings.words_starting(field, btext) if segment.postings else None
+            if words is None:
+                found = set(searcher.reader().expand_prefix(field, prefix))
+                break
+            found.update(words)
+        return sorted(w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in found)
 
     def average_length(self, field: str) -> float:
         return self._average_lengths.get(field, 1.0)
@@ -350,6 +415,11 @@ class IndexReader:
     def term_docs(self, field: str, text: str | bytes) -> np.ndarray:
         return self.postings(field, text)[0]
 
+    def prefix_postings(self, field: str, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+        if field not in self.schema:
+            return _EMPTY_DOCS, _EMPTY_WEIGHTS
+        return self.version.prefix_postings(self.searcher, field, prefix)
+
     def positions(
         self, field: str, text: str | bytes, docs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -377,11 +447,12 @@ class IndexReader:
         return None if found is None else int(found)
 
     def expand(self, field: str, prefix: str) -> list[str]:
-        """The index words of ``field`` that start with ``prefix``."""
-        return [
-            text.decode("utf-8") if isinstance(text, bytes) else str(text)
-            for text in self.searcher.reader().expand_prefix(field, prefix)
-        ]
+        """The index words of ``field`` that start with ``prefix``, sorted."""
+        return self.version.words_starting(self.searcher, field, prefix)
+
+    def spelling_frequencies(self, words: list[str]) -> np.ndarray:
+        """For each word, in how many documents it occurs as written ("did you mean")."""
+        return self.version.spelling_frequencies(self.searcher, words)
 
 
 # --- assembling per-document values ---------------------------------------------------------------
