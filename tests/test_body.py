@@ -76,47 +76,31 @@ def test_a_page_of_thousands_of_paragraphs_is_read_directly_and_cut() -> None:
     assert found.value.startswith("Rail services resumed")
 
 
-PRINT_HEADER = [
-    "This copy is for your personal, non-commercial use only. To order presentation-ready copies "
-    "for distribution, visit our reprints desk.",
-    "https://www.northwind.example/articles/harbour-tolls-to-rise",
-]
 TOLLS_LEAD = (
     "Tolls for cargo ships entering the north harbour will rise by eight percent from the first "
     "of March, the port authority said on Tuesday, the first increase in six years."
 )
 
 
-def test_a_text_without_the_pages_lead_paragraph_gives_way_to_readabilitys(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # trafilatura took a print header on one real page (its <body> has id="article_body").
-    monkeypatch.setattr(body, "_trafilatura_paragraphs", lambda tree: list(PRINT_HEADER))
-    found = extract_body(page_tree("extract-print-header.html"), lead=TOLLS_LEAD)
+def test_a_print_header_gives_way_to_the_article_text() -> None:
+    # trafilatura in fast mode took the print header on one real page (its <body> has
+    # id="article_body"); its default mode, with its own second opinions, finds the article.
+    found = extract_body(page_tree("extract-print-header.html"))
     assert found is not None and found.origin == "extractor"
     paragraphs = found.value.split("\n\n")
-    assert paragraphs[0] == TOLLS_LEAD and len(paragraphs) == 5
+    assert paragraphs[1] == TOLLS_LEAD and len(paragraphs) == 6
     assert "personal, non-commercial use" not in found.value
     assert "Ships waiting outside the north harbour." not in found.value  # a caption
 
 
-def test_a_text_holding_the_lead_paragraph_needs_no_second_opinion(
+def test_a_short_text_the_precision_focus_does_not_confirm_is_no_body(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def second_opinion(tree: HtmlElement) -> list[str]:
-        raise AssertionError("readability ran")
+    # A headline-only aggregator item: the default focus rescues a source line and a dot.
+    def extractor(tree: HtmlElement, **settings: bool) -> list[str]:
+        return [] if settings == body.SHORT_TEXT_SETTINGS else ["Prairie Ledger", "·"]
 
-    monkeypatch.setattr(body, "_readability_paragraphs", second_opinion)
-    found = extract_body(page_tree("extract-print-header.html"), lead=TOLLS_LEAD)
-    assert found is not None and found.value.startswith(TOLLS_LEAD)
-
-
-def test_a_short_second_opinion_does_not_replace_an_empty_text(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A headline-only aggregator item: readability finds the source line and a dot, no text.
-    monkeypatch.setattr(body, "_trafilatura_paragraphs", lambda tree: [])
-    monkeypatch.setattr(body, "_readability_paragraphs", lambda tree: ["Prairie Ledger", "·"])
+    monkeypatch.setattr(body, "extractor_paragraphs", extractor)
     assert extract_body(page_tree("extract-print-header.html")) is None
 
 
@@ -144,7 +128,7 @@ def test_json_ld_body_with_ticker_symbols_is_text_and_html_bodies_lose_their_tag
     assert found is not None and found.origin == "json-ld"
     assert found.value.count("First Harbour Bancorp <I>") == 2
     html = "<p>Harbour <b>Bancorp</b> said it will sell bonds.</p><p><i>Second</i> one.</p>"
-    assert body._ld_paragraphs(html * 5)[:2] == [
+    assert body.ld_body_paragraphs(html * 5)[:2] == [
         "Harbour Bancorp said it will sell bonds.",
         "Second one.",
     ]
