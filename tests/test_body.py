@@ -97,7 +97,9 @@ def test_a_short_text_the_precision_focus_does_not_confirm_is_no_body(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A headline-only aggregator item: the default focus rescues a source line and a dot.
-    def extractor(tree: HtmlElement, **settings: bool) -> list[str]:
+    def extractor(
+        tree: HtmlElement, settings: body.ExtractorSettings = body.EXTRACTOR_SETTINGS
+    ) -> list[str]:
         return [] if settings == body.SHORT_TEXT_SETTINGS else ["Prairie Ledger", "·"]
 
     monkeypatch.setattr(body, "extractor_paragraphs", extractor)

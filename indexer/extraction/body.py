@@ -16,6 +16,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -56,17 +57,23 @@ _COUNT_PARAGRAPHS = etree.XPath("count(//p)")
 # Links whose text may have the words of a teaser (selected in C: most links are short).
 _LONG_LINKS = etree.XPath("//a[string-length(normalize-space(.)) >= 20]")
 
+
 # trafilatura's settings.  Its default ("balanced") focus with its own second opinions
 # (readability, jusText, a recall retry when little of the page was kept), not fast mode nor
 # precision focus: on trafilatura-eval's 374 pages precision and fast lose 2.6 recall points that
 # our rules below do not win back, and on the Zyte pages the rules recover the precision
 # (docs/extraction.md, "Extractor settings").
-EXTRACTOR_SETTINGS: dict[str, bool] = {"fast": False, "favor_precision": False}
+class ExtractorSettings(NamedTuple):
+    fast: bool
+    favor_precision: bool
+
+
+EXTRACTOR_SETTINGS = ExtractorSettings(fast=False, favor_precision=False)
 # A text shorter than trafilatura's own floor (its MIN_EXTRACTED_SIZE, characters) comes from
 # its rescues (the whole page's text, a navigation bar's words on a front page, a headline-only
 # card); it is taken only when trafilatura's precision focus confirms it.
 SHORT_TEXT_CHARS = 250
-SHORT_TEXT_SETTINGS: dict[str, bool] = {"fast": True, "favor_precision": True}
+SHORT_TEXT_SETTINGS = ExtractorSettings(fast=True, favor_precision=True)
 
 # A continuation block of an article cut into several holds this many paragraphs and words.
 _CONTINUATION_MIN_PARAGRAPHS = 2
@@ -137,9 +144,9 @@ def extract_body(
 
 
 def _article_paragraphs(
-    tree: HtmlElement, site: str | None, settings: dict[str, bool]
+    tree: HtmlElement, site: str | None, settings: ExtractorSettings
 ) -> list[str]:
-    paragraphs = with_continuations(tree, extractor_paragraphs(tree, **settings))
+    paragraphs = with_continuations(tree, extractor_paragraphs(tree, settings))
     return without_link_lines(tree, without_repeated_runs(paragraphs), site)
 
 
@@ -446,7 +453,9 @@ def _is_huge(tree: HtmlElement, elements: int | None) -> bool:
     return False
 
 
-def extractor_paragraphs(tree: HtmlElement, **settings: bool) -> list[str]:
+def extractor_paragraphs(
+    tree: HtmlElement, settings: ExtractorSettings = EXTRACTOR_SETTINGS
+) -> list[str]:
     """trafilatura's text of the tree in the stored format (comments excluded, tables kept),
     with `settings` (EXTRACTOR_SETTINGS when none are given)."""
     document = trafilatura.bare_extraction(
@@ -458,7 +467,8 @@ def extractor_paragraphs(tree: HtmlElement, **settings: bool) -> list[str]:
         with_metadata=False,
         deduplicate=False,
         as_dict=False,
-        **(settings or EXTRACTOR_SETTINGS),
+        fast=settings.fast,
+        favor_precision=settings.favor_precision,
     )
     body = getattr(document, "body", None) if document is not None else None
     if body is None:
