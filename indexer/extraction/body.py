@@ -415,16 +415,19 @@ def _is_layout_table(table: HtmlElement) -> bool:
     return False
 
 
-def without_page_furniture(body: str, *labels: str | None) -> str:
+def without_page_furniture(body: str, *labels: str | None, language: str | None = None) -> str:
     """The body without the lines extractors pick up around a short article: a line repeating
     one of `labels` (the article's title, its heading on the page, its address), a bare date
     line ("Feb 26, 1987", "2 hours ago", "12 de marzo de 2024"), a line without a word ("·"), a
-    byline or a copyright notice at either end.  Empty when nothing else is left."""
+    byline or a copyright notice at either end.  Dates are read in `language` (the article's) as
+    well as in English.  Empty when nothing else is left."""
     label_words = {normalised_words(label) for label in labels if label}
     paragraphs = [
         p
         for p in body.split("\n\n")
-        if WORD.search(p) and normalised_words(p) not in label_words and not is_bare_date_line(p)
+        if WORD.search(p)
+        and normalised_words(p) not in label_words
+        and not is_bare_date_line(p, language)
     ]
     while paragraphs and is_end_furniture(paragraphs[-1]):
         paragraphs.pop()

@@ -101,12 +101,15 @@ def _main_article(view: PageView, path: str) -> Article | None:
     # Extractors keep the title, a date line, the page's address or a copyright notice around
     # short articles.
     heading = element_text(view.heading) if view.heading is not None else None
+    language = find_language(view, body.value)  # date lines are read in it
+    code = language.value if language is not None else None
     body = Found(
-        without_page_furniture(body.value, metadata.title, heading, metadata.url), body.origin
+        without_page_furniture(body.value, metadata.title, heading, metadata.url, language=code),
+        body.origin,
     )
     if word_count(body.value) == 0:
         return None
-    metadata = metadata.with_field("language", find_language(view, body.value))
+    metadata = metadata.with_field("language", language)
     return _article(
         metadata,
         body,

@@ -18,7 +18,9 @@ from lxml import etree
 from indexer.extraction import selectors as sel
 from indexer.extraction.dates import (
     FUTURE_SLACK,
+    LocalDate,
     ParsedDate,
+    local_date,
     parse_date,
     plausible,
     resolve_relative,
@@ -26,7 +28,7 @@ from indexer.extraction.dates import (
     states_relative_date,
     text_date,
 )
-from indexer.extraction.pagetext import element_text, marker_text
+from indexer.extraction.pagetext import element_text, marker_text, word_count
 from indexer.extraction.view import HUGE_PAGE_ELEMENTS, Found, PageHead, PageView
 
 log = logging.getLogger(__name__)
@@ -52,10 +54,14 @@ def find_published(view: PageView) -> Found[str] | None:
     """The publication date (ISO 8601).
 
     1. JSON-LD datePublished  2. article:published_time  3. <meta name=date/pubdate/dc.date...>
-    4. microdata datePublished  5. <time datetime> (labelled, near the title, any)
-    6. a date printed near the title, absolute ("March 3, 2020") or relative ("2 days ago",
-       resolved against the page's reference time)  7. htmldate's guess over the page
+    4. microdata datePublished  5. <time datetime> labelled as the publication time or near
+       the title
+    6. a date printed near the title, absolute ("March 3, 2020", "12 de marzo de 2024") or
+       relative ("2 days ago", "hace 2 días", resolved against the page's reference time), in
+       the page's language  7. htmldate's extensive search over the page  8. any other
+       <time datetime> (weak: a comment's or another story's time as often as the article's)
     Each candidate must be plausible: not in the future, not before the floor of its origin.
+    The value keeps the time and offset the page states: its day is the publisher's.
     """
     markup = _first_plausible(
         view,
@@ -63,7 +69,7 @@ def find_published(view: PageView) -> Found[str] | None:
             _ld_dates(view, "datePublished", "dateCreated", "uploadDate"),
             _meta_dates(view, sel.PUBLISHED_META_OPENGRAPH, sel.PUBLISHED_META),
             _microdata_dates(view, "datePublished"),
-            _time_elements(view, updated=False),
+            _time_elements(view, updated=False, weak=False),
         ),
     )
     if markup is not None:
@@ -72,9 +78,11 @@ def find_published(view: PageView) -> Found[str] | None:
         # A relative date with nothing to count back from: the day is unknown, and a guess
         # from elsewhere on the page would be some other date.
         return None if shown is _UNRESOLVABLE else shown
-    if view.is_embedded or view.elements > HUGE_PAGE_ELEMENTS:
-        return None
-    return _htmldate_guess(view)
+    searchable = not view.is_embedded and view.elements <= HUGE_PAGE_ELEMENTS
+    if searchable and (guess := _htmldate_guess(view)) is not None:
+        return guess
+    weak = _first_plausible(view, _time_elements(view, updated=False, weak=True))
+    return Found(weak.value.iso, weak.origin) if weak is not None else None
 
 
 def find_modified(view: PageView) -> Found[str] | None:
@@ -133,9 +141,12 @@ def _microdata_dates(view: PageView, prop: str) -> Iterator[tuple[str, str]]:
             yield "microdata", value
 
 
-def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]]:
+def _time_elements(
+    view: PageView, *, updated: bool, weak: bool | None = None
+) -> Iterator[tuple[str, str]]:
     """<time datetime> values, the ones labelled as publication (or update) times first, then
-    those in the header region, then any other in the article's scope."""
+    those in the header region, then (the weak ones) any other in the article's scope.
+    `weak` True gives the weak ones only, False the others, None all."""
     region = set(view.region)
     labelled, near, rest = [], [], []
     for element in view.select(_TIME_ELEMENTS):
@@ -153,7 +164,8 @@ def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]
             near.append(value)
         else:
             rest.append(value)
-    for value in labelled + near + rest:
+    chosen = {None: labelled + near + rest, False: labelled + near, True: rest}[weak]
+    for value in chosen:
         yield "time-element", value
 
 
@@ -161,9 +173,11 @@ _UNRESOLVABLE: Found[str] = Found("", "relative")
 
 
 def _shown_date(view: PageView) -> Found[str] | None:
-    # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday".
-    # _UNRESOLVABLE when that line is relative and the page has no reference time.
+    # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday",
+    # "Publicado el 12 de marzo de 2024", "vor 3 Stunden".  _UNRESOLVABLE when that line is
+    # relative and the page has no reference time.
     reference = view.reference.value if view.reference else None
+    language: str | None = None
     for _, text in view.region_lines():
         if (absolute := text_date(text)) is not None:
             if states_date(text) and plausible(absolute, "text", reference):
@@ -175,7 +189,35 @@ def _shown_date(view: PageView) -> Found[str] | None:
             resolved = resolve_relative(text, reference)
             if resolved is not None:
                 return Found(resolved, "relative")
+            continue
+        language = language or _declared_language(view)
+        local = local_date(text, language, reference)
+        if local is not None and (found := _shown_local_date(local, text, reference)):
+            return found
     return None
+
+
+def _shown_local_date(local: LocalDate, text: str, reference: datetime | None) -> Found[str] | None:
+    if sel.SENTENCE_END.search(text):
+        return None
+    if local.relative:
+        if word_count(local.rest) > sel.RELATIVE_LINE_MAX_OTHER_WORDS:
+            return None
+        return _UNRESOLVABLE if reference is None else Found(local.day, "relative")
+    if word_count(local.rest) > sel.DATE_LINE_MAX_OTHER_WORDS:
+        return None
+    parsed = parse_date(local.day)
+    if parsed is None or not plausible(parsed, "text", reference):
+        return None
+    return Found(local.day, "text")
+
+
+def _declared_language(view: PageView) -> str:
+    # The language the page declares ("" when it declares none: dates are then read in English).
+    from indexer.extraction.language import find_language
+
+    found = find_language(view)
+    return found.value if found is not None else ""
 
 
 def _htmldate_guess(view: PageView) -> Found[str] | None:
@@ -186,9 +228,9 @@ def _htmldate_guess(view: PageView) -> Found[str] | None:
         guess = find_date(
             view.tree,
             original_date=True,
-            # The extensive search hands free text to dateparser: slow (tens of ms) and the
-            # source of most wrong guesses.
-            extensive_search=False,
+            # The extensive search reads dates in the page's free text too: slower (it runs
+            # only on pages that state no date of their own) and it finds what the page shows.
+            extensive_search=True,
             min_date=datetime.combine(sel.EARLIEST_GUESSED_DATE, datetime.min.time()),
             max_date=(reference + FUTURE_SLACK).replace(tzinfo=None),
         )
