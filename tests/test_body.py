@@ -147,3 +147,92 @@ def _ld_body(name: str) -> str:
     script = page_tree(name).find(".//script[@type='application/ld+json']")
     assert script is not None and script.text
     return str(json.loads(script.text)["articleBody"])
+
+
+# --- teasers, second copies, furniture in other languages ---------------------------------------
+
+LONG = "The council met on Tuesday evening and talked about the harbour for a very long time."
+
+
+def article_page(paragraphs: str) -> HtmlElement:
+    return parse_html(
+        "<html><body><article><h1>Harbour plans</h1>"
+        f"<p>{LONG}</p>{paragraphs}<p>{LONG} Again.</p></article></body></html>"
+    )
+
+
+def body_paragraphs(paragraphs: str, url: str | None = "https://news.example.org/a") -> list[str]:
+    found = extract_body(article_page(paragraphs), page_url=url)
+    assert found is not None
+    return found.value.split("\n\n")
+
+
+def test_a_labelled_link_to_another_story_of_the_site_is_a_teaser_in_any_language() -> None:
+    teaser = (
+        '<p>Lea también: <a href="/2024/03/ferry-fares-rise">Ferry fares rise again in the '
+        "north</a></p>"
+    )
+    assert not any("Ferry fares" in p for p in body_paragraphs(teaser))
+
+
+def test_links_to_other_sites_within_the_page_or_to_mail_are_kept() -> None:
+    kept = [
+        '<p><a href="https://other.example.com/petition">Sign the petition against the new quay'
+        "</a></p>",
+        '<p><a href="#the-vote">The vote on the new quay and what it means</a></p>',
+        '<p><a href="mailto:desk@news.example.org">Write to the harbour desk about this story'
+        "</a></p>",
+    ]
+    paragraphs = body_paragraphs("".join(kept))
+    for text in ("Sign the petition", "The vote on the new quay", "Write to the harbour desk"):
+        assert any(text in p for p in paragraphs), text
+
+
+def test_the_label_of_a_run_of_teasers_goes_with_them() -> None:
+    teasers = "".join(
+        f'<p><a href="/2024/03/story-{n}">Another story of the week number {n} here</a></p>'
+        for n in range(3)
+    )
+    tree = article_page("<p>Auch interessant</p>" + teasers)
+    lines = [LONG, "Auch interessant"] + [
+        f"Another story of the week number {n} here" for n in range(3)
+    ]
+    assert body.without_link_lines(tree, [*lines, LONG], "example.org") == [LONG, LONG]
+
+
+def test_a_list_of_teaser_cards_is_not_body_but_a_list_of_links_to_elsewhere_is() -> None:
+    cards = "".join(
+        f'<li><a href="/sport/story-{n}">Keeper signs new deal {n}</a> The club said more.</li>'
+        for n in range(3)
+    )
+    assert not any("Keeper signs" in p for p in body_paragraphs(f"<ul>{cards}</ul>"))
+    sources = "".join(
+        f'<li><a href="https://source{n}.example.net/r">Keeper signs new deal {n}</a> More.</li>'
+        for n in range(3)
+    )
+    assert any("Keeper signs" in p for p in body_paragraphs(f"<ul>{sources}</ul>"))
+
+
+def test_a_second_copy_of_the_article_is_dropped_but_a_repeated_pull_quote_is_not() -> None:
+    run = [f"{LONG} Paragraph {n} of the story." for n in range(3)]
+    assert body.without_repeated_runs([*run, "A caption.", *run]) == [*run, "A caption."]
+    quote = "This is the pull quote of the story, said twice on the page."
+    assert body.without_repeated_runs([quote, *run[:2], quote]) == [quote, *run[:2], quote]
+    items = "- Eat 60 minutes before\n- Drink water\n- Rest"
+    assert body.without_repeated_runs([items, LONG, items]) == [items, LONG, items]
+
+
+def test_the_pages_address_and_date_lines_in_its_language_are_furniture() -> None:
+    text = "\n\n".join(
+        [
+            "https://news.example.org/a",
+            "Publicado el 12 de marzo de 2024",
+            "hace 2 días",
+            LONG,
+        ]
+    )
+    assert without_page_furniture(text, "https://news.example.org/a", language="es") == LONG
+    assert without_page_furniture("23.10.2018\n\n" + LONG, language="de") == LONG
+    assert without_page_furniture("2024年3月12日\n\n" + LONG, language="zh") == LONG
+    kept = "Seit 1999 werden hier Pressemitteilungen veröffentlicht"
+    assert without_page_furniture(f"{kept}\n\n{LONG}", language="de") == f"{kept}\n\n{LONG}"

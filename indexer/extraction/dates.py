@@ -190,6 +190,7 @@ class LocalDate:
     day: str  # ISO day, in the page's own time
     rest: str  # the line without the date's words
     relative: bool  # counted back from the reference time ("hace 2 días", "vor 3 Stunden")
+    yearless: bool = False  # a day and month without a year ("12 de marzo"): no day at all
 
 
 # dateparser reads lines only this short (it is slow on long text) ...
@@ -229,9 +230,14 @@ def local_date(text: str, language: str | None, reference: datetime | None) -> L
     if not found:
         return None
     matched, moment = found[0]
-    relative = not re.search(r"\d{4}", matched) and _is_relative(matched, language, moment, base)
+    shift = 0 if re.search(r"\d{4}", matched) else _base_shift(matched, language, moment, base)
     rest = text.replace(matched, " ", 1)
-    return LocalDate(moment.date().isoformat(), rest, relative)
+    return LocalDate(
+        moment.date().isoformat(),
+        rest,
+        relative=shift == _OTHER_BASE.days,
+        yearless=shift > 0 and shift != _OTHER_BASE.days,
+    )
 
 
 _LONE_NUMBER = re.compile(r"^\W*\d+\W*$")
@@ -240,11 +246,14 @@ _LONE_NUMBER = re.compile(r"^\W*\d+\W*$")
 _NO_REFERENCE = datetime(2001, 1, 1, 12, 0)
 
 
-def _is_relative(matched: str, language: str, moment: datetime, base: datetime) -> bool:
+_OTHER_BASE = timedelta(days=400)
+
+
+def _base_shift(matched: str, language: str, moment: datetime, base: datetime) -> int:
+    # How many days the date moves when the reference moves back 400 days: 400 for a relative
+    # date, a whole number of years for one without a year ("12 de marzo"), 0 for a date.
     import dateparser
 
-    other_base = base - timedelta(days=400)
-    settings = {"RELATIVE_BASE": other_base, "PREFER_DATES_FROM": "past"}
+    settings = {"RELATIVE_BASE": base - _OTHER_BASE, "PREFER_DATES_FROM": "past"}
     again = dateparser.parse(matched, languages=[language], settings=settings)
-    # A date without a year ("12 de marzo") also moves with the base, by whole years.
-    return again is not None and (moment - again).days not in (0, 365, 366)
+    return 0 if again is None else abs((moment - again).days)

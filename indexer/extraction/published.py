@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
@@ -63,17 +63,9 @@ def find_published(view: PageView) -> Found[str] | None:
     Each candidate must be plausible: not in the future, not before the floor of its origin.
     The value keeps the time and offset the page states: its day is the publisher's.
     """
-    markup = _first_plausible(
-        view,
-        _chain(
-            _ld_dates(view, "datePublished", "dateCreated", "uploadDate"),
-            _meta_dates(view, sel.PUBLISHED_META_OPENGRAPH, sel.PUBLISHED_META),
-            _microdata_dates(view, "datePublished"),
-            _time_elements(view, updated=False, weak=False),
-        ),
-    )
+    markup = _first_plausible(view, _markup_dates(view))
     if markup is not None:
-        return Found(markup.value.iso, markup.origin)
+        return _in_publishers_time(view, markup)
     if (shown := _shown_date(view)) is not None:
         # A relative date with nothing to count back from: the day is unknown, and a guess
         # from elsewhere on the page would be some other date.
@@ -83,6 +75,46 @@ def find_published(view: PageView) -> Found[str] | None:
         return guess
     weak = _first_plausible(view, _time_elements(view, updated=False, weak=True))
     return Found(weak.value.iso, weak.origin) if weak is not None else None
+
+
+# A machine-readable time in UTC is a day off the publisher's own by at most this much.
+_UTC_DAY_SLACK = timedelta(days=1)
+
+
+def _in_publishers_time(view: PageView, markup: Found[ParsedDate]) -> Found[str]:
+    """The publication time as the publisher's calendar has it.  A time stated in UTC ("Z",
+    "+00:00") falls on the next or the previous day for readers far from Greenwich (a story of
+    28 June, 22:00 in New York is stamped 29 June, 02:00Z): the same moment stated with a local
+    offset elsewhere in the markup is preferred, else the day the page prints next to the title
+    when it is the day before or after."""
+    parsed = markup.value
+    if "T" not in parsed.iso or parsed.moment.utcoffset() != timedelta(0):
+        return Found(parsed.iso, markup.origin)
+    reference = view.reference.value if view.reference else None
+    for origin, value in _markup_dates(view):
+        other = parse_date(value)
+        if (
+            other is not None
+            and other.moment.utcoffset() not in (None, timedelta(0))
+            and abs(other.moment - parsed.moment) < timedelta(minutes=1)
+            and plausible(other, origin, reference)
+        ):
+            return Found(other.iso, origin)
+    shown = _shown_date(view, publication_only=True)
+    if shown is not None and shown.origin == "text" and shown.value != parsed.iso[:10]:
+        day = parse_date(shown.value)
+        if day is not None and abs(day.moment.date() - parsed.moment.date()) <= _UTC_DAY_SLACK:
+            return shown
+    return Found(parsed.iso, markup.origin)
+
+
+def _markup_dates(view: PageView) -> Iterator[tuple[str, str]]:
+    return _chain(
+        _ld_dates(view, "datePublished", "dateCreated", "uploadDate"),
+        _meta_dates(view, sel.PUBLISHED_META_OPENGRAPH, sel.PUBLISHED_META),
+        _microdata_dates(view, "datePublished"),
+        _time_elements(view, updated=False, weak=False),
+    )
 
 
 def find_modified(view: PageView) -> Found[str] | None:
@@ -172,13 +204,15 @@ def _time_elements(
 _UNRESOLVABLE: Found[str] = Found("", "relative")
 
 
-def _shown_date(view: PageView) -> Found[str] | None:
+def _shown_date(view: PageView, *, publication_only: bool = False) -> Found[str] | None:
     # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday",
     # "Publicado el 12 de marzo de 2024", "vor 3 Stunden".  _UNRESOLVABLE when that line is
     # relative and the page has no reference time.
     reference = view.reference.value if view.reference else None
     language: str | None = None
-    for _, text in view.region_lines():
+    for element, text in view.region_lines():
+        if publication_only and (_UPDATED.search(text) or _UPDATED.search(marker_text(element))):
+            continue  # "Updated January 21, 2008": not the day it was published
         if (absolute := text_date(text)) is not None:
             if states_date(text) and plausible(absolute, "text", reference):
                 return Found(absolute.iso, "text")
@@ -198,7 +232,7 @@ def _shown_date(view: PageView) -> Found[str] | None:
 
 
 def _shown_local_date(local: LocalDate, text: str, reference: datetime | None) -> Found[str] | None:
-    if sel.SENTENCE_END.search(text):
+    if sel.SENTENCE_END.search(text) or local.yearless:
         return None
     if local.relative:
         if word_count(local.rest) > sel.RELATIVE_LINE_MAX_OTHER_WORDS:
