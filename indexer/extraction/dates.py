@@ -57,10 +57,16 @@ def _dateutil_date(value: str) -> ParsedDate | None:
     with warnings.catch_warnings():  # unknown zone names ("EST5EDT") warn and come back naive
         warnings.simplefilter("ignore")
         try:
-            moment = dateutil_parser.parse(value, default=datetime(2000, 1, 1))
+            # "06.12.2022" is day first wherever dots separate the numbers (German, Polish,
+            # Russian... usage); dateutil reads month first by default.
+            dayfirst = bool(_DOTTED_DATE.search(value))
+            moment = dateutil_parser.parse(value, default=datetime(2000, 1, 1), dayfirst=dayfirst)
         except (ValueError, OverflowError, TypeError):
             return None
     return _parsed(moment, has_time=bool(re.search(r"\d:\d\d", value)))
+
+
+_DOTTED_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b")
 
 
 def _parsed(moment: datetime, *, has_time: bool) -> ParsedDate:
@@ -230,6 +236,9 @@ def local_date(text: str, language: str | None, reference: datetime | None) -> L
     if not found:
         return None
     matched, moment = found[0]
+    if has_digit:
+        # search_dates reads "06.12.2022" month first; parse() knows the language's order.
+        moment = dateparser.parse(matched, languages=[language], settings=settings) or moment
     shift = 0 if re.search(r"\d{4}", matched) else _base_shift(matched, language, moment, base)
     rest = text.replace(matched, " ", 1)
     return LocalDate(

@@ -66,11 +66,13 @@ def find_published(view: PageView) -> Found[str] | None:
     markup = _first_plausible(view, _markup_dates(view))
     if markup is not None:
         return _in_publishers_time(view, markup)
+    searchable = not view.is_embedded and view.elements <= HUGE_PAGE_ELEMENTS
     if (shown := _shown_date(view)) is not None:
         # A relative date with nothing to count back from: the day is unknown, and a guess
         # from elsewhere on the page would be some other date.
-        return None if shown is _UNRESOLVABLE else shown
-    searchable = not view.is_embedded and view.elements <= HUGE_PAGE_ELEMENTS
+        if shown is _UNRESOLVABLE:
+            return None
+        return shown
     if searchable and (guess := _htmldate_guess(view)) is not None:
         return guess
     weak = _first_plausible(view, _time_elements(view, updated=False, weak=True))
