@@ -359,6 +359,7 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
         ("bare date lines", [(body, "is_bare_date_line", lambda text, language=None: False)]),
         ("byline/notice at ends", [(body, "is_end_furniture", lambda text: False)]),
         ("pruning (rails, blocks)", [(rails.Layout, "prune", lambda self: None)]),
+        ("navigation menus", [(rails, "_navigation", lambda tree, protected: iter(()))]),
         ("text-share guard", [(rails, "MAIN_TEXT_SHARE", 100.0)]),
         ("other stories' cards", [(rails, "is_other_story", lambda a, m: False)]),
         ("layout tables unwrapped", [(page, "unwrap_layout_tables", lambda tree: 0)]),
@@ -387,7 +388,8 @@ def htmldate_day(data: bytes) -> str | None:
     from htmldate import find_date
 
     try:
-        found = find_date(data, extensive_search=True, original_date=True)
+        # (min_date: htmldate's default floor is 1995, and the generated pages are from 1987.)
+        found = find_date(data, extensive_search=True, original_date=True, min_date="1970-01-02")
     except (ValueError, TypeError, OverflowError):
         return None
     return found[:10] if found else None

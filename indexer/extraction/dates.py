@@ -7,6 +7,7 @@ a date comes from, this module what it means.
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 import warnings
 from dataclasses import dataclass
@@ -181,6 +182,8 @@ def is_bare_date_line(text: str, language: str | None = None) -> bool:
         if match is not None:
             rest = text[: match.start()] + text[match.end() :]
             return word_count(rest) <= 2
+    if not any(c.isdigit() for c in text):  # "ayer" alone in a body is too rare to pay for
+        return False
     found = local_date(text, language, None)
     return found is not None and word_count(found.rest) <= 2
 
@@ -217,10 +220,17 @@ def local_date(text: str, language: str | None, reference: datetime | None) -> L
     has_digit = any(c.isdigit() for c in text)
     if not has_digit and word_count(text) > _LOCAL_DATE_WORDLESS_MAX_WORDS:
         return None
+    base = (reference or _NO_REFERENCE).replace(tzinfo=None)
+    return _local_date(text, language, base, has_digit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_date(text: str, language: str, base: datetime, has_digit: bool) -> LocalDate | None:
+    # Cached: a page's date line is read for the body and for the published date, and a site's
+    # lines repeat from page to page; dateparser takes milliseconds a line.
     import dateparser  # slow to import, and most pages never need it
     from dateparser.search import search_dates
 
-    base = (reference or _NO_REFERENCE).replace(tzinfo=None)
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "STRICT_PARSING": False}
     try:
         if has_digit:

@@ -273,4 +273,7 @@ def _htmldate_guess(view: PageView) -> Found[str] | None:
     except (ValueError, TypeError, OverflowError) as error:  # htmldate's own parsing edge cases
         log.debug("htmldate failed: %s", error)
         return None
-    return Found(guess, "extractor") if guess else None
+    # A lone year ("since 1990") comes back as 1 January: a year is not a day.
+    if not guess or guess.endswith("-01-01"):
+        return None
+    return Found(guess, "extractor")

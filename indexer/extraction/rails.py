@@ -161,8 +161,8 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
 
     # Boilerplate first: a comment form or an ad inside a rail item is not part of its text.
     furniture: set[HtmlElement] = set()
-    for block in _boilerplate_blocks(tree, labels, protected):
-        if is_page_content([block]):
+    for block in [*_boilerplate_blocks(tree, labels, protected), *_navigation(tree, protected)]:
+        if block in furniture or is_page_content([block]):
             continue
         layout.boilerplate.append(block)
         furniture.update(block.iter())
@@ -191,6 +191,13 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
             layout.boilerplate.append(article)
             taken.update(article.iter())
     return layout
+
+
+def _navigation(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """<nav> elements (a site's menus), unless they hold the article's title or lead."""
+    for nav in tree.iter("nav"):
+        if nav not in protected:
+            yield nav
 
 
 def is_other_story(article: HtmlElement, main_article: HtmlElement | None) -> bool:
