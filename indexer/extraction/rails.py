@@ -181,13 +181,17 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
     # <article> elements outside it are other stories.
     main_article = next(heading.iterancestors("article"), None) if heading is not None else None
     for article in _loose_articles(tree, protected, taken):
-        if is_page_content([article]):
+        # A large <article> is the page's story without its title, unless it is a list of
+        # stories (it holds <article>s of its own) beside the <article> that holds the title.
+        other = is_other_story(article, main_article)
+        stories = other and next(article.iterdescendants("article"), None) is not None
+        if not stories and is_page_content([article]):
             continue
         item = _whole_article(article, furniture)
         if item is not None and _is_full_story(item):
             layout.embedded.append(item)
             taken.update(article.iter())
-        elif is_other_story(article, main_article):
+        elif other:
             layout.boilerplate.append(article)
             taken.update(article.iter())
     return layout
