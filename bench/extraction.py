@@ -1,32 +1,30 @@
 #!/usr/bin/env python3
-"""Extraction quality and speed: the article-extraction benchmark and generated pages' truth.
+"""Extraction quality and speed against the libraries underneath, on every page set we have.
 
-1. Body text on the 181 real pages of /work/shared/data/extraction-benchmark, through the
-   product's own code path: `artsearch extract --json` runs over the pages and the body of each
-   page's own article (the first with embedded=false) is its prediction.  Predictions are
-   written to --out and scored with /work/shared/tools/score_extraction.py's metric (token
-   4-gram precision, recall, F1; pages below page-F1 0.5).  The pages are split in two halves
-   by a hash of the page id (`benchmark_half`): "dev" is the half the extractor was developed
-   on, "held-out" the half that checks the rules hold on pages not studied.  Both and all are
-   printed.
-2. Speed on the same pages, one core: `extract_page` (decompress, decode, parse, metadata,
-   body: everything `artsearch extract` does per page) against the floor of a plain
-   `lxml.html.document_fromstring` of the decompressed bytes, each page timed --repeat times
-   in turn (CPU time of this thread and wall time; the machine is shared, so medians and the
-   per-page fastest of the repeats are what is printed).
-3. With --corpus DIR (a folder made by make_html_corpus.py with --jsonl-truth DIR/truth.jsonl)
-   or --generate N (makes one in --out/generated with N pages, one layout in four each), the
-   metadata accuracy per field and layout, each field scored only on pages that show it, and
-   the aggregator layout's rail checks.
+One run prints:
 
+1. Body text: every set x {artsearch, artsearch before this round (/work/base), trafilatura
+   default, trafilatura fast, readability-lxml}: precision, recall, F1, pages without an
+   article, median CPU ms per page (time.process_time around one page's extraction).
+   Sets: the Zyte article-extraction benchmark (181 pages, its token 4-gram metric, the
+   article's own body), trafilatura-eval (the pages of evaldata.json, segment metric of
+   score_segments.py, all of a page's articles joined as they are indexed) and a generated
+   corpus (make_html_corpus.py, its truth bodies, the Zyte metric).  artsearch's bodies are
+   scored as plain text (indexer.extraction.structure.plain_text: the Markdown markers of the
+   stored body removed); the libraries' text as they return it.
+2. Publication day: artsearch against htmldate.find_date(extensive_search=True,
+   original_date=True) on the labelled set bench/published_days.tsv (pages of the shared sets
+   where the two disagreed, each looked at by hand) and on the generated pages.
+3. Ablation: each rule of the extractor replaced by "off" in turn, F1 change per set.
+4. Speed: CPU per page on the Zyte pages and on the generated pages, this tree against
+   /work/base, in the same run, and what a build of 100,000 generated pages would spend in
+   extraction.
+
+    .venv/bin/pip install -e '.[bench]'     # readability-lxml, the third library
     .venv/bin/python bench/extraction.py --generate 2000
 
-or, with a corpus made beforehand:
-
-    /work/main/.venv/bin/python /work/shared/tools/make_html_corpus.py --out /tmp/gen \\
-        --jsonl-truth /tmp/gen/truth.jsonl --scale 2000 \\
-        --mix aggregator=1,publisher=1,boilerplate=1,legacy=1 --workers 1
-    .venv/bin/python bench/extraction.py --corpus /tmp/gen
+Other modes: --date-disagreements (the pages where artsearch and htmldate disagree, with the
+evidence each page gives, to label bench/published_days.tsv); --skip-ablation.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
-import hashlib
 import importlib.util
 import json
 import re
@@ -42,40 +39,29 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import lxml.html
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from indexer.article import Article  # noqa: E402
-from indexer.errors import ExtractionError  # noqa: E402
-from indexer.extraction import extract_page  # noqa: E402
-
+ROOT = Path(__file__).resolve().parent.parent
+BASE = Path("/work/base")
 SHARED = Path("/work/shared")
-BENCHMARK = SHARED / "data" / "extraction-benchmark"
+ZYTE = SHARED / "data" / "extraction-benchmark"
+TRAF_EVAL = SHARED / "data" / "trafilatura-eval"
 SCORER = SHARED / "tools" / "score_extraction.py"
 CORPUS_MAKER = SHARED / "tools" / "make_html_corpus.py"
-HALVES = ("dev", "held-out")
+DEMO = ROOT / "corpus"
+LABELS = Path(__file__).resolve().parent / "published_days.tsv"
 _WORD = re.compile(r"\w+")
 
 
-def benchmark_half(page_id: str) -> str:
-    """The fixed half of the benchmark a page belongs to: the first byte of the BLAKE2b hash of
-    its id, even for "dev", odd for "held-out"."""
-    digest = hashlib.blake2b(page_id.encode("ascii"), digest_size=8).digest()
-    return HALVES[digest[0] % 2]
-
-
-def load_scorer() -> ModuleType:
-    """/work/shared/tools/score_extraction.py as a module (its metric, not a copy of it)."""
-    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
+def load_module(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up
@@ -83,369 +69,481 @@ def load_scorer() -> ModuleType:
     return module
 
 
-# --- 1. body text through `artsearch extract --json` --------------------------------------------
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
 
 
-def artsearch_command() -> list[str]:
-    script = Path(sys.executable).parent / "artsearch"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from web.cli import main; main()"]
+def read_page(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
 
 
-def cli_predictions(html_dir: Path) -> dict[str, str]:
-    """Page id -> the body `artsearch extract --json` prints for the page's own article ("" when
-    it prints none)."""
-    command = [*artsearch_command(), "extract", "--json", str(html_dir)]
-    print("$ " + " ".join(command), flush=True)
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    predictions: dict[str, str] = {}
-    for line in done.stdout.splitlines():
-        article = json.loads(line)
-        page_id = Path(article["path"]).name.split(".")[0]
-        if not article["embedded"] and page_id not in predictions:
-            predictions[page_id] = article["body"]
-    for line in done.stderr.splitlines():
-        print("  " + line)
-    return predictions
-
-
-@dataclass(frozen=True)
-class Score:
-    pages: int
-    precision: float
-    recall: float
-    f1: float
-    below_half: int
-    empty: int
-
-
-def score_half(scorer: ModuleType, scores: list[Any]) -> Score:
-    total = scorer.aggregate(scores)
-    return Score(
-        pages=len(scores),
-        precision=total["precision"],
-        recall=total["recall"],
-        f1=total["f1"],
-        below_half=sum(1 for s in scores if s.f1 < 0.5),
-        empty=sum(1 for s in scores if s.n_pred_tokens == 0),
-    )
-
-
-# --- 2. speed -------------------------------------------------------------------------------------
+# --- page sets ------------------------------------------------------------------------------
 
 
 @dataclass
-class Timing:
-    """CPU and wall seconds of each run of each page."""
+class PageSet:
+    """Pages and how a system's output on them is scored."""
 
-    cpu: list[list[float]]
-    wall: list[list[float]]
+    name: str
+    files: list[Path]
+    metric: str  # "tokens" (Zyte's) or "segments" (trafilatura-eval's)
+    truth: dict[str, Any] = field(default_factory=dict)  # by file name
 
-    def median(self, runs: str, of: Callable[[Iterable[float]], float]) -> float:
-        values = self.cpu if runs == "cpu" else self.wall
-        return statistics.median(of(page) for page in values) * 1e3
-
-
-def time_pages(pages: list[bytes], repeat: int) -> tuple[Timing, Timing]:
-    """(extract_page, lxml floor) timings, each page run `repeat` times, the two alternating so
-    that a busy moment of the machine falls on both."""
-    extract, floor = Timing([], []), Timing([], [])
-    for data in pages:
-        for timing in (extract, floor):
-            timing.cpu.append([])
-            timing.wall.append([])
-        for _ in range(repeat):
-            wall, cpu = time.perf_counter(), time.thread_time()
-            with contextlib.suppress(ExtractionError):  # a page without an article is timed too
-                extract_page(data, "page.html.gz", mtime=None)
-            extract.cpu[-1].append(time.thread_time() - cpu)
-            extract.wall[-1].append(time.perf_counter() - wall)
-            wall, cpu = time.perf_counter(), time.thread_time()
-            lxml.html.document_fromstring(gzip.decompress(data))
-            floor.cpu[-1].append(time.thread_time() - cpu)
-            floor.wall[-1].append(time.perf_counter() - wall)
-    return extract, floor
+    def key(self, path: Path) -> str:
+        return path.name
 
 
-def run_benchmark(out: Path, repeat: int) -> None:
-    scorer = load_scorer()
-    truth = scorer.load_ground_truth(BENCHMARK / "ground-truth.json")
-    files = sorted((BENCHMARK / "html").glob("*.html.gz"))
-    halves = {f.name.split(".")[0]: benchmark_half(f.name.split(".")[0]) for f in files}
-    print(f"== extraction benchmark: {len(files)} pages ({BENCHMARK})")
-    print(
-        "split: BLAKE2b(page id), first byte even = dev, odd = held-out: "
-        + ", ".join(f"{h} {sum(1 for v in halves.values() if v == h)}" for h in HALVES)
+def zyte_set() -> PageSet:
+    scorer = load_module(SCORER, "score_extraction")
+    truth = scorer.load_ground_truth(ZYTE / "ground-truth.json")
+    files = sorted((ZYTE / "html").glob("*.html.gz"))
+    return PageSet(
+        "zyte", files, "tokens", {f.name: truth[f.name.split(".")[0]]["articleBody"] for f in files}
     )
 
-    predictions = cli_predictions(BENCHMARK / "html")
-    out.mkdir(parents=True, exist_ok=True)
-    predictions_file = out / "extraction-benchmark-predictions.json"
-    predictions_file.write_text(json.dumps(predictions, ensure_ascii=False), encoding="utf-8")
-    print(f"predictions: {predictions_file} (score_extraction.py reads it as it is)")
 
-    page_scores = {
-        page_id: scorer.score_page(page_id, truth[page_id]["articleBody"], predictions.get(page_id))
-        for page_id in halves
-    }
-    extract_page(files[0].read_bytes(), "warm-up")  # imports, the language model
-    extract_timing, floor_timing = time_pages([f.read_bytes() for f in files], repeat)
-    index = {page_id: i for i, page_id in enumerate(halves)}
+def traf_eval_set() -> PageSet:
+    items = {v["file"]: v for v in json.loads((TRAF_EVAL / "evaldata.json").read_text()).values()}
+    files = [TRAF_EVAL / "html" / f"{name}.gz" for name in sorted(items)]
+    return PageSet("traf-eval", files, "segments", {f"{n}.gz": items[n] for n in items})
 
-    print(
-        f"\n{'half':9s} {'pages':>5s} {'P':>6s} {'R':>6s} {'F1':>6s} {'<0.5':>5s} {'empty':>5s}"
-        f" | ms/page median, one core: {'CPU':>5s} {'wall':>5s} | lxml floor {'CPU':>5s}"
-        f" {'wall':>5s} | CPU/floor"
+
+def generated_set(folder: Path) -> PageSet:
+    truth = [json.loads(line) for line in (folder / "truth.jsonl").open(encoding="utf-8")]
+    # Headline-only wire items have no text: nothing to score a body against.
+    pages = [t for t in truth if t["body"]]
+    return PageSet(
+        "generated",
+        [folder / t["file"] for t in pages],
+        "tokens",
+        {Path(t["file"]).name: t["body"] for t in pages},
     )
-    for half in (*HALVES, "all"):
-        ids = [p for p, h in halves.items() if half in (h, "all")]
-        score = score_half(scorer, [page_scores[p] for p in ids])
-        pick = [index[p] for p in ids]
-        part = Timing([extract_timing.cpu[i] for i in pick], [extract_timing.wall[i] for i in pick])
-        base = Timing([floor_timing.cpu[i] for i in pick], [floor_timing.wall[i] for i in pick])
-        cpu, wall = part.median("cpu", min), part.median("wall", min)
-        floor_cpu, floor_wall = base.median("cpu", min), base.median("wall", min)
-        print(
-            f"{half:9s} {score.pages:5d} {score.precision:6.3f} {score.recall:6.3f}"
-            f" {score.f1:6.3f} {score.below_half:5d} {score.empty:5d}"
-            f" |                            {cpu:5.1f} {wall:5.1f} |            {floor_cpu:5.1f}"
-            f" {floor_wall:5.1f} | {cpu / floor_cpu:5.1f}x"
-        )
-    print(
-        f"(times: median over pages of each page's fastest of {repeat} runs; with each page's "
-        f"median run instead: CPU {extract_timing.median('cpu', statistics.median):.1f}, wall "
-        f"{extract_timing.median('wall', statistics.median):.1f} ms; mean CPU "
-        f"{statistics.mean(min(r) for r in extract_timing.cpu) * 1e3:.1f} ms; the stderr lines "
-        "above are trafilatura's own log)"
-    )
-    worst = sorted(page_scores.values(), key=lambda s: s.f1)[:5]
-    print("lowest page F1: " + ", ".join(f"{s.page_id[:12]} {s.f1:.3f}" for s in worst))
 
 
-# --- 3. generated pages -------------------------------------------------------------------------
-
-FIELDS = ("title", "published day", "source", "authors")
-# The text of these blocks of the aggregator layout must not be in the main article's body (the
-# class names are the generator's: this is the bench checking the product, not a rule of it).
-AGGREGATOR_FURNITURE = {
-    "promo": "//aside[contains(@class, 'ai-promo')]",
-    "comments": "//section[contains(@class, 'comments')]",
-    "app banner": "//footer[contains(@class, 'app-footer')]",
-    "ticker": "//div[contains(@class, 'ticker')]",
-    "rail": "//section[contains(@class, 'related')]",
-}
-
-
-def generate_corpus(folder: Path, pages: int, seed: int, wikinews: bool) -> None:
+def generate_corpus(folder: Path, pages: int, seed: int) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     command = [
-        sys.executable,
-        str(CORPUS_MAKER),
-        "--out",
-        str(folder),
-        "--jsonl-truth",
-        str(folder / "truth.jsonl"),
-        "--scale",
-        str(pages),
-        "--mix",
-        "aggregator=1,publisher=1,boilerplate=1,legacy=1",
-        "--seed",
-        str(seed),
-        "--workers",
-        "1",
-        *(["--wikinews"] if wikinews else []),
-    ]
+        sys.executable, str(CORPUS_MAKER), "--out", str(folder),
+        "--jsonl-truth", str(folder / "truth.jsonl"), "--scale", str(pages),
+        "--mix", "aggregator=1,publisher=1,boilerplate=1,legacy=1", "--seed", str(seed),
+        "--workers", "1",
+    ]  # fmt: skip
     print("$ " + " ".join(command), flush=True)
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
-def shown_fields(page: dict[str, Any]) -> dict[str, Any]:
-    """The fields this page shows and their true values.  Legacy pages show no date and no
-    source (the truth says date_in_markup: false; their source is only in the truth); a page
-    whose truth has no author shows none, so that no author is the right answer there."""
-    shown: dict[str, Any] = {
-        "title": " ".join(page["title"].split()),
-        "authors": (page["author"],) if page["author"] else (),
-    }
-    if page["date_in_markup"]:
-        shown["published day"] = page["published"][:10]
-    if page["template"] != "legacy":
-        shown["source"] = page["source"]
-    return shown
+# --- systems --------------------------------------------------------------------------------
 
 
-def found_fields(article: Article) -> dict[str, Any]:
-    return {
-        "title": " ".join(article.title.split()),
-        "published day": article.published_day,
-        "source": article.source,
-        "authors": article.authors,
-    }
+@dataclass
+class Output:
+    """What a system gave for each page: the text scored, CPU seconds, and whether it yielded
+    an article at all."""
+
+    text: dict[str, str] = field(default_factory=dict)
+    cpu: list[float] = field(default_factory=list)
+    empty: int = 0
 
 
-def furniture_lines(tree: lxml.html.HtmlElement, path: str) -> list[str]:
-    """The lines (of three words or more) of the blocks an XPath selects."""
-    lines = []
-    for block in tree.xpath(path):
-        for text in block.itertext():
-            line = " ".join(text.split())
-            if len(_WORD.findall(line)) >= 3:
-                lines.append(line)
-    return lines
+def run_artsearch(pages: PageSet) -> Output:
+    from indexer.errors import ExtractionError
+    from indexer.extraction import extract_page
+    from indexer.extraction.structure import plain_text
 
-
-def run_corpus(corpus: Path) -> None:
-    truth = [json.loads(line) for line in (corpus / "truth.jsonl").open(encoding="utf-8")]
-    by_id = {t["id"]: t for t in truth}
-    right: dict[str, Counter[str]] = defaultdict(Counter)
-    scored: dict[str, Counter[str]] = defaultdict(Counter)
-    checks: dict[str, Counter[str]] = defaultdict(Counter)
-    misses: dict[str, list[str]] = defaultdict(list)
-    for page in truth:
-        layout, path = page["template"], corpus / page["file"]
+    out = Output()
+    for path in pages.files:
         data = path.read_bytes()
+        start = time.process_time()
         try:
-            articles = extract_page(data, page["file"], mtime=path.stat().st_mtime)
+            articles = extract_page(data, path.name)
+        except ExtractionError:
+            articles = []
+        out.cpu.append(time.process_time() - start)
+        own = [a for a in articles if not a.embedded]
+        out.empty += not own
+        chosen = articles if pages.metric == "segments" else own[:1]
+        out.text[path.name] = "\n\n".join(plain_text(a.body) for a in chosen)
+    return out
+
+
+_WORKER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+try:
+    from indexer.extraction import extract_page
+except ImportError:
+    from indexer.extract import extract_page
+from indexer.errors import ExtractionError
+files = json.load(open(sys.argv[2]))
+out = {}
+for path in files:
+    data = open(path, "rb").read()
+    start = time.process_time()
+    try:
+        articles = extract_page(data, path.rsplit("/", 1)[-1])
+    except ExtractionError:
+        articles = []
+    cpu = time.process_time() - start
+    out[path] = [cpu, [[a.embedded, a.body] for a in articles]]
+json.dump(out, open(sys.argv[3], "w"))
+"""
+
+
+def run_base(pages: PageSet) -> Output:
+    """The product as it was before this round (/work/base, its own interpreter)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        listing, result = Path(tmp) / "files.json", Path(tmp) / "out.json"
+        listing.write_text(json.dumps([str(f) for f in pages.files]))
+        python = BASE / ".venv" / "bin" / "python"
+        subprocess.run(
+            [str(python), "-c", _WORKER, str(BASE), str(listing), str(result)],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+        found = json.loads(result.read_text())
+    out = Output()
+    for path in pages.files:
+        cpu, articles = found[str(path)]
+        out.cpu.append(cpu)
+        own = [body for embedded, body in articles if not embedded]
+        out.empty += not own
+        chosen = [b for _, b in articles] if pages.metric == "segments" else own[:1]
+        out.text[path.name] = "\n\n".join(chosen)
+    return out
+
+
+def run_library(pages: PageSet, extract: Callable[[bytes], str | None]) -> Output:
+    out = Output()
+    for path in pages.files:
+        data = read_page(path)
+        start = time.process_time()
+        text = extract(data) or ""
+        out.cpu.append(time.process_time() - start)
+        out.empty += not text.strip()
+        out.text[path.name] = text
+    return out
+
+
+def trafilatura_default(data: bytes) -> str | None:
+    import trafilatura
+
+    return trafilatura.extract(data, include_comments=False)
+
+
+def trafilatura_fast(data: bytes) -> str | None:
+    import trafilatura
+
+    return trafilatura.extract(data, include_comments=False, fast=True)
+
+
+def readability_lxml(data: bytes) -> str | None:
+    import lxml.html
+    from readability import Document
+
+    try:
+        summary = Document(data).summary(html_partial=True)
+    except Exception:  # noqa: BLE001 - readability raises bare Exceptions on odd pages
+        return None
+    blocks = lxml.html.fromstring(summary).itertext() if summary.strip() else []
+    return "\n".join(t.strip() for t in blocks if t.strip())
+
+
+LIBRARIES: dict[str, Callable[[bytes], str | None]] = {
+    "trafilatura default": trafilatura_default,
+    "trafilatura fast": trafilatura_fast,
+    "readability-lxml": readability_lxml,
+}
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+
+
+def score(pages: PageSet, out: Output) -> Score:
+    if pages.metric == "segments":
+        tp = fp = fn = 0
+        for path in pages.files:
+            item, text = pages.truth[path.name], norm(out.text.get(path.name, ""))
+            found = sum(1 for s in item["with"] if norm(s) in text)
+            tp += found
+            fn += len(item["with"]) - found
+            fp += sum(1 for s in item["without"] if norm(s) in text)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        return Score(precision, recall, 2 * tp / max(1, 2 * tp + fp + fn))
+    scorer = sys.modules.get("score_extraction") or load_module(SCORER, "score_extraction")
+    scores = [
+        scorer.score_page(path.name, pages.truth[path.name], out.text.get(path.name) or None)
+        for path in pages.files
+    ]
+    total = scorer.aggregate(scores)
+    return Score(total["precision"], total["recall"], total["f1"])
+
+
+def median_ms(cpu: list[float]) -> float:
+    return statistics.median(cpu) * 1e3 if cpu else 0.0
+
+
+def body_table(sets: list[PageSet], with_base: bool) -> dict[str, Score]:
+    print("\n== 1. body text (P, R, F1; pages without an article; median CPU ms per page)")
+    print(f"{'set':10s} {'system':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'no art.':>7s} {'ms':>6s}")
+    ours: dict[str, Score] = {}
+    for pages in sets:
+        systems: list[tuple[str, Callable[[], Output]]] = [
+            ("artsearch", lambda p=pages: run_artsearch(p))  # type: ignore[misc]
+        ]
+        if with_base:
+            systems.append(("artsearch before", lambda p=pages: run_base(p)))  # type: ignore[misc]
+        systems += [(n, lambda p=pages, f=f: run_library(p, f)) for n, f in LIBRARIES.items()]  # type: ignore[misc]
+        for name, run in systems:
+            out = run()
+            found = score(pages, out)
+            if name == "artsearch":
+                ours[pages.name] = found
+            print(
+                f"{pages.name:10s} {name:22s} {found.precision:6.3f} {found.recall:6.3f}"
+                f" {found.f1:6.3f} {out.empty:7d} {median_ms(out.cpu):6.1f}",
+                flush=True,
+            )
+        print(f"{'':10s} ({len(pages.files)} pages, metric: {pages.metric})")
+    return ours
+
+
+# --- ablation -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def patched(changes: list[tuple[ModuleType, str, Any]]) -> Iterator[None]:
+    saved = [(module, name, getattr(module, name)) for module, name, _ in changes]
+    try:
+        for module, name, value in changes:
+            setattr(module, name, value)
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
+    """Each rule of the extractor and how to turn it off (the names are the product's)."""
+    from indexer.extraction import body, page, rails
+
+    furniture = body.without_page_furniture
+
+    def furniture_without_labels(
+        text: str, *labels: str | None, language: str | None = None
+    ) -> str:
+        return furniture(text, language=language)
+
+    return [
+        ("default mode (off: fast+precision)",
+         [(body, "EXTRACTOR_SETTINGS", body.ExtractorSettings(fast=True, favor_precision=True))]),
+        ("short text confirmed", [(body, "SHORT_TEXT_CHARS", 0)]),
+        ("continuation blocks", [(body, "with_continuations", lambda tree, p: p)]),
+        ("JSON-LD articleBody", [(body, "ld_body_paragraphs", lambda text: [])]),
+        ("second copies", [(body, "without_repeated_runs", lambda p: p)]),
+        ("teasers (all)", [(body, "without_link_lines", lambda tree, p, site: p)]),
+        ("teasers: labels", [(body, "TEASER_LABEL_MAX_WORDS", -1000),
+                             (body, "is_teaser_label", lambda line: False)]),
+        ("teasers: card lists", [(body, "CARD_LIST_MIN_ITEMS", 10**9)]),
+        ("teasers: same site only", [(body, "points_elsewhere_on_site", lambda a, s: True)]),
+        ("title/address lines", [(page, "without_page_furniture", furniture_without_labels)]),
+        ("bare date lines", [(body, "is_bare_date_line", lambda text, language=None: False)]),
+        ("byline/notice at ends", [(body, "is_end_furniture", lambda text: False)]),
+        ("pruning (rails, blocks)", [(rails.Layout, "prune", lambda self: None)]),
+        ("navigation menus", [(rails, "_navigation", lambda tree, protected: iter(()))]),
+        ("text-share guard", [(rails, "MAIN_TEXT_SHARE", 100.0)]),
+        ("other stories' cards", [(rails, "is_other_story", lambda a, m: False)]),
+        ("layout tables unwrapped", [(page, "unwrap_layout_tables", lambda tree: 0)]),
+    ]  # fmt: skip
+
+
+def ablation_table(sets: list[PageSet], ours: dict[str, Score]) -> None:
+    print("\n== 3. ablation: F1 with the rule turned off minus F1 with it (negative: the rule")
+    print("   wins there); a rule is kept only if it loses on no set (no positive entry)")
+    print(f"{'rule':36s} " + " ".join(f"{p.name:>11s}" for p in sets) + "  verdict")
+    for name, changes in rules():
+        cells, loses = [], False
+        for pages in sets:
+            with patched(changes):
+                found = score(pages, run_artsearch(pages))
+            delta = found.f1 - ours[pages.name].f1
+            loses = loses or delta > 0.00005
+            cells.append(f"{delta:+11.4f}")
+        print(f"{name:36s} " + " ".join(cells) + ("  LOSES" if loses else "  kept"), flush=True)
+
+
+# --- publication days -----------------------------------------------------------------------
+
+
+def htmldate_day(data: bytes) -> str | None:
+    from htmldate import find_date
+
+    try:
+        # (min_date: htmldate's default floor is 1995, and the generated pages are from 1987.)
+        found = find_date(data, extensive_search=True, original_date=True, min_date="1970-01-02")
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return found[:10] if found else None
+
+
+def artsearch_day(path: Path) -> str | None:
+    from indexer.errors import ExtractionError
+    from indexer.extraction import extract_page
+
+    try:
+        articles = extract_page(path.read_bytes(), path.name, mtime=path.stat().st_mtime)
+    except ExtractionError:
+        return None
+    own = [a for a in articles if not a.embedded]
+    return own[0].published_day if own else None
+
+
+def shared_pages() -> Iterator[tuple[str, Path]]:
+    for path in sorted((ZYTE / "html").glob("*.html.gz")):
+        yield "zyte", path
+    for path in sorted((TRAF_EVAL / "html").glob("*.gz")):
+        yield "traf-eval", path
+    for path in sorted(DEMO.rglob("*.html")):
+        yield "demo", path
+
+
+def page_path(kind: str, name: str) -> Path:
+    if kind == "zyte":
+        return ZYTE / "html" / name
+    if kind == "traf-eval":
+        return TRAF_EVAL / "html" / name
+    return next(DEMO.rglob(name))
+
+
+def read_labels() -> list[tuple[str, str, str | None]]:
+    labels = []
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, name, day, _note = line.split("\t", 3)
+        labels.append((kind, name, None if day == "none" else day))
+    return labels
+
+
+def date_table(generated: Path | None) -> None:
+    print("\n== 2. publication day: share of pages whose day is right (none where none is shown)")
+    print(f"{'set':34s} {'pages':>5s} {'artsearch':>9s} {'htmldate ext.':>13s}")
+    labels = read_labels()
+    rows: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for kind, name, day in labels:
+        path = page_path(kind, name)
+        ours, theirs = artsearch_day(path), htmldate_day(read_page(path))
+        rows[f"labelled ({kind})"].append((ours == day, theirs == day))
+        rows["labelled (all)"].append((ours == day, theirs == day))
+        if day is not None:
+            rows["labelled, day known"].append((ours == day, theirs == day))
+    if generated is not None:
+        for page in (json.loads(x) for x in (generated / "truth.jsonl").open(encoding="utf-8")):
+            if not page["body"]:
+                continue
+            path = generated / page["file"]
+            day = page["published"][:10] if page["date_in_markup"] else None
+            ours, theirs = artsearch_day(path), htmldate_day(read_page(path))
+            key = f"generated ({page['template']})"
+            rows[key].append((ours == day, theirs == day))
+            if day is not None:
+                rows["generated, day shown"].append((ours == day, theirs == day))
+    for key in sorted(rows):
+        hits = rows[key]
+        ours_right = sum(a for a, _ in hits) / len(hits)
+        theirs_right = sum(b for _, b in hits) / len(hits)
+        print(f"{key:34s} {len(hits):5d} {ours_right:9.1%} {theirs_right:13.1%}")
+    print(f"(labelled set: {LABELS.name}, the pages where the two disagreed, looked at by hand)")
+
+
+def date_disagreements() -> None:
+    """The shared pages where artsearch and htmldate disagree, with the page's evidence."""
+    for kind, path in shared_pages():
+        data = read_page(path)
+        ours, theirs = artsearch_day(path), htmldate_day(data)
+        if ours == theirs:
+            continue
+        text = data.decode("utf-8", "replace")
+        evidence = sorted(
+            set(
+                re.findall(
+                    r'(?:datePublished|published_time|"pubdate"|dc\.date|name="date")[^>]{0,80}',
+                    text,
+                )[:4]
+            )
+        )
+        print(f"{kind}\t{path.name}\tartsearch={ours}\thtmldate={theirs}")
+        for line in evidence:
+            print(f"    {norm(line)[:120]}")
+
+
+# --- speed ----------------------------------------------------------------------------------
+
+
+def speed_table(sets: list[PageSet]) -> None:
+    print("\n== 4. speed: CPU per page of the whole extraction, this tree and /work/base")
+    print(
+        f"{'set':10s} {'pages':>5s} {'median ms':>9s} {'before':>7s} {'total s':>8s} {'before':>7s}"
+    )
+    for pages in sets:
+        now, before = run_artsearch(pages), run_base(pages)
+        print(
+            f"{pages.name:10s} {len(pages.files):5d} {median_ms(now.cpu):9.1f}"
+            f" {median_ms(before.cpu):7.1f} {sum(now.cpu):8.1f} {sum(before.cpu):7.1f}"
+            f"  (total {sum(now.cpu) / sum(before.cpu):.2f}x;"
+            f" 100,000 such pages: {sum(now.cpu) / len(pages.files) * 1e5 / 60:.0f} CPU min,"
+            f" before {sum(before.cpu) / len(pages.files) * 1e5 / 60:.0f})",
+            flush=True,
+        )
+
+
+def generated_checks(folder: Path) -> None:
+    """Metadata and rail checks on the generated pages (each field where the page shows it)."""
+    from indexer.errors import ExtractionError
+    from indexer.extraction import extract_page
+
+    truth = [json.loads(line) for line in (folder / "truth.jsonl").open(encoding="utf-8")]
+    right: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for page in truth:
+        path = folder / page["file"]
+        try:
+            articles = extract_page(path.read_bytes(), page["file"], mtime=path.stat().st_mtime)
         except ExtractionError:
             articles = []
         own = [a for a in articles if not a.embedded]
-        check = checks[layout]
-        if not page["body"]:  # a headline-only wire item: no article of its own is right
-            check["headline-only pages"] += 1
-            check["headline-only pages without an article"] += not own
+        if not page["body"]:
+            seen["headline-only: no article"] += 1
+            right["headline-only: no article"] += not own
             continue
-        check["pages"] += 1
+        seen["body exact"] += 1
         if not own:
-            check["pages without an article"] += 1
             continue
         article = own[0]
-        found = found_fields(article)
-        for field, expected in shown_fields(page).items():
-            scored[layout][field] += 1
-            if found[field] == expected:
-                right[layout][field] += 1
-            else:
-                misses[f"{layout} {field}"].append(f"{page['file']}: {found[field]!r}")
-        if not page["date_in_markup"]:
-            check["date not shown: none invented"] += article.published is None
-        check["body exact"] += article.body == page["body"]
-        if layout == "aggregator":
-            _aggregator_checks(page, article, articles, by_id, data, check)
-
-    print(f"\n== generated pages: {corpus} ({len(truth)} pages)")
-    print(
-        "metadata accuracy: share of pages right, each field scored only where the page shows "
-        "it\n(legacy pages show no date and no source; authors: the shown author, or none where "
-        "the truth says the page shows none)"
-    )
-    layouts = sorted(checks)
-    print(f"{'field':14s} " + " ".join(f"{layout:>17s}" for layout in layouts) + f" {'all':>17s}")
-    for field in FIELDS:
-        cells = []
-        for layout in [*layouts, None]:
-            n = sum(scored[x][field] for x in layouts) if layout is None else scored[layout][field]
-            ok = sum(right[x][field] for x in layouts) if layout is None else right[layout][field]
-            cells.append(f"{ok / n:7.2%} ({ok:4d}/{n:4d})" if n else f"{'not shown':>17s}")
-        print(f"{field:14s} " + " ".join(f"{c:>17s}" for c in cells))
-    for key, examples in sorted(misses.items()):
-        print(f"  wrong {key} ({len(examples)}): " + "; ".join(examples[:3]))
-    print("checks per layout:")
-    for layout in layouts:
-        check = checks[layout]
-        pages = check["pages"]
-        print(
-            f"  {layout}: body exactly the truth's on {check['body exact']}/{pages} pages; "
-            f"{check['headline-only pages without an article']}/{check['headline-only pages']} "
-            "headline-only pages (no text) yield no article of their own"
-            + (
-                f"; no date invented on {check['date not shown: none invented']}/{pages} pages "
-                "that show none"
-                if "date not shown: none invented" in check
-                else ""
-            )
-        )
-        if layout == "aggregator":
-            _print_rail_checks(check)
-
-
-def _print_rail_checks(check: Counter[str]) -> None:
-    pages, shown = check["pages"], check["rail articles"]
-    own = check["rail articles that are the page's own"]
-    found = check["rail articles found"]
-    print(
-        "    main body holds no rail/promo/comment/app-banner/ticker text: "
-        + ", ".join(
-            f"{name} text in {check[f'bodies with {name} text']}/{pages} bodies"
-            for name in AGGREGATOR_FURNITURE
-        )
-    )
-    print(
-        f"    rail articles extracted as articles of their own: {found}/{shown - own} "
-        f"({found / max(1, shown - own):.2%}; {own} more are the page's own story again); of "
-        f"those, with their own text {check['  with their text']}, source "
-        f"{check['  with their source']}, day {check['  with their day']}"
-    )
-
-
-def _aggregator_checks(
-    page: dict[str, Any],
-    article: Article,
-    articles: list[Article],
-    by_id: dict[str, dict[str, Any]],
-    data: bytes,
-    check: Counter[str],
-) -> None:
-    """Rail articles extracted as articles of their own; no furniture text in the main body."""
-    tree = lxml.html.document_fromstring(data)
-    body = " ".join(article.body.split())
-    truth_body = " ".join(page["body"].split())
-    for name, path in AGGREGATOR_FURNITURE.items():
-        leaked = [
-            line for line in furniture_lines(tree, path) if line in body and line not in truth_body
-        ]
-        check[f"bodies with {name} text"] += bool(leaked)
-    rail: dict[str, list[Article]] = defaultdict(list)
-    for embedded in (a for a in articles if a.embedded):
-        rail[plain_quotes(embedded.title)].append(embedded)
-    shown = [by_id[i] for i in page["related_ids"] if i in by_id and by_id[i]["body"]]
-    # The same story twice in one rail (under one title) is one article, with the source of
-    # either.
-    sources: dict[str, set[str]] = defaultdict(set)
-    for related in shown:
-        sources[plain_quotes(related["title"])].add(related["source"])
-    for related in shown:
-        check["rail articles"] += 1
-        # The truth of a related article is its own page's: a boilerplate page shows the first
-        # paragraphs only, a legacy page typographic quotes.  The rail shows the whole text.
-        if _same_text(article, related):  # the page's own story again (Reuters has duplicates)
-            check["rail articles that are the page's own"] += 1
-            continue
-        candidates = rail.get(plain_quotes(related["title"]), [])
-        if not candidates:
-            continue
-        check["rail articles found"] += 1
-        # The same title twice in one rail (a story and its longer version): the one whose
-        # text it is.
-        found = next((a for a in candidates if _same_text(a, related)), None)
-        check["  with their text"] += found is not None
-        found = found or candidates[0]
-        check["  with their source"] += found.source in sources[plain_quotes(related["title"])]
-        check["  with their day"] += found.published_day == related["published"][:10]
-
-
-def _same_text(article: Article, related: dict[str, Any]) -> bool:
-    text, expected = plain_quotes(article.body), plain_quotes(related["body"])
-    return text == expected or (related["template"] == "boilerplate" and text.startswith(expected))
-
-
-def plain_quotes(text: str) -> str:
-    """Text with typographic quotes as ASCII ones and white space collapsed."""
-    return " ".join(text.translate(_QUOTES).split())
-
-
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+        right["body exact"] += article.body == page["body"]
+        checks = {"title": " ".join(article.title.split()) == " ".join(page["title"].split())}
+        if page["date_in_markup"]:
+            checks["published day"] = article.published_day == page["published"][:10]
+        else:
+            checks["no date invented"] = article.published is None
+        if page["template"] != "legacy":
+            checks["source"] = article.source == page["source"]
+        checks["authors"] = article.authors == ((page["author"],) if page["author"] else ())
+        for name, ok in checks.items():
+            seen[name] += 1
+            right[name] += ok
+    print(f"\n== generated pages: checks ({folder}, {len(truth)} pages)")
+    for name in seen:
+        print(f"  {name:28s} {right[name]:5d}/{seen[name]:5d} ({right[name] / seen[name]:.2%})")
 
 
 def main() -> None:
@@ -453,25 +551,30 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=Path("/tmp/artsearch-extraction"))
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each page")
-    parser.add_argument("--corpus", type=Path, help="a make_html_corpus.py folder with truth.jsonl")
-    parser.add_argument(
-        "--generate", type=int, metavar="N", help="make a corpus of N pages in --out/generated"
-    )
-    parser.add_argument("--seed", type=int, default=1987, help="the generator's seed")
-    parser.add_argument(
-        "--wikinews", action="store_true", help="generate with the Wikinews articles too"
-    )
-    parser.add_argument("--skip-benchmark", action="store_true")
+    parser.add_argument("--generate", type=int, default=2000, metavar="N")
+    parser.add_argument("--corpus", type=Path, help="a make_html_corpus.py folder instead")
+    parser.add_argument("--seed", type=int, default=1987)
+    parser.add_argument("--skip-ablation", action="store_true")
+    parser.add_argument("--skip-base", action="store_true", help="no /work/base columns")
+    parser.add_argument("--date-disagreements", action="store_true")
     args = parser.parse_args()
-    if not args.skip_benchmark:
-        run_benchmark(args.out, args.repeat)
-    corpus = args.corpus
-    if args.generate:
-        corpus = args.out / "generated"
-        generate_corpus(corpus, args.generate, args.seed, args.wikinews)
-    if corpus is not None:
-        run_corpus(corpus)
+    sys.path.insert(0, str(ROOT))
+    if args.date_disagreements:
+        date_disagreements()
+        return
+    folder = args.corpus
+    if folder is None and args.generate:
+        folder = args.out / "generated"
+        generate_corpus(folder, args.generate, args.seed)
+    sets = [zyte_set(), traf_eval_set()] + ([generated_set(folder)] if folder else [])
+    ours = body_table(sets, with_base=not args.skip_base)
+    date_table(folder)
+    if not args.skip_ablation:
+        ablation_table(sets, ours)
+    if not args.skip_base:
+        speed_table([s for s in sets if s.name != "traf-eval"])
+    if folder is not None:
+        generated_checks(folder)
 
 
 if __name__ == "__main__":

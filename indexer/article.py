@@ -57,8 +57,20 @@ def article_id(body: str) -> str:
 class Article:
     """One article as extracted from a page.
 
-    ``body`` holds the main text only, paragraphs separated by a blank line.  Dates are ISO 8601
-    strings (``2015-09-01`` or ``2015-09-01T10:30:00+00:00``).  ``path`` is the page's path relative
+    ``body`` holds the main text only, paragraphs separated by a blank line, in a small Markdown
+    subset that keeps the article's structure (docs/extraction.md, "The stored body"):
+
+    - a subheading of the article (``h2``-``h4``) is a paragraph ``## Heading`` (``##``, ``###``,
+      ``####`` by level);
+    - a list is a paragraph whose lines each start with ``- `` (``1. ``, ``2. `` ... when
+      ordered);
+    - a table is a paragraph of lines, one per row, its cells separated by `` | ``;
+    - every other paragraph is plain text on one line.  Nothing else is marked or escaped (no
+      emphasis, no links).  ``indexer.extraction.structure.plain_text`` removes the markers.
+
+    Dates are ISO 8601 strings (``2015-09-01`` or ``2015-09-01T10:30:00-04:00``) that keep the
+    time and offset the page states, so that their first ten characters are the publisher's
+    calendar day.  ``path`` is the page's path relative
     to the corpus folder, with ``/`` separators.  ``embedded`` is true for an article found inside
     another page (for example in a "Related Articles" rail) rather than as the page's own article.
     ``provenance`` maps a field name to where its value came from (one of ``PROVENANCE_ORIGINS``).

@@ -76,47 +76,33 @@ def test_a_page_of_thousands_of_paragraphs_is_read_directly_and_cut() -> None:
     assert found.value.startswith("Rail services resumed")
 
 
-PRINT_HEADER = [
-    "This copy is for your personal, non-commercial use only. To order presentation-ready copies "
-    "for distribution, visit our reprints desk.",
-    "https://www.northwind.example/articles/harbour-tolls-to-rise",
-]
 TOLLS_LEAD = (
     "Tolls for cargo ships entering the north harbour will rise by eight percent from the first "
     "of March, the port authority said on Tuesday, the first increase in six years."
 )
 
 
-def test_a_text_without_the_pages_lead_paragraph_gives_way_to_readabilitys(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # trafilatura took a print header on one real page (its <body> has id="article_body").
-    monkeypatch.setattr(body, "_trafilatura_paragraphs", lambda tree: list(PRINT_HEADER))
-    found = extract_body(page_tree("extract-print-header.html"), lead=TOLLS_LEAD)
+def test_a_print_header_gives_way_to_the_article_text() -> None:
+    # trafilatura in fast mode took the print header on one real page (its <body> has
+    # id="article_body"); its default mode, with its own second opinions, finds the article.
+    found = extract_body(page_tree("extract-print-header.html"))
     assert found is not None and found.origin == "extractor"
     paragraphs = found.value.split("\n\n")
-    assert paragraphs[0] == TOLLS_LEAD and len(paragraphs) == 5
+    assert paragraphs[1] == TOLLS_LEAD and len(paragraphs) == 6
     assert "personal, non-commercial use" not in found.value
     assert "Ships waiting outside the north harbour." not in found.value  # a caption
 
 
-def test_a_text_holding_the_lead_paragraph_needs_no_second_opinion(
+def test_a_short_text_the_precision_focus_does_not_confirm_is_no_body(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def second_opinion(tree: HtmlElement) -> list[str]:
-        raise AssertionError("readability ran")
+    # A headline-only aggregator item: the default focus rescues a source line and a dot.
+    def extractor(
+        tree: HtmlElement, settings: body.ExtractorSettings = body.EXTRACTOR_SETTINGS
+    ) -> list[str]:
+        return [] if settings == body.SHORT_TEXT_SETTINGS else ["Prairie Ledger", "·"]
 
-    monkeypatch.setattr(body, "_readability_paragraphs", second_opinion)
-    found = extract_body(page_tree("extract-print-header.html"), lead=TOLLS_LEAD)
-    assert found is not None and found.value.startswith(TOLLS_LEAD)
-
-
-def test_a_short_second_opinion_does_not_replace_an_empty_text(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # A headline-only aggregator item: readability finds the source line and a dot, no text.
-    monkeypatch.setattr(body, "_trafilatura_paragraphs", lambda tree: [])
-    monkeypatch.setattr(body, "_readability_paragraphs", lambda tree: ["Prairie Ledger", "·"])
+    monkeypatch.setattr(body, "extractor_paragraphs", extractor)
     assert extract_body(page_tree("extract-print-header.html")) is None
 
 
@@ -144,7 +130,7 @@ def test_json_ld_body_with_ticker_symbols_is_text_and_html_bodies_lose_their_tag
     assert found is not None and found.origin == "json-ld"
     assert found.value.count("First Harbour Bancorp <I>") == 2
     html = "<p>Harbour <b>Bancorp</b> said it will sell bonds.</p><p><i>Second</i> one.</p>"
-    assert body._ld_paragraphs(html * 5)[:2] == [
+    assert body.ld_body_paragraphs(html * 5)[:2] == [
         "Harbour Bancorp said it will sell bonds.",
         "Second one.",
     ]
@@ -161,3 +147,92 @@ def _ld_body(name: str) -> str:
     script = page_tree(name).find(".//script[@type='application/ld+json']")
     assert script is not None and script.text
     return str(json.loads(script.text)["articleBody"])
+
+
+# --- teasers, second copies, furniture in other languages ---------------------------------------
+
+LONG = "The council met on Tuesday evening and talked about the harbour for a very long time."
+
+
+def article_page(paragraphs: str) -> HtmlElement:
+    return parse_html(
+        "<html><body><article><h1>Harbour plans</h1>"
+        f"<p>{LONG}</p>{paragraphs}<p>{LONG} Again.</p></article></body></html>"
+    )
+
+
+def body_paragraphs(paragraphs: str, url: str | None = "https://news.example.org/a") -> list[str]:
+    found = extract_body(article_page(paragraphs), page_url=url)
+    assert found is not None
+    return found.value.split("\n\n")
+
+
+def test_a_labelled_link_to_another_story_of_the_site_is_a_teaser_in_any_language() -> None:
+    teaser = (
+        '<p>Lea también: <a href="/2024/03/ferry-fares-rise">Ferry fares rise again in the '
+        "north</a></p>"
+    )
+    assert not any("Ferry fares" in p for p in body_paragraphs(teaser))
+
+
+def test_links_to_other_sites_within_the_page_or_to_mail_are_kept() -> None:
+    kept = [
+        '<p><a href="https://other.example.com/petition">Sign the petition against the new quay'
+        "</a></p>",
+        '<p><a href="#the-vote">The vote on the new quay and what it means</a></p>',
+        '<p><a href="mailto:desk@news.example.org">Write to the harbour desk about this story'
+        "</a></p>",
+    ]
+    paragraphs = body_paragraphs("".join(kept))
+    for text in ("Sign the petition", "The vote on the new quay", "Write to the harbour desk"):
+        assert any(text in p for p in paragraphs), text
+
+
+def test_the_label_of_a_run_of_teasers_goes_with_them() -> None:
+    teasers = "".join(
+        f'<p><a href="/2024/03/story-{n}">Another story of the week number {n} here</a></p>'
+        for n in range(3)
+    )
+    tree = article_page("<p>Auch interessant</p>" + teasers)
+    lines = [LONG, "Auch interessant"] + [
+        f"Another story of the week number {n} here" for n in range(3)
+    ]
+    assert body.without_link_lines(tree, [*lines, LONG], "example.org") == [LONG, LONG]
+
+
+def test_a_list_of_teaser_cards_is_not_body_but_a_list_of_links_to_elsewhere_is() -> None:
+    cards = "".join(
+        f'<li><a href="/sport/story-{n}">Keeper signs new deal {n}</a> The club said more.</li>'
+        for n in range(3)
+    )
+    assert not any("Keeper signs" in p for p in body_paragraphs(f"<ul>{cards}</ul>"))
+    sources = "".join(
+        f'<li><a href="https://source{n}.example.net/r">Keeper signs new deal {n}</a> More.</li>'
+        for n in range(3)
+    )
+    assert any("Keeper signs" in p for p in body_paragraphs(f"<ul>{sources}</ul>"))
+
+
+def test_a_second_copy_of_the_article_is_dropped_but_a_repeated_pull_quote_is_not() -> None:
+    run = [f"{LONG} Paragraph {n} of the story." for n in range(3)]
+    assert body.without_repeated_runs([*run, "A caption.", *run]) == [*run, "A caption."]
+    quote = "This is the pull quote of the story, said twice on the page."
+    assert body.without_repeated_runs([quote, *run[:2], quote]) == [quote, *run[:2], quote]
+    items = "- Eat 60 minutes before\n- Drink water\n- Rest"
+    assert body.without_repeated_runs([items, LONG, items]) == [items, LONG, items]
+
+
+def test_the_pages_address_and_date_lines_in_its_language_are_furniture() -> None:
+    text = "\n\n".join(
+        [
+            "https://news.example.org/a",
+            "Publicado el 12 de marzo de 2024",
+            "hace 2 días",
+            LONG,
+        ]
+    )
+    assert without_page_furniture(text, "https://news.example.org/a", language="es") == LONG
+    assert without_page_furniture("23.10.2018\n\n" + LONG, language="de") == LONG
+    assert without_page_furniture("2024年3月12日\n\n" + LONG, language="zh") == LONG
+    kept = "Seit 1999 werden hier Pressemitteilungen veröffentlicht"
+    assert without_page_furniture(f"{kept}\n\n{LONG}", language="de") == f"{kept}\n\n{LONG}"

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from indexer.extraction.dates import ParsedDate, parse_date, plausible, resolve_relative, text_date
+from indexer.extraction.dates import (
+    ParsedDate,
+    is_bare_date_line,
+    local_date,
+    parse_date,
+    plausible,
+    resolve_relative,
+    text_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,19 +39,20 @@ def test_dates_are_normalised_to_iso_8601(written: str, iso: str | None) -> None
 @pytest.mark.parametrize(
     ("text", "iso"),
     [
-        ("16 minutes ago", "2015-05-19T08:14:00+00:00"),
-        ("time16 minutes ago", "2015-05-19T08:14:00+00:00"),
-        ("an hour ago", "2015-05-19T07:30:00+00:00"),
-        ("4 hours ago", "2015-05-19T04:30:00+00:00"),
-        ("just now", "2015-05-19T08:30:00+00:00"),
+        ("16 minutes ago", "2015-05-19T08:14:00-04:00"),
+        ("time16 minutes ago", "2015-05-19T08:14:00-04:00"),
+        ("an hour ago", "2015-05-19T07:30:00-04:00"),
+        ("4 hours ago", "2015-05-19T04:30:00-04:00"),
+        ("just now", "2015-05-19T08:30:00-04:00"),
         ("yesterday", "2015-05-18"),
         ("2 days ago", "2015-05-17"),
         ("3 weeks ago", "2015-04-28"),
         ("no date here", None),
     ],
 )
-def test_relative_dates_resolve_against_the_reference(text: str, iso: str | None) -> None:
-    reference = datetime(2015, 5, 19, 8, 30, tzinfo=UTC)
+def test_relative_dates_resolve_in_the_references_own_offset(text: str, iso: str | None) -> None:
+    # The page's local day and time: never shifted to UTC.
+    reference = datetime(2015, 5, 19, 8, 30, tzinfo=timezone(timedelta(hours=-4)))
     assert resolve_relative(text, reference) == iso
 
 
@@ -94,3 +103,52 @@ def test_visible_dates_are_found_inside_a_line() -> None:
     assert found is not None and found.iso == "2015-08-21"
     assert text_date("Updated 5:00 PM") is None
     assert text_date("February 30, 2015") is None
+
+
+REFERENCE = datetime(2024, 3, 14, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "day", "relative"),
+    [
+        ("es", "Publicado el 12 de marzo de 2024", "2024-03-12", False),
+        ("de", "12. März 2024", "2024-03-12", False),
+        ("de", "23.10.2018", "2018-10-23", False),
+        ("zh", "2024年3月12日", "2024-03-12", False),
+        ("pl", "12 marca 2024", "2024-03-12", False),
+        ("es", "hace 2 días", "2024-03-12", True),
+        ("de", "vor 3 Stunden", "2024-03-14", True),
+        ("es", "ayer", "2024-03-13", True),
+    ],
+)
+def test_dates_in_the_pages_language_absolute_and_relative(
+    language: str, line: str, day: str, relative: bool
+) -> None:
+    found = local_date(line, language, REFERENCE)
+    assert found is not None and (found.day, found.relative) == (day, relative)
+
+
+def test_a_day_without_a_year_or_a_lone_number_is_no_date() -> None:
+    yearless = local_date("12 de marzo", "es", REFERENCE)
+    assert yearless is not None and yearless.yearless
+    assert local_date("Seit 1999 werden hier Meldungen gesammelt", "de", REFERENCE) is None
+    assert local_date("Kapitel 12", "de", REFERENCE) is None
+    assert local_date("Die Ergebnisse", "de", REFERENCE) is None
+
+
+def test_english_is_left_to_the_patterns() -> None:
+    assert local_date("12 March 2024", "en", REFERENCE) is None
+    assert is_bare_date_line("12 March 2024", "en")
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "bare"),
+    [
+        ("Publicado el 12 de marzo de 2024", "es", True),
+        ("hace 2 días", "es", True),
+        ("2024年3月12日", "zh", True),
+        ("Der Rat tagte am 12. März 2024 bis spät in die Nacht", "de", False),
+    ],
+)
+def test_bare_date_lines_in_every_language(line: str, language: str, bare: bool) -> None:
+    assert is_bare_date_line(line, language) is bare

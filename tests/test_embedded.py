@@ -11,7 +11,7 @@ from indexer.extraction import selectors as sel
 from indexer.extraction.headline import find_main_heading
 from indexer.extraction.htmlparse import load_page, parse_html
 from indexer.extraction.pagetext import element_text
-from indexer.extraction.rails import find_layout, rail_items
+from indexer.extraction.rails import Layout, find_layout, rail_items
 from indexer.extraction.view import read_head
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -148,3 +148,38 @@ def test_furniture_headings_are_recognised(heading: str) -> None:
 )
 def test_a_headline_ending_in_a_furniture_word_is_not_furniture(headline: str) -> None:
     assert not sel.BOILERPLATE_HEADING.search(headline)
+
+
+LONG = "The council met on Tuesday evening and talked about the harbour for a very long time. "
+
+
+def layout_of(markup: str) -> tuple[HtmlElement, Layout]:
+    tree = parse_html(f"<html><body>{markup}</body></html>")
+    heading = tree.find(".//h1")
+    return tree, find_layout(tree, heading)
+
+
+def test_a_block_marked_as_comments_that_holds_most_of_the_pages_text_is_kept() -> None:
+    # A live ticker in a block classed "live-match-comments": the page is about it.
+    _, layout = layout_of(
+        f'<h1>Lorient hold on</h1><p>{LONG}</p><div class="live-match-comments">'
+        + "".join(f"<p>{n}' {LONG}</p>" for n in range(8))
+        + "</div>"
+    )
+    assert layout.boilerplate == []
+
+
+def test_navigation_menus_are_pruned() -> None:
+    tree, layout = layout_of(
+        '<nav class="mega"><ul><li><a href="/home">Home</a></li><li><a href="/w">World</a></li>'
+        f"</ul></nav><article><h1>Harbour plans</h1><p>{LONG}</p><p>{LONG}</p></article>"
+    )
+    assert [e.tag for e in layout.boilerplate] == ["nav"]
+
+
+def test_other_stories_cards_beside_the_titled_article_are_pruned() -> None:
+    tree, layout = layout_of(
+        f"<article><h1>Harbour plans</h1><p>{LONG}</p><p>{LONG}</p><p>{LONG}</p></article>"
+        '<article class="card"><p>Ferry fares rise again.</p></article>'
+    )
+    assert [e.get("class") for e in layout.boilerplate] == ["card"]

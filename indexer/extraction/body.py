@@ -1,7 +1,11 @@
 """The main text of a page: trafilatura over the (pruned) tree, or the JSON-LD articleBody when
-that really is the page's text.
+that really is the page's text; then rid of what is not the article's text.
 
-Paragraphs are separated by a blank line ("\\n\\n"), as `Article.body` documents.
+The body is in the format `Article.body` documents (:mod:`indexer.extraction.structure`):
+paragraphs separated by a blank line, subheadings, lists and tables marked.
+
+Each rule below is one function or constant, named in docs/extraction.md with what it is worth
+on every benchmark set (bench/extraction.py's ablation table replaces them one at a time).
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.readability_lxml import Document as ReadabilityDocument
 
-from indexer.errors import ExtractionError
 from indexer.extraction import selectors as sel
 from indexer.extraction.dates import is_bare_date_line
 from indexer.extraction.htmlparse import parse_html
-from indexer.extraction.pagetext import WORD, block_texts, clean_text, normalised_words
+from indexer.extraction.pagetext import WORD, clean_text, normalised_words, word_count
+from indexer.extraction.structure import body_paragraphs, line_words
 from indexer.extraction.view import Found
 
 log = logging.getLogger(__name__)
@@ -51,25 +56,46 @@ _COUNT_ELEMENTS = etree.XPath("count(//*)")
 _COUNT_PARAGRAPHS = etree.XPath("count(//p)")
 # Links whose text may have the words of a teaser (selected in C: most links are short).
 _LONG_LINKS = etree.XPath("//a[string-length(normalize-space(.)) >= 20]")
-# trafilatura runs in its fast mode, without its own second opinion (readability, then jusText,
-# over a copy of the page pruned again by its costliest XPath rules): it changed the text of 2
-# of the 86 development pages, both of which `_looks_missed` catches, and it cost a third of the
-# time per page.  Our second opinion runs only on a suspected miss:
-# - a text shorter than trafilatura's own floor (its MIN_EXTRACTED_SIZE setting, characters)...
-_MIN_EXTRACTED_CHARS = 250
-# - ...or without the page's lead paragraph (compared on this many leading characters).
-_LEAD_KEY_CHARS = 200
-# readability's text replaces trafilatura's when it is this many times longer (trafilatura's
-# own rule for preferring readability).
-_SECOND_OPINION_RATIO = 2
-# Beyond this many elements (news pages have one to two thousand) readability is not asked: on a
-# page of 160,000 elements of link cards it adds seconds, and such pages are not articles.
-_SECOND_OPINION_MAX_ELEMENTS = 30_000
+
+
+# trafilatura's settings.  Its default ("balanced") focus with its own second opinions
+# (readability, jusText, a recall retry when little of the page was kept), not fast mode nor
+# precision focus: on trafilatura-eval's 374 pages precision and fast lose 2.6 recall points that
+# our rules below do not win back, and on the Zyte pages the rules recover the precision
+# (docs/extraction.md, "Extractor settings").
+class ExtractorSettings(NamedTuple):
+    fast: bool
+    favor_precision: bool
+
+
+EXTRACTOR_SETTINGS = ExtractorSettings(fast=False, favor_precision=False)
+# A text shorter than trafilatura's own floor (its MIN_EXTRACTED_SIZE, characters) comes from
+# its rescues (the whole page's text, a navigation bar's words on a front page, a headline-only
+# card); it is taken only when trafilatura's precision focus confirms it.
+SHORT_TEXT_CHARS = 250
+SHORT_TEXT_SETTINGS = ExtractorSettings(fast=True, favor_precision=True)
+
 # A continuation block of an article cut into several holds this many paragraphs and words.
 _CONTINUATION_MIN_PARAGRAPHS = 2
 _CONTINUATION_MIN_WORDS = 50
 # A paragraph of this many words that is all one link is a teaser, not article text.
 _LINK_LINE_MIN_WORDS = 5
+# A teaser's label ("Lea también:", "Also on example.com") is at most this many words.
+TEASER_LABEL_MAX_WORDS = 4
+# A line introducing a run of teasers ("Auch interessant") is at most this many words.
+_LIST_LABEL_MAX_WORDS = 6
+# A teaser card's headline link has at least this many words (and at most as many as a
+# headline)...
+_CARD_HEADLINE_MIN_WORDS = 3
+_CARD_HEADLINE_MAX_WORDS = 25
+# ...and a list of such cards has at least this many items.
+CARD_LIST_MIN_ITEMS = 3
+# A page that repeats its article (a second rendering of the same template) repeats this many
+# paragraphs in a row; a pull quote repeats one...
+REPEATED_RUN = 3
+# ...each of them a sentence or more (lists of short items repeat legitimately: a product's
+# features, a meal plan's days).
+_REPEATED_RUN_MIN_WORDS = 10
 # Pages beyond these (a 20 MB page of link cards or of paragraphs) are read by their
 # paragraphs: trafilatura needs tens of seconds there.
 _PARAGRAPHS_ONLY_ELEMENTS = 200_000
@@ -80,61 +106,96 @@ _MIN_PARAGRAPH_WORDS = 5
 def extract_body(
     tree: HtmlElement,
     ld_body: str | None = None,
-    lead: str | None = None,
     *,
     elements: int | None = None,
+    page_url: str | None = None,
 ) -> Found[str] | None:
-    """The article text of a page, paragraphs joined by a blank line, or None when it has none.
+    """The article text of a page in the stored format, or None when it has none.
 
-    trafilatura (precision-oriented, comments excluded, as docs/decisions.md records) reads the
-    tree; it copies the tree, so the caller's is not modified.  When its text looks like a miss (it
-    lacks the page's `lead` paragraph, or is shorter than trafilatura's own minimum), a second
-    extractor (readability) reads the page too, and its text is taken when it is at least twice
-    as long, not short itself, and holds the lead.  The text is then completed with the
-    article's continuation blocks and rid of paragraphs that are one link to elsewhere.
-    A JSON-LD articleBody that is long and consistent with the page's visible text is preferred
-    to all of that: it is the publisher's own account of the body, without in-article
-    promotions.  Its paragraphs are the extractor's when it is one unbroken block.
+    trafilatura reads the tree (it copies it: the caller's is not modified); its text is
+    completed with the article's continuation blocks.  A JSON-LD articleBody that is long and
+    consistent with the page's visible text is preferred to that: it is the publisher's own
+    account of the body.  Either is then rid of second copies of the article and of teasers
+    (links to other pages of the site `page_url` belongs to, alone or with a short label).
     `elements`, when known, is at least the tree's number of elements (the page's count before
     pruning): small pages then need no counting.
     """
-    huge = _is_huge(tree, elements)
-    paragraphs = _paragraph_texts(tree) if huge else _trafilatura_paragraphs(tree)
-    second_opinion = not huge and (elements is None or elements <= _SECOND_OPINION_MAX_ELEMENTS)
-    if second_opinion and _looks_missed(paragraphs, lead):
-        second = _readability_paragraphs(tree)
-        if (
-            _words(second) >= _SECOND_OPINION_RATIO * _words(paragraphs)
-            and sum(len(p) for p in second) >= _MIN_EXTRACTED_CHARS
-            and (lead is None or _holds(second, lead))
-        ):
-            log.debug("readability's text replaces trafilatura's (%d words)", _words(second))
-            paragraphs = second
-    paragraphs = _without_link_lines(tree, _with_continuations(tree, paragraphs))
+    site = _site_of(_host(page_url) or "") if page_url else None
+    if _is_huge(tree, elements):
+        paragraphs = _paragraph_texts(tree)
+    else:
+        paragraphs = _article_paragraphs(tree, site, EXTRACTOR_SETTINGS)
+        if sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS:
+            paragraphs = _article_paragraphs(tree, site, SHORT_TEXT_SETTINGS)
+    origin = "extractor"
     if ld_body:
-        from_ld = _ld_paragraphs(ld_body)
+        from_ld = ld_body_paragraphs(ld_body)
         # A truncated articleBody (a teaser, a paywall's first paragraphs) is not the body.
         if (
             from_ld
             and _words(from_ld) >= _LD_BODY_MIN_RATIO * _words(paragraphs)
             and _is_page_text(from_ld, tree)
         ):
-            return Found("\n\n".join(_with_page_breaks(from_ld, paragraphs)), "json-ld")
+            from_ld = _with_page_breaks(from_ld, paragraphs)
+            paragraphs, origin = without_link_lines(tree, from_ld, site), "json-ld"
     if not paragraphs:
         return None
-    return Found("\n\n".join(paragraphs), "extractor")
+    return Found("\n\n".join(paragraphs), origin)
+
+
+def _article_paragraphs(
+    tree: HtmlElement, site: str | None, settings: ExtractorSettings
+) -> list[str]:
+    paragraphs = with_continuations(tree, extractor_paragraphs(tree, settings))
+    return without_link_lines(tree, without_repeated_runs(paragraphs), site)
 
 
 def _words(paragraphs: list[str]) -> int:
     return sum(len(WORD.findall(p)) for p in paragraphs)
 
 
-def _holds(paragraphs: list[str], lead: str) -> bool:
-    key = normalised_words(lead)[:_LEAD_KEY_CHARS]
-    return bool(key) and key in normalised_words(" ".join(paragraphs))
+# --- second copies ------------------------------------------------------------------------------
 
 
-def _with_continuations(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+def without_repeated_runs(paragraphs: list[str]) -> list[str]:
+    """The paragraphs without second copies of a run of several consecutive sentences or more
+    (lines without a word between them do not break a run; a list's items are lines): pages
+    that render their article twice (a print or app version in the same page) give the
+    extractor both."""
+    lines = _lines_of(paragraphs)
+    keyed = [(n, key) for n, key in enumerate(line_words(line) for _, line in lines) if key]
+    first_at: dict[tuple[str, ...], int] = {}
+    repeated: set[int] = set()
+    for m in range(len(keyed) - REPEATED_RUN + 1):
+        run = tuple(key for _, key in keyed[m : m + REPEATED_RUN])
+        if any(key.count(" ") + 1 < _REPEATED_RUN_MIN_WORDS for key in run):
+            continue
+        start = first_at.setdefault(run, m)
+        if start + REPEATED_RUN <= m:  # a copy that does not overlap the first
+            repeated.update(n for n, _ in keyed[m : m + REPEATED_RUN])
+    if not repeated:
+        return paragraphs
+    log.debug("%d lines of a second copy dropped", len(repeated))
+    return _without_lines(lines, repeated)
+
+
+def _lines_of(paragraphs: list[str]) -> list[tuple[int, str]]:
+    """(paragraph index, line) of every line: a list's items and a table's rows are lines."""
+    return [(i, line) for i, p in enumerate(paragraphs) for line in p.split("\n")]
+
+
+def _without_lines(lines: list[tuple[int, str]], dropped: set[int]) -> list[str]:
+    kept: dict[int, list[str]] = {}
+    for n, (i, line) in enumerate(lines):
+        if n not in dropped:
+            kept.setdefault(i, []).append(line)
+    return ["\n".join(kept[i]) for i in sorted(kept)]
+
+
+# --- continuations ------------------------------------------------------------------------------
+
+
+def with_continuations(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
     """The paragraphs, with the text of the article's continuation blocks added in page order.
 
     Some pages cut an article into several blocks of the same kind (the same tag and class)
@@ -184,42 +245,135 @@ def _with_continuations(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
             continue
         # The blocks are read by the same extractor, which drops their promotions and lists.
         (after if seen_block else before).find("body").append(copy.deepcopy(other))
-    parts = [_trafilatura_paragraphs(f) if len(f.find("body")) else [] for f in (before, after)]
+    parts = [extractor_paragraphs(f) if len(f.find("body")) else [] for f in (before, after)]
     if parts[0] or parts[1]:
         log.debug("article continued in more blocks (%d paragraphs)", len(parts[0] + parts[1]))
     return parts[0] + paragraphs + parts[1]
 
 
-def _without_link_lines(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
-    """The paragraphs without those that are one link to elsewhere on the page: a teaser card
-    ("Also on ...: <headline>"), an item of a "more stories" list, a tweetable quote.  Short
-    links ("www.example.com", "[Wired]") are kept: they are how articles cite."""
-    candidates = {}
-    for i, paragraph in enumerate(paragraphs):
-        key = normalised_words(paragraph)
-        if key.count(" ") + 1 >= _LINK_LINE_MIN_WORDS:
-            candidates[key] = i
-    if not candidates:
+# --- teasers ------------------------------------------------------------------------------------
+
+
+def without_link_lines(tree: HtmlElement, paragraphs: list[str], site: str | None) -> list[str]:
+    """The paragraphs (and list items) without teasers: a line that is one link to another page
+    of the site (`site`, as :func:`_site_of` gives it; any site when None), alone or after a
+    short label ("Lea también: <headline>", "Also on example.com <headline>"); a run of list
+    items that each begin with such a link and go on with its blurb; and the short line that
+    introduced a run of teasers ("Auch interessant").  Links within the page (a table of
+    contents), to other sites, to mail addresses or whose text is an address are kept: they are
+    how articles cite."""
+    lines = _lines_of(paragraphs)
+    keys = [line_words(line) for _, line in lines]
+    if not any(key.count(" ") + 1 >= _LINK_LINE_MIN_WORDS for key in keys):
         return paragraphs
-    linked = set()
+    teasers, headlines = _site_links(tree, site)
+    dropped = {
+        n
+        for n, key in enumerate(keys)
+        if key.count(" ") + 1 >= _LINK_LINE_MIN_WORDS and key in teasers
+    }
+    dropped |= _teaser_cards([line for _, line in lines], keys, headlines)
+    for n in sorted(dropped):
+        if n > 0 and n - 1 not in dropped and is_teaser_label(lines[n - 1][1]):
+            dropped.add(n - 1)
+    if not dropped:
+        return paragraphs
+    log.debug("%d teaser lines dropped", len(dropped))
+    return _without_lines(lines, dropped)
+
+
+def _site_links(tree: HtmlElement, site: str | None) -> tuple[set[str], set[str]]:
+    """The texts (normalised words) of teaser lines: each long link to another page of the site,
+    and its block when the block is the link after a short label; and the texts of the links
+    that may be teaser cards' headlines."""
+    teasers: set[str] = set()
+    headlines: set[str] = set()
     for anchor in _LONG_LINKS(tree):
+        if not points_elsewhere_on_site(anchor, site):
+            continue
         key = normalised_words(anchor.text_content())
-        if key in candidates:
-            linked.add(candidates[key])
-    if linked:
-        log.debug("%d paragraphs that are links dropped", len(linked))
-    return [p for i, p in enumerate(paragraphs) if i not in linked]
+        words = key.count(" ") + 1
+        if _CARD_HEADLINE_MIN_WORDS <= words <= _CARD_HEADLINE_MAX_WORDS:
+            headlines.add(key)
+        if words < _LINK_LINE_MIN_WORDS:
+            continue
+        teasers.add(key)
+        # "Lea también: <a>headline</a>": the link and a short label are its whole block.
+        block = next((a for a in anchor.iterancestors() if a.tag in sel.BLOCK_TAGS), None)
+        if block is not None:
+            block_key = normalised_words(block.text_content())
+            if (
+                block_key.endswith(key)
+                and block_key.count(" ") + 1 - words <= TEASER_LABEL_MAX_WORDS
+            ):
+                teasers.add(block_key)
+    return teasers, headlines
+
+
+def _teaser_cards(lines: list[str], keys: list[str], headlines: set[str]) -> set[int]:
+    """The items of lists of teaser cards: list items that each begin with a link to another
+    page of the site (a headline) followed by its blurb, several in a row."""
+    cards = []
+    for line, key in zip(lines, keys, strict=True):
+        words = key.split(" ")
+        top = min(len(words), _CARD_HEADLINE_MAX_WORDS)
+        cards.append(
+            line.startswith("- ")
+            and any(" ".join(words[:n]) in headlines for n in range(_CARD_HEADLINE_MIN_WORDS, top))
+        )
+    found: set[int] = set()
+    start = 0
+    while start < len(cards):
+        end = start
+        while end < len(cards) and cards[end]:
+            end += 1
+        if end - start >= CARD_LIST_MIN_ITEMS:
+            found.update(range(start, end))
+        start = end + 1
+    return found
+
+
+def is_teaser_label(line: str) -> bool:
+    """A short line that is not a sentence: the label of the teasers that follow it."""
+    return word_count(line) <= _LIST_LABEL_MAX_WORDS and not sel.SENTENCE_END.search(line)
+
+
+_URL_TEXT = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
+
+
+def points_elsewhere_on_site(anchor: HtmlElement, site: str | None) -> bool:
+    """True for a link to another page of the same site (relative, or to a host of `site`);
+    False for a link within the page, to a mail address, to another site, or whose text is an
+    address (a citation)."""
+    href = (anchor.get("href") or "").strip()
+    if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        return False
+    if _URL_TEXT.match(clean_text(anchor.text_content())):
+        return False
+    try:
+        host = urlsplit(href).hostname if href.startswith(("//", "http:", "https:")) else None
+    except ValueError:  # not a URL at all ("http://[broken")
+        return False
+    return host is None or site is None or _site_of(host) == site
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _site_of(host: str) -> str:
+    # "www.example.co" and "news.example.co" are one site: the last two labels of the host.
+    return ".".join(host.lower().removeprefix("www.").split(".")[-2:])
 
 
 def _page_fragment() -> HtmlElement:
     return parse_html("<html><body></body></html>")
 
 
-def _looks_missed(paragraphs: list[str], lead: str | None) -> bool:
-    # The extractor kept some other block (a print header, a notice) or next to nothing.
-    if lead is not None and not _holds(paragraphs, lead):
-        return True
-    return sum(len(p) for p in paragraphs) < _MIN_EXTRACTED_CHARS
+# --- layout tables ------------------------------------------------------------------------------
 
 
 _TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "td", "th"})
@@ -261,33 +415,34 @@ def _is_layout_table(table: HtmlElement) -> bool:
     return False
 
 
-def without_page_furniture(body: str, *labels: str | None) -> str:
+def without_page_furniture(body: str, *labels: str | None, language: str | None = None) -> str:
     """The body without the lines extractors pick up around a short article: a line repeating
-    one of `labels` (the article's title, its heading on the page), a bare date line
-    ("Feb 26, 1987", "2 hours ago"), a line without a word ("·"), a byline or a copyright notice
-    at either end.  Empty when nothing else is left."""
+    one of `labels` (the article's title, its heading on the page, its address), a bare date
+    line ("Feb 26, 1987", "2 hours ago", "12 de marzo de 2024"), a line without a word ("·"), a
+    byline or a copyright notice at either end.  Dates are read in `language` (the article's) as
+    well as in English.  Empty when nothing else is left."""
     label_words = {normalised_words(label) for label in labels if label}
     paragraphs = [
         p
         for p in body.split("\n\n")
-        if WORD.search(p) and normalised_words(p) not in label_words and not is_bare_date_line(p)
+        if WORD.search(p)
+        and normalised_words(p) not in label_words
+        and not is_bare_date_line(p, language)
     ]
-    while paragraphs and (_is_notice(paragraphs[-1]) or _is_byline(paragraphs[-1])):
+    while paragraphs and is_end_furniture(paragraphs[-1]):
         paragraphs.pop()
-    while paragraphs and (_is_notice(paragraphs[0]) or _is_byline(paragraphs[0])):
+    while paragraphs and is_end_furniture(paragraphs[0]):
         paragraphs.pop(0)
     return "\n\n".join(paragraphs)
 
 
-def _is_notice(text: str) -> bool:
-    # "© 2015 Pacific Wire — all rights reserved".
-    return len(WORD.findall(text)) <= sel.COPYRIGHT_LINE_MAX_WORDS and bool(
-        sel.COPYRIGHT_LINE.search(text)
-    )
-
-
-def _is_byline(text: str) -> bool:
-    return len(WORD.findall(text)) <= 12 and bool(sel.BYLINE_PREFIX.match(text))
+def is_end_furniture(text: str) -> bool:
+    """A byline ("By Jane Doe") or a copyright notice ("© 2015 Pacific Wire — all rights
+    reserved"): furniture when it is the body's first or last paragraph."""
+    words = len(WORD.findall(text))
+    if words <= sel.COPYRIGHT_LINE_MAX_WORDS and sel.COPYRIGHT_LINE.search(text):
+        return True
+    return words <= 12 and bool(sel.BYLINE_PREFIX.match(text))
 
 
 def _is_huge(tree: HtmlElement, elements: int | None) -> bool:
@@ -301,30 +456,27 @@ def _is_huge(tree: HtmlElement, elements: int | None) -> bool:
     return False
 
 
-def _trafilatura_paragraphs(tree: HtmlElement) -> list[str]:
-    text = trafilatura.extract(
+def extractor_paragraphs(
+    tree: HtmlElement, settings: ExtractorSettings = EXTRACTOR_SETTINGS
+) -> list[str]:
+    """trafilatura's text of the tree in the stored format (comments excluded, tables kept),
+    with `settings` (EXTRACTOR_SETTINGS when none are given)."""
+    document = trafilatura.bare_extraction(
         tree,
-        favor_precision=True,
         include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
         with_metadata=False,
         deduplicate=False,
-        fast=True,
+        as_dict=False,
+        fast=settings.fast,
+        favor_precision=settings.favor_precision,
     )
-    return _capped(line for line in (clean_text(t) for t in (text or "").split("\n")) if line)
-
-
-def _readability_paragraphs(tree: HtmlElement) -> list[str]:
-    """The text blocks of the element readability (trafilatura's port of it) picks as the
-    article, each block one paragraph."""
-    # readability edits the tree it reads; the caller's tree is still needed.
-    summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary()
-    if not summary.strip():
+    body = getattr(document, "body", None) if document is not None else None
+    if body is None:
         return []
-    try:
-        article = parse_html(summary)
-    except ExtractionError:
-        return []
-    return _capped(block_texts(article))
+    return _capped(body_paragraphs(body))
 
 
 def _paragraph_texts(tree: HtmlElement) -> list[str]:
@@ -346,7 +498,7 @@ def _capped(paragraphs: Iterable[str]) -> list[str]:
     return kept
 
 
-def _ld_paragraphs(ld_body: str) -> list[str]:
+def ld_body_paragraphs(ld_body: str) -> list[str]:
     text = ld_body
     # Some publishers put the body's HTML in the JSON; "<I>" alone is a ticker symbol in a
     # text ("First Interstate Bancorp <I>"), so a closing tag or a break must show it is HTML.

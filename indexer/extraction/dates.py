@@ -7,6 +7,7 @@ a date comes from, this module what it means.
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 import warnings
 from dataclasses import dataclass
@@ -57,10 +58,16 @@ def _dateutil_date(value: str) -> ParsedDate | None:
     with warnings.catch_warnings():  # unknown zone names ("EST5EDT") warn and come back naive
         warnings.simplefilter("ignore")
         try:
-            moment = dateutil_parser.parse(value, default=datetime(2000, 1, 1))
+            # "06.12.2022" is day first wherever dots separate the numbers (German, Polish,
+            # Russian... usage); dateutil reads month first by default.
+            dayfirst = bool(_DOTTED_DATE.search(value))
+            moment = dateutil_parser.parse(value, default=datetime(2000, 1, 1), dayfirst=dayfirst)
         except (ValueError, OverflowError, TypeError):
             return None
     return _parsed(moment, has_time=bool(re.search(r"\d:\d\d", value)))
+
+
+_DOTTED_DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b")
 
 
 def _parsed(moment: datetime, *, has_time: bool) -> ParsedDate:
@@ -104,7 +111,8 @@ def plausible(found: ParsedDate, origin: str, reference: datetime | None) -> boo
 
 def resolve_relative(text: str, reference: datetime) -> str | None:
     """The ISO date a relative time ("2 days ago", "an hour ago", "yesterday") means at
-    `reference`: a day for day-sized units, a UTC minute for smaller ones."""
+    `reference`: a day for day-sized units, a minute for smaller ones, in the reference's own
+    offset (the page's local day, never shifted to UTC)."""
     match = sel.RELATIVE_DATE.search(text)
     if match is None:
         return None
@@ -114,13 +122,13 @@ def resolve_relative(text: str, reference: datetime) -> str | None:
     if word == "today":
         return reference.date().isoformat()
     if word == "just now":
-        return reference.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+        return reference.replace(second=0, microsecond=0).isoformat()
     count = int(match.group("count")) if match.group("count") else 1  # "an hour ago"
     unit = match.group("unit").lower()
     key = "mo" if unit.startswith("mo") else ("m" if unit.startswith("min") else unit[0])
     moment = reference - timedelta(seconds=count * sel.RELATIVE_UNIT_SECONDS[key])
     if key in ("s", "m", "h"):
-        return moment.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+        return moment.replace(second=0, microsecond=0).isoformat()
     return moment.date().isoformat()
 
 
@@ -161,15 +169,110 @@ def states_relative_date(text: str, match: re.Match[str]) -> bool:
     )
 
 
-def is_bare_date_line(text: str) -> bool:
-    """A paragraph that is nothing but a date and a word or two ("Updated", "Published on"):
-    page furniture an extractor kept, removed from bodies.  Stricter than :func:`states_date`,
-    because removing a line of the body loses text when it is wrong."""
-    if len(text) > 60:
+def is_bare_date_line(text: str, language: str | None = None) -> bool:
+    """A paragraph that is nothing but a date and a word or two ("Updated", "Published on",
+    "Publicado el 12 de marzo de 2024", "vor 3 Stunden", "2024年3月12日"): page furniture an
+    extractor kept, removed from bodies.  Stricter than :func:`states_date`, because removing a
+    line of the body loses text when it is wrong.  Dates in other languages than English are
+    read in `language` (the article's)."""
+    if len(text) > BARE_DATE_LINE_CHARS:
         return False
     for pattern in (*sel.TEXT_DATES, sel.RELATIVE_DATE):
         match = pattern.search(text)
         if match is not None:
             rest = text[: match.start()] + text[match.end() :]
             return word_count(rest) <= 2
-    return False
+    if not any(c.isdigit() for c in text):  # "ayer" alone in a body is too rare to pay for
+        return False
+    found = local_date(text, language, None)
+    return found is not None and word_count(found.rest) <= 2
+
+
+# A bare date line is at most this long.
+BARE_DATE_LINE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class LocalDate:
+    """A date found by dateparser in a line written in the page's language."""
+
+    day: str  # ISO day, in the page's own time
+    rest: str  # the line without the date's words
+    relative: bool  # counted back from the reference time ("hace 2 días", "vor 3 Stunden")
+    yearless: bool = False  # a day and month without a year ("12 de marzo"): no day at all
+
+
+# dateparser reads lines only this short (it is slow on long text) ...
+_LOCAL_DATE_MAX_CHARS = 160
+# ... and a line without digits only when it has this many words or fewer ("ayer", "gestern").
+_LOCAL_DATE_WORDLESS_MAX_WORDS = 3
+
+
+def local_date(text: str, language: str | None, reference: datetime | None) -> LocalDate | None:
+    """The first date in a short line written in `language` (an ISO 639-1 code), absolute
+    ("12 de marzo de 2024", "12. März 2024", "23.10.2018", "2024年3月12日") or relative to
+    `reference` ("hace 2 días"; without a reference a relative date is not resolved).  None for
+    English (the patterns of :mod:`selectors` read it) and for lines without a date.  A date
+    without a year or a relative one is `relative`: its day is only right when `reference` is
+    given."""
+    if not language or language == "en" or len(text) > _LOCAL_DATE_MAX_CHARS:
+        return None
+    has_digit = any(c.isdigit() for c in text)
+    if not has_digit and word_count(text) > _LOCAL_DATE_WORDLESS_MAX_WORDS:
+        return None
+    base = (reference or _NO_REFERENCE).replace(tzinfo=None)
+    return _local_date(text, language, base, has_digit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_date(text: str, language: str, base: datetime, has_digit: bool) -> LocalDate | None:
+    # Cached: a page's date line is read for the body and for the published date, and a site's
+    # lines repeat from page to page; dateparser takes milliseconds a line.
+    import dateparser  # slow to import, and most pages never need it
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "STRICT_PARSING": False}
+    try:
+        if has_digit:
+            found = search_dates(text, languages=[language], settings=settings) or []
+            # A number alone ("1999", "12") is not a date; a number with a word or another
+            # number is ("12 de marzo", "hace 2 días", "23.10.2018").
+            found = [(t, d) for t, d in found if re.search(r"\d", t) and not _LONE_NUMBER.match(t)]
+        else:
+            moment = dateparser.parse(text, languages=[language], settings=settings)
+            found = [(text, moment)] if moment is not None else []
+    except (ValueError, KeyError, TypeError, OverflowError):  # an unknown language code, etc.
+        return None
+    if not found:
+        return None
+    matched, moment = found[0]
+    if has_digit:
+        # search_dates reads "06.12.2022" month first; parse() knows the language's order.
+        moment = dateparser.parse(matched, languages=[language], settings=settings) or moment
+    shift = 0 if re.search(r"\d{4}", matched) else _base_shift(matched, language, moment, base)
+    rest = text.replace(matched, " ", 1)
+    return LocalDate(
+        moment.date().isoformat(),
+        rest,
+        relative=shift == _OTHER_BASE.days,
+        yearless=shift > 0 and shift != _OTHER_BASE.days,
+    )
+
+
+_LONE_NUMBER = re.compile(r"^\W*\d+\W*$")
+# A relative date read without a reference is counted back from this moment (its day then means
+# nothing: callers check `relative`).
+_NO_REFERENCE = datetime(2001, 1, 1, 12, 0)
+
+
+_OTHER_BASE = timedelta(days=400)
+
+
+def _base_shift(matched: str, language: str, moment: datetime, base: datetime) -> int:
+    # How many days the date moves when the reference moves back 400 days: 400 for a relative
+    # date, a whole number of years for one without a year ("12 de marzo"), 0 for a date.
+    import dateparser
+
+    settings = {"RELATIVE_BASE": base - _OTHER_BASE, "PREFER_DATES_FROM": "past"}
+    again = dateparser.parse(matched, languages=[language], settings=settings)
+    return 0 if again is None else abs((moment - again).days)

@@ -81,27 +81,35 @@ def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
 
     unwrap_layout_tables(tree)
     view = PageView(tree, head, article_ld, heading, header_region(tree, heading))
-    lead = element_text(layout.lead) if layout.lead is not None else None
-    main = _main_article(view, path, lead)
+    main = _main_article(view, path)
     articles = _unique([main, *embedded])
     if not articles:
         raise ExtractionError("no article text found")
     return articles
 
 
-def _main_article(view: PageView, path: str, lead: str | None) -> Article | None:
+def _main_article(view: PageView, path: str) -> Article | None:
     metadata = read_metadata(view)
     body = extract_body(
-        view.tree, ld_string(view.article_ld, "articleBody"), lead, elements=view.elements
+        view.tree,
+        ld_string(view.article_ld, "articleBody"),
+        elements=view.elements,
+        page_url=metadata.url,
     )
     if body is None:
         return None
-    # Extractors keep the title, a date line or a copyright notice around short articles.
+    # Extractors keep the title, a date line, the page's address or a copyright notice around
+    # short articles.
     heading = element_text(view.heading) if view.heading is not None else None
-    body = Found(without_page_furniture(body.value, metadata.title, heading), body.origin)
+    language = find_language(view, body.value)  # date lines are read in it
+    code = language.value if language is not None else None
+    body = Found(
+        without_page_furniture(body.value, metadata.title, heading, metadata.url, language=code),
+        body.origin,
+    )
     if word_count(body.value) == 0:
         return None
-    metadata = metadata.with_field("language", find_language(view, body.value))
+    metadata = metadata.with_field("language", language)
     return _article(
         metadata,
         body,

@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
 from indexer.extraction import selectors as sel
 from indexer.extraction.dates import (
     FUTURE_SLACK,
+    LocalDate,
     ParsedDate,
+    local_date,
     parse_date,
     plausible,
     resolve_relative,
@@ -26,7 +28,7 @@ from indexer.extraction.dates import (
     states_relative_date,
     text_date,
 )
-from indexer.extraction.pagetext import element_text, marker_text
+from indexer.extraction.pagetext import element_text, marker_text, word_count
 from indexer.extraction.view import HUGE_PAGE_ELEMENTS, Found, PageHead, PageView
 
 log = logging.getLogger(__name__)
@@ -52,29 +54,69 @@ def find_published(view: PageView) -> Found[str] | None:
     """The publication date (ISO 8601).
 
     1. JSON-LD datePublished  2. article:published_time  3. <meta name=date/pubdate/dc.date...>
-    4. microdata datePublished  5. <time datetime> (labelled, near the title, any)
-    6. a date printed near the title, absolute ("March 3, 2020") or relative ("2 days ago",
-       resolved against the page's reference time)  7. htmldate's guess over the page
+    4. microdata datePublished  5. <time datetime> labelled as the publication time or near
+       the title
+    6. a date printed near the title, absolute ("March 3, 2020", "12 de marzo de 2024") or
+       relative ("2 days ago", "hace 2 días", resolved against the page's reference time), in
+       the page's language  7. htmldate's extensive search over the page  8. any other
+       <time datetime> (weak: a comment's or another story's time as often as the article's)
     Each candidate must be plausible: not in the future, not before the floor of its origin.
+    The value keeps the time and offset the page states: its day is the publisher's.
     """
-    markup = _first_plausible(
-        view,
-        _chain(
-            _ld_dates(view, "datePublished", "dateCreated", "uploadDate"),
-            _meta_dates(view, sel.PUBLISHED_META_OPENGRAPH, sel.PUBLISHED_META),
-            _microdata_dates(view, "datePublished"),
-            _time_elements(view, updated=False),
-        ),
-    )
+    markup = _first_plausible(view, _markup_dates(view))
     if markup is not None:
-        return Found(markup.value.iso, markup.origin)
+        return _in_publishers_time(view, markup)
+    searchable = not view.is_embedded and view.elements <= HUGE_PAGE_ELEMENTS
     if (shown := _shown_date(view)) is not None:
         # A relative date with nothing to count back from: the day is unknown, and a guess
         # from elsewhere on the page would be some other date.
-        return None if shown is _UNRESOLVABLE else shown
-    if view.is_embedded or view.elements > HUGE_PAGE_ELEMENTS:
-        return None
-    return _htmldate_guess(view)
+        if shown is _UNRESOLVABLE:
+            return None
+        return shown
+    if searchable and (guess := _htmldate_guess(view)) is not None:
+        return guess
+    weak = _first_plausible(view, _time_elements(view, updated=False, weak=True))
+    return Found(weak.value.iso, weak.origin) if weak is not None else None
+
+
+# A machine-readable time in UTC is a day off the publisher's own by at most this much.
+_UTC_DAY_SLACK = timedelta(days=1)
+
+
+def _in_publishers_time(view: PageView, markup: Found[ParsedDate]) -> Found[str]:
+    """The publication time as the publisher's calendar has it.  A time stated in UTC ("Z",
+    "+00:00") falls on the next or the previous day for readers far from Greenwich (a story of
+    28 June, 22:00 in New York is stamped 29 June, 02:00Z): the same moment stated with a local
+    offset elsewhere in the markup is preferred, else the day the page prints next to the title
+    when it is the day before or after."""
+    parsed = markup.value
+    if "T" not in parsed.iso or parsed.moment.utcoffset() != timedelta(0):
+        return Found(parsed.iso, markup.origin)
+    reference = view.reference.value if view.reference else None
+    for origin, value in _markup_dates(view):
+        other = parse_date(value)
+        if (
+            other is not None
+            and other.moment.utcoffset() not in (None, timedelta(0))
+            and abs(other.moment - parsed.moment) < timedelta(minutes=1)
+            and plausible(other, origin, reference)
+        ):
+            return Found(other.iso, origin)
+    shown = _shown_date(view, publication_only=True)
+    if shown is not None and shown.origin == "text" and shown.value != parsed.iso[:10]:
+        day = parse_date(shown.value)
+        if day is not None and abs(day.moment.date() - parsed.moment.date()) <= _UTC_DAY_SLACK:
+            return shown
+    return Found(parsed.iso, markup.origin)
+
+
+def _markup_dates(view: PageView) -> Iterator[tuple[str, str]]:
+    return _chain(
+        _ld_dates(view, "datePublished", "dateCreated", "uploadDate"),
+        _meta_dates(view, sel.PUBLISHED_META_OPENGRAPH, sel.PUBLISHED_META),
+        _microdata_dates(view, "datePublished"),
+        _time_elements(view, updated=False, weak=False),
+    )
 
 
 def find_modified(view: PageView) -> Found[str] | None:
@@ -133,9 +175,12 @@ def _microdata_dates(view: PageView, prop: str) -> Iterator[tuple[str, str]]:
             yield "microdata", value
 
 
-def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]]:
+def _time_elements(
+    view: PageView, *, updated: bool, weak: bool | None = None
+) -> Iterator[tuple[str, str]]:
     """<time datetime> values, the ones labelled as publication (or update) times first, then
-    those in the header region, then any other in the article's scope."""
+    those in the header region, then (the weak ones) any other in the article's scope.
+    `weak` True gives the weak ones only, False the others, None all."""
     region = set(view.region)
     labelled, near, rest = [], [], []
     for element in view.select(_TIME_ELEMENTS):
@@ -153,18 +198,23 @@ def _time_elements(view: PageView, *, updated: bool) -> Iterator[tuple[str, str]
             near.append(value)
         else:
             rest.append(value)
-    for value in labelled + near + rest:
+    chosen = {None: labelled + near + rest, False: labelled + near, True: rest}[weak]
+    for value in chosen:
         yield "time-element", value
 
 
 _UNRESOLVABLE: Found[str] = Found("", "relative")
 
 
-def _shown_date(view: PageView) -> Found[str] | None:
-    # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday".
-    # _UNRESOLVABLE when that line is relative and the page has no reference time.
+def _shown_date(view: PageView, *, publication_only: bool = False) -> Found[str] | None:
+    # The first date line near the title: "Feb 26, 1987", "Updated 2 hours ago", "yesterday",
+    # "Publicado el 12 de marzo de 2024", "vor 3 Stunden".  _UNRESOLVABLE when that line is
+    # relative and the page has no reference time.
     reference = view.reference.value if view.reference else None
-    for _, text in view.region_lines():
+    language: str | None = None
+    for element, text in view.region_lines():
+        if publication_only and (_UPDATED.search(text) or _UPDATED.search(marker_text(element))):
+            continue  # "Updated January 21, 2008": not the day it was published
         if (absolute := text_date(text)) is not None:
             if states_date(text) and plausible(absolute, "text", reference):
                 return Found(absolute.iso, "text")
@@ -175,7 +225,35 @@ def _shown_date(view: PageView) -> Found[str] | None:
             resolved = resolve_relative(text, reference)
             if resolved is not None:
                 return Found(resolved, "relative")
+            continue
+        language = language or _declared_language(view)
+        local = local_date(text, language, reference)
+        if local is not None and (found := _shown_local_date(local, text, reference)):
+            return found
     return None
+
+
+def _shown_local_date(local: LocalDate, text: str, reference: datetime | None) -> Found[str] | None:
+    if sel.SENTENCE_END.search(text) or local.yearless:
+        return None
+    if local.relative:
+        if word_count(local.rest) > sel.RELATIVE_LINE_MAX_OTHER_WORDS:
+            return None
+        return _UNRESOLVABLE if reference is None else Found(local.day, "relative")
+    if word_count(local.rest) > sel.DATE_LINE_MAX_OTHER_WORDS:
+        return None
+    parsed = parse_date(local.day)
+    if parsed is None or not plausible(parsed, "text", reference):
+        return None
+    return Found(local.day, "text")
+
+
+def _declared_language(view: PageView) -> str:
+    # The language the page declares ("" when it declares none: dates are then read in English).
+    from indexer.extraction.language import find_language
+
+    found = find_language(view)
+    return found.value if found is not None else ""
 
 
 def _htmldate_guess(view: PageView) -> Found[str] | None:
@@ -186,13 +264,16 @@ def _htmldate_guess(view: PageView) -> Found[str] | None:
         guess = find_date(
             view.tree,
             original_date=True,
-            # The extensive search hands free text to dateparser: slow (tens of ms) and the
-            # source of most wrong guesses.
-            extensive_search=False,
+            # The extensive search reads dates in the page's free text too: slower (it runs
+            # only on pages that state no date of their own) and it finds what the page shows.
+            extensive_search=True,
             min_date=datetime.combine(sel.EARLIEST_GUESSED_DATE, datetime.min.time()),
             max_date=(reference + FUTURE_SLACK).replace(tzinfo=None),
         )
     except (ValueError, TypeError, OverflowError) as error:  # htmldate's own parsing edge cases
         log.debug("htmldate failed: %s", error)
         return None
-    return Found(guess, "extractor") if guess else None
+    # A lone year ("since 1990") comes back as 1 January: a year is not a day.
+    if not guess or guess.endswith("-01-01"):
+        return None
+    return Found(guess, "extractor")

@@ -58,6 +58,9 @@ _CONTAINER_TAGS = (
 _ITEMTYPED = etree.XPath("//body//*[@itemtype]")
 _FOLLOWING_PARAGRAPHS = etree.XPath("following::p")
 _ALL_PARAGRAPHS = etree.XPath("//body//p")
+# A block holding this share of the page's visible text is the page's content, whatever its
+# class or heading says (a live ticker marked "comments", an <article> that is the page).
+MAIN_TEXT_SHARE = 0.5
 
 
 @dataclass
@@ -146,24 +149,72 @@ def find_layout(tree: HtmlElement, heading: HtmlElement | None) -> Layout:
     labels = _read_labels(tree)
     protected, lead = _protected(tree, heading, labels)
     layout = Layout(lead=lead)
+    body = tree.find("body")
+    page_chars = visible_chars(body) if body is not None else 0
+
+    def is_page_content(roots: list[HtmlElement]) -> bool:
+        # Whatever a block's class or heading says, one that holds most of the page's text
+        # is what the page is about (a live ticker marked "comments", an <article> that is
+        # the page's story without its title): never pruned, never another article.
+        held = sum(visible_chars(root) for root in roots)
+        return page_chars > 0 and held >= MAIN_TEXT_SHARE * page_chars
+
     # Boilerplate first: a comment form or an ad inside a rail item is not part of its text.
     furniture: set[HtmlElement] = set()
-    for block in _boilerplate_blocks(tree, labels, protected):
+    for block in [*_boilerplate_blocks(tree, labels, protected), *_navigation(tree, protected)]:
+        if block in furniture or is_page_content([block]):
+            continue
         layout.boilerplate.append(block)
         furniture.update(block.iter())
     taken = set(furniture)
     for rail in _rails(labels, protected):
         if any(e in taken for e in rail):
             continue
+        articles = _full_articles(rail_items(rail, furniture))
+        # A rail of several full articles may hold more text than the page's own.
+        if len(articles) < 2 and is_page_content(rail):
+            continue
         layout.rails.append(rail)
         taken.update(e for root in rail for e in root.iter())
-        layout.embedded += _full_articles(rail_items(rail, furniture))
+        layout.embedded += articles
+    # The <article> element that holds the title, when the page marks its story so: other
+    # <article> elements outside it are other stories.
+    main_article = next(heading.iterancestors("article"), None) if heading is not None else None
     for article in _loose_articles(tree, protected, taken):
+        # A large <article> is the page's story without its title, unless it is a list of
+        # stories (it holds <article>s of its own) beside the <article> that holds the title.
+        other = is_other_story(article, main_article)
+        stories = other and next(article.iterdescendants("article"), None) is not None
+        if not stories and is_page_content([article]):
+            continue
         item = _whole_article(article, furniture)
         if item is not None and _is_full_story(item):
             layout.embedded.append(item)
             taken.update(article.iter())
+        elif other:
+            layout.boilerplate.append(article)
+            taken.update(article.iter())
     return layout
+
+
+def _navigation(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """<nav> elements (a site's menus), unless they hold the article's title or lead."""
+    for nav in tree.iter("nav"):
+        if nav not in protected:
+            yield nav
+
+
+def is_other_story(article: HtmlElement, main_article: HtmlElement | None) -> bool:
+    """An <article> element outside the one that holds the page's title (a teaser card of
+    another story) when the page marks its own story with <article>."""
+    return main_article is not None and main_article not in article.iterancestors()
+
+
+def visible_chars(element: HtmlElement) -> int:
+    """About how many characters of visible text an element holds (scripts and styles not
+    counted; white space counted: this is a share, not a length to show)."""
+    hidden = sum(len(e.text or "") for e in element.iter("script", "style", "noscript"))
+    return len(element.text_content()) - hidden
 
 
 # --- what must stay -------------------------------------------------------------------------------
