@@ -44,16 +44,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import search.docsets as docsets_module  # noqa: E402
+import search.execute as execute_module  # noqa: E402
+import search.vectorscore as vectorscore_module  # noqa: E402
 from perf import SIZE_CLASSES, kind_label, size_class  # noqa: E402
 from query_mix import BenchQuery  # noqa: E402
 
-import search.docsets as docsets_module  # noqa: E402
-import search.execute as execute_module  # noqa: E402
 import search.ranking as ranking_module  # noqa: E402
 import search.related as related_module  # noqa: E402
 import search.service as service_module  # noqa: E402
 import search.suggest as suggest_module  # noqa: E402
-import search.vectorscore as vectorscore_module  # noqa: E402
 from indexer.index import schema  # noqa: E402
 from search import SearchService, parse_request  # noqa: E402
 
@@ -456,6 +456,7 @@ def profile_related(args: argparse.Namespace) -> None:
 def profile_cold(args: argparse.Namespace) -> None:
     """What the first request after a start or an update pays: each per-version load, alone."""
     from search.docsets import DocSets
+
     from search.ranking import _DocFrequencies
 
     index_dir = args.out / f"index-{args.size}"

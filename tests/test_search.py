@@ -215,3 +215,26 @@ def test_inflections_names_and_acronyms_get_no_suggestion(
     service: SearchService, text: str
 ) -> None:
     assert run(service, q=text).suggestion is None
+
+
+def test_a_late_evening_story_keeps_its_local_calendar_day(tmp_path: Path) -> None:
+    """28 June at 22:00 in New York is a 28 June story (2:00 on 29 June in UTC)."""
+    from indexer.build import build_index
+    from search import SearchRequest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "late.html").write_text(
+        '<html><head><meta property="article:published_time" content="2024-06-28T22:00:00-04:00">'
+        "<title>Late council vote</title></head><body><article><h1>Late council vote</h1><p>"
+        + "The council voted late into the evening on the harbour budget. " * 8
+        + "</p></article></body></html>"
+    )
+    build_index(corpus, tmp_path / "index", workers=1)
+    service = SearchService(tmp_path / "index")
+    on_the_day = service.search(
+        SearchRequest(q="council", date_from="2024-06-28", date_to="2024-06-28")
+    )
+    assert on_the_day.total == 1
+    assert service.search(SearchRequest(q="council", date_from="2024-06-29")).total == 0
+    service.close()

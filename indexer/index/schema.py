@@ -29,7 +29,7 @@ Why the fields look the way they do:
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from whoosh import fields
@@ -113,16 +113,17 @@ def name_key(name: str) -> str:
 
 
 def parse_published(value: str | None) -> datetime | None:
-    """An ISO 8601 date or datetime as a naive UTC datetime (Whoosh's DATETIME wants naive)."""
+    """An ISO 8601 date or datetime as the naive local time the page stated (Whoosh's DATETIME
+    wants naive): the offset is dropped, not applied, so the day is the publisher's calendar day
+    (a story published on 28 June at 22:00 in New York is a 28 June story, not a 29 June one in
+    UTC), which is what date filters, year facets and sorting by date use."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    return parsed.replace(tzinfo=None)
 
 
 def has_own_title(article: Article) -> bool:
