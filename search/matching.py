@@ -132,13 +132,40 @@ class _Walk:
         return self.masks_only(q), None
 
     def and_maybe(self, q: query.AndMaybe) -> tuple[np.ndarray, np.ndarray | None]:
-        # Whoosh's AndMaybeMatcher: a's matches, plus b's score where b matches too.
+        """Whoosh's AndMaybeMatcher: a's matches, plus b's score where b matches too.
+
+        b (feedback words: many, often common) is scored only over a's matches: each term's
+        postings are looked up in a's mask, and only the matched ones are scored.
+        """
         mask, scores = self.node(q.a)
         if scores is None:
             return mask, None
-        _, optional = self.node(q.b)
-        assert optional is not None
-        return mask, np.where(mask, scores + optional, 0.0)
+        scores = np.where(mask, scores, 0.0)
+        if _is_sum(q.b) or isinstance(q.b, query.Term):
+            self.add_within(q.b, mask, scores)
+        else:
+            _, optional = self.node(q.b)
+            assert optional is not None
+            scores += np.where(mask, optional, 0.0)
+        return mask, scores
+
+    def add_within(self, q: query.Query, mask: np.ndarray, scores: np.ndarray) -> None:
+        """Add the scores of ``q`` (terms and plain sums of them) to ``scores``, for the
+        documents in ``mask`` only."""
+        if isinstance(q, query.Term):
+            docs, weights = self.reader.postings(q.fieldname, q.text)
+            inside = mask[docs]
+            if not inside.any():
+                return
+            docs, weights = docs[inside], weights[inside]
+            scores[docs] += self.weighted_bm25(q, docs, weights)
+        elif isinstance(q, query.Or) and _is_sum(q):
+            for sub in q.subqueries:
+                self.add_within(sub, mask, scores)
+        else:
+            _, sub_scores = self.node(q)
+            assert sub_scores is not None
+            scores += np.where(mask, sub_scores, 0.0)
 
     def and_not(self, q: query.AndNot) -> tuple[np.ndarray, np.ndarray | None]:
         mask, scores = self.node(q.a)
@@ -212,10 +239,15 @@ class _Walk:
         docs, weights = reader.postings(field, q.text)
         if self.weighting is None or not len(docs):
             return docs, _NO_SCORES
+        return docs, self.weighted_bm25(q, docs, weights)
+
+    def weighted_bm25(self, q: query.Term, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The term's BM25 scores of ``docs`` (some of its postings), times its boost."""
+        reader, field = self.reader, q.fieldname
         if not reader.schema[field].scorable:
             raise Unscorable(q)  # Whoosh scores these by their weight alone; rare in queries
         df = reader.doc_frequency(field, q.text)
-        return docs, self.bm25(field, docs, weights, df) * q.boost
+        return self.bm25(field, docs, weights, df) * q.boost
 
     def phrase(self, field: str, words: list[bytes]) -> tuple[np.ndarray, np.ndarray | None]:
         """Whoosh scores a phrase match as the sum of its words' scores (its span matcher wraps
