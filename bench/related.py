@@ -50,6 +50,7 @@ from indexer.index import schema
 from indexer.index.schema import SCHEMA_VERSION
 from indexer.index.store import IndexStore
 from search import SearchService
+from search.related import MIN_RELATED_SCORE
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -79,6 +80,7 @@ class Tally:
     judged: list[float] = field(default_factory=list)
     short_lists: int = 0
     short_judged: int = 0  # deep lists holding fewer than ten labelled answers
+    lengths: list[int] = field(default_factory=list)  # answers shown, per list (floor sweeps)
     copies: int = 0  # answers that are the asked story itself under another page
     unlabelled: int = 0
     answers: int = 0
@@ -229,19 +231,31 @@ def index_articles(service: SearchService) -> list[Article]:
         return [schema.from_stored(fields) for fields in searcher.reader().all_stored_fields()]
 
 
-def run_related(service: SearchService, asked: list[tuple[Story, str]], smap: StoryMap) -> Tally:
+def run_related(
+    service: SearchService,
+    asked: list[tuple[Story, str]],
+    smap: StoryMap,
+    min_score: float = MIN_RELATED_SCORE,
+    sweep: dict[float, Tally] | None = None,
+) -> Tally:
+    """The product's related lists with the relevance floor ``min_score``.  With ``sweep``, each
+    of its floors is also applied to the unfloored deep list (what that floor would keep)."""
     tally = Tally()
     for done, (story, aid) in enumerate(asked, 1):
         started = time.perf_counter()
-        hits = service.related(aid, LIMIT)
+        hits = service.related(aid, LIMIT, min_score=min_score)
         tally.ms.append((time.perf_counter() - started) * 1000)
-        deep = service.related(aid, JUDGED_DEPTH)
+        deep = service.related(aid, JUDGED_DEPTH, min_score=min_score)
         tally.add(
             story,
             smap.stories([h.hit.article.id for h in hits]),
             smap.stories([h.hit.article.id for h in deep]),
         )
-        _progress("related", done, len(asked), tally)
+        for floor, floored in (sweep or {}).items():
+            kept = [h.hit.article.id for h in deep if h.hit.score >= floor]
+            floored.add(story, smap.stories(kept[:LIMIT]), smap.stories(kept))
+            floored.lengths.append(min(len(kept), LIMIT))
+        _progress(f"related (floor {min_score})", done, len(asked), tally)
     return tally
 
 
@@ -361,6 +375,11 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the TF-IDF and more_like() baselines"
     )
+    parser.add_argument(
+        "--floors",
+        default="0.02,0.04,0.06,0.08,0.1,0.12,0.15,0.2",
+        help="relevance floors to sweep over the unfloored lists (comma-separated)",
+    )
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -390,6 +409,8 @@ def main() -> None:
     first = time.perf_counter()
     service.related(asked[0][1], LIMIT)
     cold_ms = (time.perf_counter() - first) * 1000
+    sweep = {float(f): Tally() for f in args.floors.split(",") if f.strip()}
+    unfloored = run_related(service, asked, smap, min_score=0.0, sweep=sweep)
     ours = run_related(service, asked, smap)
     page_ids = [
         aid for _, aid in random.Random(args.seed + 1).sample(asked, min(args.pages, len(asked)))
@@ -404,6 +425,22 @@ def main() -> None:
             f"{percentile(page_ms, 0.95):.1f} ms ({len(page_ms)} pages, 5 related each)"
         ),
     )
+    report("artsearch related without a relevance floor (min_score=0), same run", unfloored)
+    print(
+        f"\nrelevance floor: judged P@10 {statistics.fmean(unfloored.judged):.4f} without, "
+        f"{statistics.fmean(ours.judged):.4f} with the product's floor {MIN_RELATED_SCORE}; "
+        f"P@10 {statistics.fmean(unfloored.precision):.4f} -> "
+        f"{statistics.fmean(ours.precision):.4f}"
+    )
+    print("\nfloor sweep over the unfloored lists (same answers, cut at each floor):")
+    print("| floor | P@10 | judged P@10 | answers shown per list | lists with none |")
+    print("|---|---|---|---|---|")
+    for floor, floored in sorted(sweep.items()):
+        print(
+            f"| {floor:.2f} | {statistics.fmean(floored.precision):.4f} "
+            f"| {statistics.fmean(floored.judged):.4f} | {statistics.fmean(floored.lengths):.2f} "
+            f"| {sum(1 for n in floored.lengths if n == 0) / len(floored.lengths):.2%} |"
+        )
     if not args.no_baseline:
         report(
             "TF-IDF cosine (sublinear tf), same articles, no copy grouping (numpy, in memory)",

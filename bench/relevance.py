@@ -54,8 +54,7 @@ from indexer.index import schema
 from indexer.index.manifest import Manifest
 from indexer.index.store import IndexStore
 from search import BadRequestError, SearchResults, SearchService, parse_request
-from search.request import MAX_PAGE, MAX_QUERY_LENGTH
-from search.results import MAX_PER_PAGE
+from search.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH
 from search.snippets import ELLIPSIS, MAX_SNIPPET_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,11 +167,15 @@ def as_typed(text: str) -> str:
     return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
-def product_search(service: SearchService, text: str) -> list[SearchResults]:
-    """Every page of results up to rank 1000, fetched like an API client would."""
+def product_search(
+    service: SearchService, text: str, *, verbatim: bool = False
+) -> list[SearchResults]:
+    """Every page of results up to rank 1000, fetched like an API client would (``verbatim``:
+    the query as typed, never replaced by its corrected spelling)."""
     pages = []
     for page in range(1, MAX_PAGE + 1):
-        request = parse_request({"q": text, "per_page": str(MAX_PER_PAGE), "page": str(page)})
+        params = {"q": text, "per_page": str(MAX_PER_PAGE), "page": str(page)}
+        request = parse_request({**params, "verbatim": "1" if verbatim else "0"})
         try:
             results = service.search(request)
         except BadRequestError as error:
@@ -365,11 +368,21 @@ class CollectionRun:
     truncated: int = 0
     merged_pages: int = 0
     ours: Scores = field(default_factory=Scores)
+    verbatim: Scores = field(default_factory=Scores)  # the same queries never auto-corrected
+    corrected_untouched: int = 0
     baseline: Scores = field(default_factory=Scores)
     typo_queries: int = 0
     restored: int = 0
     untouched_with_results: int = 0
     untouched_suggested: int = 0
+    # Auto-correction on the seeded typos: the product's policy, and "only when nothing is found"
+    # (computed from the same searches), against the typo searched verbatim and the original.
+    recovered: int = 0
+    recovered_if_empty_only: int = 0
+    typo_verbatim: Scores = field(default_factory=Scores)
+    typo_auto: Scores = field(default_factory=Scores)
+    typo_if_empty_only: Scores = field(default_factory=Scores)
+    typo_original: Scores = field(default_factory=Scores)
     snippets: SnippetCheck = field(default_factory=SnippetCheck)
     ms_ours: list[float] = field(default_factory=list)
     ms_baseline: list[float] = field(default_factory=list)
@@ -395,14 +408,19 @@ def run_collection(name: str, data: Path, out: Path, keep_index: bool) -> Collec
         run.queries += 1
         run.truncated += text != collection.queries[qid]
         pages_of_results = product_search(service, text)
-        run.ours.add(ranked_ids(pages_of_results, groups), relevant)
+        ranking = ranked_ids(pages_of_results, groups)
+        run.ours.add(ranking, relevant)
+        if pages_of_results and pages_of_results[0].corrected:
+            run.corrected_untouched += 1
+            ranking = ranked_ids(product_search(service, text, verbatim=True), groups)
+        run.verbatim.add(ranking, relevant)
         run.baseline.add(baseline.ranking(text, groups), relevant)
         terms = analysed_terms(text)
         if pages_of_results:
             for hit in pages_of_results[0].hits[:SNIPPET_CHECK_DEPTH]:
                 run.snippets.check(hit.snippet, hit.article.body, terms)
     ranking_seconds = time.perf_counter() - started
-    check_suggestions(run, collection, judged, service, index)
+    check_suggestions(run, collection, judged, service, index, groups)
     if name == SPEED_COLLECTION:
         time_searches(run, [as_typed(collection.queries[q]) for q in judged], service, baseline)
     print(
@@ -419,6 +437,7 @@ def check_suggestions(
     judged: list[str],
     service: SearchService,
     index: Path,
+    groups: dict[str, list[str]],
 ) -> None:
     ix = IndexStore(index).open()
     with ix.searcher() as searcher:
@@ -445,7 +464,22 @@ def check_suggestions(
             if typo is None:
                 continue
             run.typo_queries += 1
-            suggestion = service.search(parse_request({"q": typo})).suggestion
+            verbatim_pages = product_search(service, typo, verbatim=True)
+            auto_pages = product_search(service, typo)
+            relevant = collection.qrels[qid]
+            verbatim_ranking = ranked_ids(verbatim_pages, groups)
+            auto_ranking = ranked_ids(auto_pages, groups)
+            run.typo_verbatim.add(verbatim_ranking, relevant)
+            run.typo_auto.add(auto_ranking, relevant)
+            run.typo_original.add(ranked_ids(product_search(service, text), groups), relevant)
+            found_nothing = not verbatim_pages or verbatim_pages[0].total == 0
+            recovered = bool(auto_pages) and same_query(auto_pages[0].searched_for, text)
+            run.recovered += recovered
+            run.recovered_if_empty_only += recovered and found_nothing
+            run.typo_if_empty_only.add(
+                auto_ranking if found_nothing else verbatim_ranking, relevant
+            )
+            suggestion = service.search(parse_request({"q": typo, "verbatim": "1"})).suggestion
             if same_query(suggestion, text):
                 run.restored += 1
             else:
@@ -545,6 +579,36 @@ def print_report(runs: list[CollectionRun]) -> None:
             f"  all: no suggestion for {100 * (1 - suggested / untouched):.1f}% of untouched "
             "queries that find results (target >= 95%)"
         )
+
+    if typos:
+        recovered = sum(r.recovered for r in runs)
+        empty_only = sum(r.recovered_if_empty_only for r in runs)
+
+        def mean_map(scores: Callable[[CollectionRun], Scores]) -> float:
+            return statistics.fmean(scores(r).map for r in runs)
+
+        print(
+            "\nAuto-correction (the results of the corrected query shown at once), same run:\n"
+            f"  seeded typos recovered (the original query searched): product policy "
+            f"{100 * recovered / typos:.1f}% ({recovered}/{typos}; target >= 90%); "
+            f"only when nothing is found {100 * empty_only / typos:.1f}%\n"
+            "  typo queries, mean MAP: searched as typed "
+            f"{mean_map(lambda r: r.typo_verbatim):.4f}; "
+            f"auto-corrected {mean_map(lambda r: r.typo_auto):.4f}; only-when-nothing "
+            f"{mean_map(lambda r: r.typo_if_empty_only):.4f}; the original queries "
+            f"{mean_map(lambda r: r.typo_original):.4f}\n"
+            f"  untouched queries, mean MAP: never corrected {mean_map(lambda r: r.verbatim):.4f}; "
+            f"product {mean_map(lambda r: r.ours):.4f} "
+            f"({sum(r.corrected_untouched for r in runs)} of {sum(r.queries for r in runs)} "
+            "queries auto-corrected)"
+        )
+        for run in runs:
+            print(
+                f"  {run.name}: recovered {run.recovered}/{run.typo_queries}; typo MAP "
+                f"{run.typo_verbatim.map:.4f} -> {run.typo_auto.map:.4f} "
+                f"(original {run.typo_original.map:.4f}); untouched MAP "
+                f"{run.verbatim.map:.4f} -> {run.ours.map:.4f}"
+            )
 
     matching = sum(r.snippets.matching_hits for r in runs)
     if matching:

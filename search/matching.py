@@ -214,8 +214,10 @@ class _Walk:
         docs, weights = reader.postings(field, q.text)
         if self.weighting is None or not len(docs):
             return docs, _NO_SCORES
-        if not reader.schema[field].scorable:
-            raise Unscorable(q)  # Whoosh scores these by their weight alone; rare in queries
+        if not reader.schema[field].scorable or field not in reader.values.lengths:
+            # Whoosh scores these by their weight alone, or (author:, source:) with field
+            # lengths the arrays do not keep; rare in queries
+            raise Unscorable(q)
         lengths = reader.lengths(field)[docs]
         idf = lucene_idf(reader.doc_count_all, reader.doc_frequency(field, q.text))
         b, k1 = self.weighting.B, self.weighting.K1

@@ -63,6 +63,10 @@ SHARED_TERMS_SHOWN = 5
 # An article sharing fewer telling words than this with the given one is not offered at all: one
 # common word ("hours", "closed") is a coincidence, not a relation.
 MIN_SHARED_TERMS = 2
+# A candidate whose content score is below this share of the article's own score is not offered:
+# what is left when nothing closer exists shares a few everyday words, not a subject (measured
+# with bench/related.py: see docs/decisions.md).
+MIN_RELATED_SCORE = 0.0
 # The snippet of a related article comes from this much of its opening.
 SNIPPET_SOURCE_CHARS = 2_000
 # A copy among the article's closest matches with this many times its words is a fuller version
@@ -305,9 +309,15 @@ def _showable(word: str) -> bool:
 
 
 def find_related(
-    reader: IndexReader, docnum: int, article: Article, limit: int
+    reader: IndexReader,
+    docnum: int,
+    article: Article,
+    limit: int,
+    *,
+    min_score: float = MIN_RELATED_SCORE,
 ) -> tuple[RelatedHit, ...]:
-    """Up to ``limit`` articles related to ``article`` (index document ``docnum``), best first."""
+    """Up to ``limit`` articles related to ``article`` (index document ``docnum``), best first,
+    each scoring at least ``min_score`` (its content score relative to the article's own)."""
     if limit <= 0:
         return ()
     seen = [shingles(article.body)]
@@ -338,6 +348,10 @@ def find_related(
         examined += len(batch)
         why = _shared_terms(terms, batch, article_terms.forms)
         for candidate_docnum in batch:
+            if float(content[candidate_docnum]) / own_score < min_score:
+                # Candidates come best first (recency moves them by 1 % at most): the rest of
+                # the batch scores lower still, but keep going past near-ties.
+                continue
             if len(why[candidate_docnum]) < MIN_SHARED_TERMS:
                 continue
             candidate = reader.article(candidate_docnum)

@@ -8,6 +8,7 @@ by the next call.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -25,11 +26,11 @@ from search.errors import ArticleNotFoundError, BadRequestError
 from search.matching import Matches, match
 from search.query import ParsedQuery, parse_query
 from search.ranking import FEEDBACK_DOCS, WEIGHTING, feedback_query, requires_all, words_query
-from search.related import find_related
+from search.related import MIN_RELATED_SCORE, find_related
 from search.request import SearchRequest
 from search.results import Hit, IndexStats, RelatedHit, SearchResults
-from search.snippets import make_snippet
-from search.suggest import suggest
+from search.snippets import highlight, make_snippet
+from search.suggest import corrects_only_unmatched_words, suggest
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +54,42 @@ class SearchService:
         "no index yet" answer), so that is not an error.
         """
         try:
-            self.store.live_version()
+            with self.store.reader() as reader:
+                collect.warm(reader)
         except IndexNotFoundError:
             log.info("no index at %s yet: nothing to warm", self.store.root)
 
     # -- search ------------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
+        """One page of results.  A query that finds nothing while its corrected spelling does is
+        answered with the corrected query's results (``results.searched`` says so), unless the
+        request is ``verbatim``."""
         parsed = parse_query(request.q)
         with self.store.reader() as reader:
-            return _search(reader, request, parsed)
+            results = _search(reader, request, parsed)
+            correction = _autocorrection(reader, request, results)
+            if correction is None:
+                return results
+            corrected = _search(
+                reader,
+                dataclasses.replace(request, q=correction),
+                parse_query(correction),
+                offer_suggestion=False,
+            )
+            if corrected.total == 0:
+                return results
+            return dataclasses.replace(corrected, request=request, searched=correction)
+
+    def marked_terms(self, q: str) -> frozenset[str]:
+        """The analysed words of a query that its results mark (for highlighting an article)."""
+        parsed = parse_query(q)
+        if parsed.is_empty:
+            return frozenset()
+        if parsed.is_plain:
+            return frozenset(term for term, _ in parsed.terms)
+        with self.store.reader() as reader:
+            return _highlight_terms(reader, parsed.strict)
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -70,10 +97,14 @@ class SearchService:
         with self.store.reader() as reader:
             return _load(reader, article_id)[1]
 
-    def related(self, article_id: str, limit: int = 5) -> tuple[RelatedHit, ...]:
+    def related(
+        self, article_id: str, limit: int = 5, *, min_score: float = MIN_RELATED_SCORE
+    ) -> tuple[RelatedHit, ...]:
+        """Up to ``limit`` related articles scoring at least ``min_score`` (see
+        :data:`search.related.MIN_RELATED_SCORE`)."""
         with self.store.reader() as reader:
             docnum, article = _load(reader, article_id)
-            return find_related(reader, docnum, article, limit)
+            return find_related(reader, docnum, article, limit, min_score=min_score)
 
     # -- statistics --------------------------------------------------------------------------
 
@@ -99,19 +130,45 @@ class SearchService:
         )
 
 
-def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
-    allowed = collect.filter_mask(reader, request)
+def _autocorrection(
+    reader: IndexReader, request: SearchRequest, results: SearchResults
+) -> str | None:
+    """The corrected query to search instead of the one typed, or None.
+
+    Unless the request asks for its query verbatim, a suggestion is used straight away when the
+    query as typed found nothing, or when the words it corrects match nothing as typed (they
+    added nothing to the results: "scientolgy church" found only "church").  Measured on the
+    seeded typos of bench/relevance.py: see docs/decisions.md.
+    """
+    suggestion = results.suggestion
+    if request.verbatim or not suggestion:
+        return None
+    if results.total == 0 or corrects_only_unmatched_words(reader, request.q, suggestion):
+        return suggestion
+    return None
+
+
+def _search(
+    reader: IndexReader,
+    request: SearchRequest,
+    parsed: ParsedQuery,
+    *,
+    offer_suggestion: bool = True,
+) -> SearchResults:
+    filters = collect.filters_of(reader, request)
+    allowed = filters.mask()
     ranked = request.sort == "relevance" and bool(request.q)
     weighting = WEIGHTING if ranked else None
     if not request.q:
-        matches = match(reader, query.Every()).within(allowed)
+        matched = match(reader, query.Every())
         terms: frozenset[str] = frozenset()
     elif parsed.is_plain:
-        matches = _plain_words(reader, parsed, allowed, ranked=ranked)
+        matched = _plain_words(reader, parsed, allowed, ranked=ranked)
         terms = frozenset(term for term, _ in parsed.terms)
     else:
-        matches = match(reader, parsed.strict, weighting).within(allowed)
+        matched = match(reader, parsed.strict, weighting)
         terms = _highlight_terms(reader, parsed.strict)
+    matches = matched.within(allowed)
     total = matches.total
     last_page = max(1, -(-total // request.per_page))
     if request.page > last_page:
@@ -123,35 +180,35 @@ def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) ->
         _hit(reader.article(docnum), score, terms)
         for docnum, score in collect.page_of_documents(reader, matches, request)
     )
-    facets = collect.facet_counts(reader, matches.mask)
+    facets = collect.facet_counts(reader, matched.mask, filters, request)
     suggestion = None
-    if request.q and not parsed.is_empty:
+    if offer_suggestion and request.q and not parsed.is_empty:
         suggestion = suggest(reader, parsed, allowed)
-    return SearchResults(request, total, hits, facets, suggestion)
+    timeline = collect.timeline(reader, matches.mask)
+    return SearchResults(request, total, hits, facets, suggestion, timeline=timeline)
 
 
 def _plain_words(
     reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None, *, ranked: bool
 ) -> Matches:
     """Match and rank a query of plain words as :mod:`search.ranking` describes: all words (or,
-    when no article has them all, any) of a short query, any word of a long one; ranked by BM25
-    and then again with the words that characterise the best first-pass results."""
+    when no article the filters allow has them all, any) of a short query, any word of a long
+    one; ranked by BM25 and then again with the words that characterise the best first-pass
+    results.  The matches are not narrowed to ``allowed`` (facets count outside the filters)."""
     weighting = WEIGHTING if ranked else None
     weights = parsed.term_weights()
     require_all = requires_all(weights)
     matches = match(reader, words_query(weights, require_all=require_all), weighting)
-    matches = matches.within(allowed)
-    if require_all and len(weights) > 1 and matches.total == 0:
+    if require_all and len(weights) > 1 and matches.within(allowed).total == 0:
         require_all = False
         matches = match(reader, words_query(weights, require_all=False), weighting)
-        matches = matches.within(allowed)
-    if not ranked or matches.total == 0:
+    if not ranked or matches.within(allowed).total == 0:
         return matches
     best = SearchRequest(q=parsed.text, per_page=FEEDBACK_DOCS)
-    first = collect.page_of_documents(reader, matches, best)
+    first = collect.page_of_documents(reader, matches.within(allowed), best)
     expanded = feedback_query(reader, weights, first, require_all=require_all)
     # The feedback words only reorder: an AndMaybe matches what the user's words match.
-    return match(reader, expanded, WEIGHTING).within(allowed)
+    return match(reader, expanded, WEIGHTING)
 
 
 def _load(reader: IndexReader, article_id: str) -> tuple[int, Article]:
@@ -162,7 +219,12 @@ def _load(reader: IndexReader, article_id: str) -> tuple[int, Article]:
 
 
 def _hit(article: Article, score: float | None, terms: frozenset[str]) -> Hit:
-    return Hit(article, float(score or 0.0), make_snippet(article.body, terms))
+    return Hit(
+        article,
+        float(score or 0.0),
+        make_snippet(article.body, terms),
+        highlight(article.title, terms),
+    )
 
 
 def _highlight_terms(reader: IndexReader, main: query.Query) -> frozenset[str]:

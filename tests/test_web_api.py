@@ -18,6 +18,10 @@ from web.app import create_app
 
 SEARCH_RESULT_KEYS = {
     "query",
+    "searched",
+    "corrected",
+    "filters",
+    "timeline",
     "total",
     "page",
     "per_page",
@@ -26,7 +30,19 @@ SEARCH_RESULT_KEYS = {
     "facets",
     "suggestion",
 }
-HIT_KEYS = {"id", "path", "title", "url", "source", "authors", "published", "snippet", "score"}
+HIT_KEYS = {
+    "id",
+    "path",
+    "title",
+    "title_html",
+    "url",
+    "source",
+    "authors",
+    "published",
+    "language",
+    "snippet",
+    "score",
+}
 
 
 def get_json(client: FlaskClient, url: str, status: int = 200) -> Any:
@@ -68,7 +84,53 @@ def test_api_search_answers_the_documented_shape(client: FlaskClient) -> None:
     assert (data["page"], data["per_page"], data["sort"]) == (1, 5, "relevance")
     for hit in data["results"]:
         assert set(hit) == HIT_KEYS
-    assert set(data["facets"]) == {"source", "year"}
+    assert set(data["facets"]) == {"source", "author", "tag", "lang", "year"}
+    assert (data["query"], data["searched"], data["corrected"]) == ("", "", False)
+
+
+def test_api_search_filters_repeat_for_alternatives_and_combine_across_groups(
+    client: FlaskClient,
+) -> None:
+    every = get_json(client, "/api/search?per_page=100")
+    sources = [v["value"] for v in every["facets"]["source"]][:2]
+    either = get_json(client, f"/api/search?per_page=100&source={sources[0]}&source={sources[1]}")
+    assert {hit["source"] for hit in either["results"]} == set(sources)
+    assert either["filters"]["source"] == sources
+    counts = {v["value"]: v["count"] for v in every["facets"]["source"]}
+    assert either["total"] == counts[sources[0]] + counts[sources[1]]
+    # The source group is counted without its own filter: both stay listed, chosen.
+    listed = {v["value"]: v for v in either["facets"]["source"]}
+    assert all(listed[name]["selected"] for name in sources)
+    assert len(listed) == len(counts)
+    year = next(v["value"] for v in either["facets"]["year"])
+    both = get_json(
+        client, f"/api/search?per_page=100&source={sources[0]}&source={sources[1]}&year={year}"
+    )
+    assert both["total"] == next(v["count"] for v in either["facets"]["year"] if v["value"] == year)
+    assert all(h["source"] in sources and h["published"][:4] == year for h in both["results"])
+
+
+def test_api_search_by_language_filters_and_counts_languages(client: FlaskClient) -> None:
+    data = get_json(client, "/api/search?lang=EN&per_page=100")
+    assert data["filters"]["lang"] == ["en"]
+    assert data["total"] > 0 and all(hit["language"] == "en" for hit in data["results"])
+    assert [v["value"] for v in data["facets"]["lang"] if v["selected"]] == ["en"]
+    assert get_json(client, "/api/search?lang=xx")["total"] == 0
+
+
+def test_api_search_says_which_query_it_searched_when_it_corrected_one(
+    client: FlaskClient,
+) -> None:
+    data = get_json(client, "/api/search?q=stampeed")
+    assert (data["query"], data["searched"], data["corrected"]) == ("stampeed", "stampede", True)
+    assert data["total"] > 0 and data["suggestion"] is None
+    verbatim = get_json(client, "/api/search?q=stampeed&verbatim=1")
+    assert (verbatim["searched"], verbatim["corrected"], verbatim["total"]) == (
+        "stampeed",
+        False,
+        0,
+    )
+    assert verbatim["suggestion"] == "stampede"
 
 
 def test_api_search_with_an_empty_query_lists_every_article(client: FlaskClient) -> None:
@@ -212,7 +274,7 @@ def test_api_openapi_document_is_served_without_an_index(no_index_client: FlaskC
 
 
 def result_ids_on_page(client: FlaskClient, query: str) -> list[str]:
-    response = client.get(f"/search?{query}")
+    response = client.get(f"/search?{query}", follow_redirects=True)
     assert response.status_code == 200
     soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
     return [str(item["data-id"]) for item in soup.select("li.result")]
@@ -260,7 +322,9 @@ _QUERY_TEXT = st.text(
 @given(
     q=_QUERY_TEXT,
     extra=st.dictionaries(
-        st.sampled_from(["page", "per_page", "sort", "source", "author", "from", "to"]),
+        st.sampled_from(
+            ["page", "per_page", "sort", "source", "author", "tag", "lang", "year", "from", "to"]
+        ),
         _QUERY_TEXT,
         max_size=3,
     ),
@@ -270,5 +334,7 @@ def test_api_search_never_fails_with_a_server_error(
 ) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
     for prefix in ("/api", ""):
-        response = client.get(f"{prefix}/search", query_string={"q": q, **extra})
+        response = client.get(
+            f"{prefix}/search", query_string={"q": q, **extra}, follow_redirects=True
+        )
         assert response.status_code in (200, 400), (q, extra, response.get_data(as_text=True))
