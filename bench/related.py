@@ -107,7 +107,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def ensure_corpus(out: Path) -> tuple[Path, Path]:
+def ensure_corpus(out: Path, shared: Path = SHARED) -> tuple[Path, Path]:
     pages, truth = out / "pages", out / "truth.jsonl"
     if not truth.exists():
         print(f"rendering {REUTERS} into {pages} ...", flush=True)
@@ -115,11 +115,11 @@ def ensure_corpus(out: Path) -> tuple[Path, Path]:
         subprocess.run(
             [
                 sys.executable,
-                str(RENDERER),
+                str(shared / RENDERER.relative_to(SHARED)),
                 "--out",
                 str(pages),
                 "--reuters",
-                str(REUTERS),
+                str(shared / REUTERS.relative_to(SHARED)),
                 "--jsonl-truth",
                 str(truth),
                 "--quiet",
@@ -369,6 +369,7 @@ def report(name: str, tally: Tally, extra: Callable[[], str] | None = None) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/related"))
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     parser.add_argument("--sample", type=int, default=None, help="ask only N seeded stories")
     parser.add_argument("--seed", type=int, default=1987)
     parser.add_argument("--pages", type=int, default=200, help="article pages rendered and timed")
@@ -383,7 +384,7 @@ def main() -> None:
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
-    pages, truth = ensure_corpus(args.out)
+    pages, truth = ensure_corpus(args.out, args.shared)
     build = ensure_index(args.out, pages)
     service = SearchService(args.out / "index")
     stories = read_truth(truth)

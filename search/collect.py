@@ -240,9 +240,7 @@ class _MultiValues:
         self.keys = tuple(sorted(reader.expand(self.field, "")))
         docs = [reader.term_docs(self.field, key) for key in self.keys]
         self.docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
-        self.codes = np.repeat(
-            np.arange(len(self.keys), dtype=np.int64), [len(d) for d in docs]
-        )
+        self.codes = np.repeat(np.arange(len(self.keys), dtype=np.int64), [len(d) for d in docs])
         self._code_of = {key: code for code, key in enumerate(self.keys)}
         self._labels: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -263,9 +261,7 @@ class _MultiValues:
             ranked.append(FacetValue(key, int(counts[code]) if code is not None else 0, True))
             self._labels.setdefault(key, value)
         ranked = sorted(ranked, key=lambda v: (-v.count, v.value))
-        return tuple(
-            FacetValue(self.label(reader, v.value), v.count, v.selected) for v in ranked
-        )
+        return tuple(FacetValue(self.label(reader, v.value), v.count, v.selected) for v in ranked)
 
     def label(self, reader: IndexReader, key: str) -> str:
         """The value as articles spell it (``Clara Benton`` for the key ``clara benton``)."""

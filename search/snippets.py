@@ -1,4 +1,5 @@
-"""Highlighted snippets: the passages of an article body that best show why it matched.
+"""Highlighted snippets: the passages of an article body that best show why it matched, and
+titles (or any text) with their matched words marked (:func:`highlight`).
 
 Our own code rather than ``whoosh.highlight``: we need every matching form of a query term (the
 body is analysed with the index's own stemming analyzer, so "launched" marks for the query
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from indexer.index.analysis import stem, word_spans
-from search.body import Passage, passages
+from search.structure import Passage, passages
 
 MAX_SNIPPET_CHARS = 300
 # A passage shows this much text before its first match, so the match is not the first word.
@@ -150,11 +151,11 @@ def highlight(text: str, terms: Collection[str]) -> str:
 def make_snippet(body: str, terms: Collection[str], max_chars: int = MAX_SNIPPET_CHARS) -> str:
     """An HTML snippet of at most ``max_chars`` characters of text, matched terms in ``<mark>``.
 
-    The body is read as :mod:`search.body` passages, so a window never runs a subheading into the
-    text after it and never shows a marker.  The best window (most distinct query terms, running
-    text before a heading) comes first; when it misses some of the terms, or is only a heading,
-    a second window that has more of them follows, joined by an ellipsis.  With no match, the
-    opening text.
+    The body is read as :mod:`search.structure` passages, so a window never runs a subheading
+    into the text after it and never shows a marker.  The best window (most distinct query
+    terms, running text before a heading) comes first; when it misses some of the terms, or is
+    only a heading, a second window that has more of them follows, joined by an ellipsis.  With
+    no match, the opening text.
     """
     sections = passages(body)
     texts = [section.text for section in sections]
@@ -182,9 +183,7 @@ def make_snippet(body: str, terms: Collection[str], max_chars: int = MAX_SNIPPET
             second = _best_over(sections, found, half, set(), skip=first)
         if second is not None:
             windows.append(second)
-    parts = [
-        _render(texts[w.passage], w.start, w.end, found[w.passage]) for w in windows
-    ]
+    parts = [_render(texts[w.passage], w.start, w.end, found[w.passage]) for w in windows]
     snippet = f" {ELLIPSIS} ".join(parts)
     if windows[0].passage > 0 or windows[0].start > 0:
         snippet = f"{ELLIPSIS} {snippet}"

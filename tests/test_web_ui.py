@@ -25,7 +25,6 @@ FOREIGN_ELEMENT = re.compile(r"<\s*(script|img|svg|iframe|object|embed)\b", re.I
 OWN_SCRIPT = '<script src="/static/artsearch.js" defer></script>'
 
 
-
 def page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
     response = client.get(url, follow_redirects=True)
     assert response.status_code == status, response.get_data(as_text=True)[:2000]

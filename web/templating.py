@@ -20,8 +20,8 @@ from flask import Flask, url_for
 from markupsafe import Markup
 
 from search import MAX_QUERY_LENGTH, SearchRequest
-from search.body import Block, blocks
 from search.snippets import highlight
+from search.structure import Block, blocks
 from web.search_links import search_args
 
 # Article bodies separate paragraphs with a blank line (see indexer.article.Article).
@@ -125,9 +125,7 @@ def marked(text: str, terms: Collection[str]) -> Markup:
     return Markup(highlight(text, terms))  # noqa: S704 - highlight escapes the text itself
 
 
-def search_url(
-    request: SearchRequest | None, changes: Mapping[str, object] | None = None
-) -> str:
+def search_url(request: SearchRequest | None, changes: Mapping[str, object] | None = None) -> str:
     """The URL of the results page for ``request`` with ``changes`` (see ``search_args``)."""
     # Typed loosely: url_for's own keyword arguments (_external, ...) are not str.
     base = request if request is not None else SearchRequest(q="")
