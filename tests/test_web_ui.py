@@ -487,7 +487,7 @@ def test_every_article_field_is_escaped_on_the_article_page(app: Flask) -> None:
     payload = "<script>alert(1)</script><img src=x onerror=alert(2)><svg onload=alert(3)>"
     article = sample_article(
         title=payload,
-        body=f"{payload}\n\n{payload}",
+        body=f"## {payload}\n\n- {payload}\n- x\n\na | {payload}\nb | c\n\n{payload}",
         authors=(payload,),
         source=payload,
         description=payload,
@@ -499,7 +499,15 @@ def test_every_article_field_is_escaped_on_the_article_page(app: Flask) -> None:
     related = RelatedHit(Hit(article, 1.0, "escaped &lt;snippet&gt;"), (payload,))
     html = render_article(app, article, (related,))
     assert_no_active_markup(html)
-    assert html.count("&lt;script&gt;") >= 9
+    assert html.count("&lt;script&gt;") >= 11
+    soup = BeautifulSoup(html, "lxml")
+    body = soup.select_one(".article-body")
+    assert [tag.name for tag in body.find_all(["h2", "ul", "table", "p"])] == [
+        "h2",
+        "ul",
+        "table",
+        "p",
+    ]
 
 
 def test_only_the_snippet_is_trusted_as_markup_on_the_results_page(app: Flask) -> None:
@@ -612,3 +620,24 @@ def test_static_stylesheet_is_served_and_styles_focus(client: FlaskClient) -> No
     with client.get("/static/artsearch.css") as response:
         assert response.status_code == 200
         assert ":focus-visible" in response.get_data(as_text=True)
+
+
+def test_body_headings_never_skip_a_level_under_the_title() -> None:
+    from web.templating import body_blocks
+
+    levels = [b.level for b in body_blocks("### A\n\ntext\n\n#### B\n\n#### C\n\n## D\n\n#### E")]
+    assert [level for level in levels if level] == [2, 3, 3, 2, 3]
+
+
+def test_language_names_and_human_dates() -> None:
+    from web.templating import human_date, language_name
+
+    assert [language_name(c) for c in ("de", "ar", "pt-BR", "xx", "<b>")] == [
+        "German",
+        "Arabic",
+        "Portuguese (Brazil)",
+        "xx",
+        "<b>",
+    ]
+    assert human_date("2025-08-03T22:00:00-04:00") == "3 August 2025"
+    assert human_date("not a date") == "not a date"

@@ -92,7 +92,8 @@ def active_filters(
 ) -> list[ActiveFilter]:
     """Every filter value narrowing ``request``, each with the changes that remove it alone.
 
-    ``describe(name, value)`` gives the text to show for a value (a language's name).
+    ``describe(name, value)`` gives the text to show for a value (a language's name; ``name``
+    "date" for the days of a date range).
     """
     filters = []
     for name in FILTER_PARAMETERS:
@@ -100,7 +101,11 @@ def active_filters(
             shown = describe(name, value) if describe else value
             filters.append(ActiveFilter(FACET_TITLES[name], shown, toggled(request, name, value)))
     if request.date_from or request.date_to:
-        span = f"{request.date_from or '…'} to {request.date_to or '…'}"
+        ends = [
+            (describe("date", day) if describe else day) if day else "…"
+            for day in (request.date_from, request.date_to)
+        ]
+        span = ends[0] if request.date_from == request.date_to else " to ".join(ends)
         filters.append(ActiveFilter("Published", span, {"from": None, "to": None}))
     return filters
 

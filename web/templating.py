@@ -105,8 +105,10 @@ def language_name(code: str | None) -> str:
 
 
 def describe_filter_value(name: str, value: str) -> str:
-    """How a filter value reads on the page: language codes as names."""
-    return language_name(value) if name == "lang" else value
+    """How a filter value reads on the page: language codes as names, days as dates."""
+    if name == "lang":
+        return language_name(value)
+    return human_date(value) if name == "date" else value
 
 
 def human_date(iso: str | None) -> str:
