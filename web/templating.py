@@ -46,13 +46,16 @@ def paragraphs(body: str) -> list[str]:
 
 def body_blocks(body: str) -> list[Block]:
     """The body's blocks, headings levelled so that none skips a level (``###`` right after the
-    title becomes h2): the page's outline stays a tree."""
+    title becomes h2) while siblings stay siblings: the page's outline stays a tree."""
     found = []
-    deepest = _FIRST_BODY_HEADING - 1
+    # The open headings: (level in the body, level on the page).
+    open_headings: list[tuple[int, int]] = []
     for block in blocks(body):
         if block.kind == "heading":
-            level = min(block.level, deepest + 1)
-            deepest = level
+            while open_headings and open_headings[-1][0] >= block.level:
+                open_headings.pop()
+            level = open_headings[-1][1] + 1 if open_headings else _FIRST_BODY_HEADING
+            open_headings.append((block.level, level))
             block = dataclasses.replace(block, level=level)
         found.append(block)
     return found
