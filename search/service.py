@@ -61,13 +61,14 @@ class SearchService:
 
     # -- search ------------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResults:
+    def search(self, request: SearchRequest, *, facets: bool = True) -> SearchResults:
         """One page of results.  A query that finds nothing while its corrected spelling does is
         answered with the corrected query's results (``results.searched`` says so), unless the
-        request is ``verbatim``."""
+        request is ``verbatim``.  ``facets=False`` leaves the facet counts out (a caller that
+        shows none, such as the command line, saves reading the author and tag values)."""
         parsed = parse_query(request.q)
         with self.store.reader() as reader:
-            results = _search(reader, request, parsed)
+            results = _search(reader, request, parsed, facets=facets)
             correction = _autocorrection(reader, request, results)
             if correction is None:
                 return results
@@ -76,6 +77,7 @@ class SearchService:
                 dataclasses.replace(request, q=correction),
                 parse_query(correction),
                 offer_suggestion=False,
+                facets=facets,
             )
             if corrected.total == 0:
                 return results
@@ -154,6 +156,7 @@ def _search(
     parsed: ParsedQuery,
     *,
     offer_suggestion: bool = True,
+    facets: bool = True,
 ) -> SearchResults:
     filters = collect.filters_of(reader, request)
     allowed = filters.mask()
@@ -180,12 +183,12 @@ def _search(
         _hit(reader.article(docnum), score, terms)
         for docnum, score in collect.page_of_documents(reader, matches, request)
     )
-    facets = collect.facet_counts(reader, matched.mask, filters, request)
+    counts = collect.facet_counts(reader, matched.mask, filters, request) if facets else {}
     suggestion = None
     if offer_suggestion and request.q and not parsed.is_empty:
         suggestion = suggest(reader, parsed, allowed)
     timeline = collect.timeline(reader, matches.mask)
-    return SearchResults(request, total, hits, facets, suggestion, timeline=timeline)
+    return SearchResults(request, total, hits, counts, suggestion, timeline=timeline)
 
 
 def _plain_words(

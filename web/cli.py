@@ -274,7 +274,8 @@ def search(
         "verbatim": "1" if verbatim else "",
     }
     service = SearchService(index_dir)
-    results = _library_errors(lambda: service.search(parse_request(params)))
+    # Facets are only printed as part of the JSON.
+    results = _library_errors(lambda: service.search(parse_request(params), facets=as_json))
     if as_json:
         click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return
