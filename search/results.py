@@ -134,16 +134,20 @@ class SearchResults:
 
 @dataclass(frozen=True)
 class RelatedHit:
-    """A related article with the terms it shares with the article it is related to."""
+    """A related article with the terms it shares with the article it is related to, and how far
+    its score stands out from the article's similarity to the rest of the archive (in standard
+    deviations above the mean)."""
 
     hit: Hit
     shared_terms: tuple[str, ...]
+    standout: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = self.hit.to_dict()
         data["reason"] = {
             "shared_terms": list(self.shared_terms),
             "text": "Shares: " + ", ".join(self.shared_terms) if self.shared_terms else "",
+            "standout": self.standout,
         }
         return data
 

@@ -26,7 +26,7 @@ from search.errors import ArticleNotFoundError, BadRequestError
 from search.matching import Matches, match
 from search.query import ParsedQuery, parse_query
 from search.ranking import FEEDBACK_DOCS, WEIGHTING, feedback_query, requires_all, words_query
-from search.related import MIN_RELATED_SCORE, find_related
+from search.related import MIN_STANDOUT, find_related
 from search.request import SearchRequest
 from search.results import Hit, IndexStats, RelatedHit, SearchResults
 from search.snippets import highlight, make_snippet
@@ -100,13 +100,13 @@ class SearchService:
             return _load(reader, article_id)[1]
 
     def related(
-        self, article_id: str, limit: int = 5, *, min_score: float = MIN_RELATED_SCORE
+        self, article_id: str, limit: int = 5, *, min_standout: float | None = MIN_STANDOUT
     ) -> tuple[RelatedHit, ...]:
-        """Up to ``limit`` related articles scoring at least ``min_score`` (see
-        :data:`search.related.MIN_RELATED_SCORE`)."""
+        """Up to ``limit`` related articles that stand out by ``min_standout`` (see
+        :data:`search.related.MIN_STANDOUT`; None: no floor)."""
         with self.store.reader() as reader:
             docnum, article = _load(reader, article_id)
-            return find_related(reader, docnum, article, limit, min_score=min_score)
+            return find_related(reader, docnum, article, limit, min_standout=min_standout)
 
     # -- statistics --------------------------------------------------------------------------
 

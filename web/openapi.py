@@ -221,6 +221,12 @@ _SCHEMAS: dict[str, Any] = {
                 {
                     "shared_terms": _STRINGS,
                     "text": {"type": "string", "description": '"Shares: a, b" or empty.'},
+                    "standout": {
+                        "type": "number",
+                        "description": "How far the answer's score stands out from the "
+                        "article's similarity to every other article, in robust standard "
+                        "deviations above the median (answers below 3 are not offered).",
+                    },
                 }
             ),
         }
