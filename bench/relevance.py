@@ -56,6 +56,7 @@ from indexer.index.store import IndexStore
 from search import BadRequestError, SearchResults, SearchService, parse_request
 from search.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH
 from search.snippets import ELLIPSIS, MAX_SNIPPET_CHARS
+from search.structure import plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 1000
@@ -333,7 +334,9 @@ class SnippetCheck:
         passages = [p.strip() for p in visible.split(ELLIPSIS) if p.strip()]
         if sum(len(p) for p in passages) > MAX_SNIPPET_CHARS:
             self.too_long += 1
-        flat = " ".join(body.split())
+        # The text snippets are cut from: the body without its structure's markers (a list's
+        # items joined by " · ", see search.structure), white space collapsed.
+        flat = plain_text(body)
         for passage in passages:
             at = flat.find(passage)
             end = at + len(passage)
