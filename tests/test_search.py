@@ -129,7 +129,10 @@ def test_odd_query_syntax_is_read_as_text(service: SearchService) -> None:
 
 def test_related_articles_exclude_the_article_and_its_copies(service: SearchService) -> None:
     article = run(service, q='"quasi-state of war"').hits[0].article
-    related = service.related(article.id, limit=10)
+    # No other story of the test corpus is about North Korea: the relevance floor leaves the list
+    # empty, so look at the unfloored list for the copies.
+    assert service.related(article.id, limit=10) == ()
+    related = service.related(article.id, limit=10, min_standout=None)
     assert related
     own = shingles(article.body)
     for item in related:
