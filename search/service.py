@@ -70,18 +70,24 @@ class SearchService:
         with self.store.reader() as reader:
             results = _search(reader, request, parsed, facets=facets)
             correction = _autocorrection(reader, request, results)
-            if correction is None:
-                return results
-            corrected = _search(
-                reader,
-                dataclasses.replace(request, q=correction),
-                parse_query(correction),
-                offer_suggestion=False,
-                facets=facets,
+            if correction is not None:
+                corrected = _search(
+                    reader,
+                    dataclasses.replace(request, q=correction),
+                    parse_query(correction),
+                    offer_suggestion=False,
+                    facets=facets,
+                )
+                if corrected.total:
+                    results = dataclasses.replace(corrected, request=request, searched=correction)
+        # Checked on the results shown: page 10 of a correction exists even when the query as
+        # typed (which matched fewer articles) has only 9 pages.
+        if request.page > results.page_count:
+            raise BadRequestError(
+                f"page {request.page} is past the last page of results ({results.page_count}); "
+                f"use a page from 1 to {results.page_count}"
             )
-            if corrected.total == 0:
-                return results
-            return dataclasses.replace(corrected, request=request, searched=correction)
+        return results
 
     def marked_terms(self, q: str) -> frozenset[str]:
         """The analysed words of a query that its results mark (for highlighting an article)."""
@@ -173,12 +179,6 @@ def _search(
         terms = _highlight_terms(reader, parsed.strict)
     matches = matched.within(allowed)
     total = matches.total
-    last_page = max(1, -(-total // request.per_page))
-    if request.page > last_page:
-        raise BadRequestError(
-            f"page {request.page} is past the last page of results ({last_page}); "
-            f"use a page from 1 to {last_page}"
-        )
     hits = tuple(
         _hit(reader.article(docnum), score, terms)
         for docnum, score in collect.page_of_documents(reader, matches, request)

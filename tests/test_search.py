@@ -111,6 +111,17 @@ def test_a_misspelt_word_that_matches_nothing_is_corrected_in_a_query_with_resul
     assert results.hits[0].article.title == "Hundreds dead in Hajj stampede"
 
 
+def test_every_page_of_a_corrected_query_can_be_read(service: SearchService) -> None:
+    # As typed, "korea stampeed" finds only the Korea stories; corrected it finds one more.
+    typed = run(service, q="korea stampeed", verbatim="1", per_page="1")
+    corrected = run(service, q="korea stampeed", per_page="1")
+    assert corrected.total > typed.total
+    last = run(service, q="korea stampeed", per_page="1", page=str(corrected.total))
+    assert last.searched_for == "korea stampede" and len(last.hits) == 1
+    with pytest.raises(BadRequestError, match="last page"):
+        run(service, q="korea stampeed", per_page="1", page=str(corrected.total + 1))
+
+
 def test_correct_query_gets_no_suggestion(service: SearchService) -> None:
     assert run(service, q="stampede").suggestion is None
 
