@@ -39,6 +39,7 @@ from indexer.extraction import extract_page
 from indexer.index.arrays import arrays_codec
 from indexer.index.schema import to_document
 from indexer.index.store import IndexStore
+from tests.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,6 @@ CHROMIUM_ARGS = [
 ]
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "data" / "ui" / "articles.json"
-SCREENSHOTS = Path(os.environ.get("ARTSEARCH_SCREENSHOTS") or REPOSITORY / "var" / "screenshots")
 SERVER_START_SECONDS = 30
 DEVICES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
@@ -217,14 +217,10 @@ def open_page(browser: Browser, server_url: str) -> Iterator[OpenPage]:
 
 
 @pytest.fixture(scope="module")
-def screenshots(request: pytest.FixtureRequest) -> Iterator[Path]:
+def screenshots() -> Path:
     """The folder the screenshots go to; its path is printed at the end of the run."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield SCREENSHOTS
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        shots = len(list(SCREENSHOTS.glob("*.png")))
-        reporter.write_line(f"browser tests: {shots} screenshots in {SCREENSHOTS}")
+    return SCREENSHOTS
 
 
 def query_of(url: str) -> dict[str, list[str]]:
