@@ -148,9 +148,9 @@ class Output:
 
 
 def run_artsearch(pages: PageSet) -> Output:
+    from indexer.article_body import plain_text
     from indexer.errors import ExtractionError
     from indexer.extraction import extract_page
-    from indexer.extraction.structure import plain_text
 
     out = Output()
     for path in pages.files:

@@ -51,6 +51,7 @@ from indexer.index.analysis import text_analyzer
 from indexer.index.schema import SCHEMA_VERSION
 from indexer.index.store import IndexStore
 from search import SearchService
+from search.related import MIN_RELATED_SCORE, MIN_STANDOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -80,6 +81,7 @@ class Tally:
     judged: list[float] = field(default_factory=list)
     short_lists: int = 0
     short_judged: int = 0  # deep lists holding fewer than ten labelled answers
+    lengths: list[int] = field(default_factory=list)  # answers shown, per list (floor sweeps)
     copies: int = 0  # answers that are the asked story itself under another page
     unlabelled: int = 0
     answers: int = 0
@@ -106,7 +108,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def ensure_corpus(out: Path) -> tuple[Path, Path]:
+def ensure_corpus(out: Path, shared: Path = SHARED) -> tuple[Path, Path]:
     pages, truth = out / "pages", out / "truth.jsonl"
     if not truth.exists():
         print(f"rendering {REUTERS} into {pages} ...", flush=True)
@@ -114,11 +116,11 @@ def ensure_corpus(out: Path) -> tuple[Path, Path]:
         subprocess.run(
             [
                 sys.executable,
-                str(RENDERER),
+                str(shared / RENDERER.relative_to(SHARED)),
                 "--out",
                 str(pages),
                 "--reuters",
-                str(REUTERS),
+                str(shared / REUTERS.relative_to(SHARED)),
                 "--jsonl-truth",
                 str(truth),
                 "--quiet",
@@ -230,19 +232,31 @@ def index_articles(service: SearchService) -> list[Article]:
         return [schema.from_stored(fields) for fields in searcher.reader().all_stored_fields()]
 
 
-def run_related(service: SearchService, asked: list[tuple[Story, str]], smap: StoryMap) -> Tally:
+def run_related(
+    service: SearchService,
+    asked: list[tuple[Story, str]],
+    smap: StoryMap,
+    min_standout: float | None = MIN_STANDOUT,
+    sweep: dict[float, Tally] | None = None,
+) -> Tally:
+    """The product's related lists with the relevance floor ``min_standout`` (None: none).  With
+    ``sweep``, each of its floors is also applied to the deep list (what that floor would keep)."""
     tally = Tally()
     for done, (story, aid) in enumerate(asked, 1):
         started = time.perf_counter()
-        hits = service.related(aid, LIMIT)
+        hits = service.related(aid, LIMIT, min_standout=min_standout)
         tally.ms.append((time.perf_counter() - started) * 1000)
-        deep = service.related(aid, JUDGED_DEPTH)
+        deep = service.related(aid, JUDGED_DEPTH, min_standout=min_standout)
         tally.add(
             story,
             smap.stories([h.hit.article.id for h in hits]),
             smap.stories([h.hit.article.id for h in deep]),
         )
-        _progress("related", done, len(asked), tally)
+        for floor, floored in (sweep or {}).items():
+            kept = [h.hit.article.id for h in deep if h.standout >= floor]
+            floored.add(story, smap.stories(kept[:LIMIT]), smap.stories(kept))
+            floored.lengths.append(min(len(kept), LIMIT))
+        _progress(f"related (floor {min_standout})", done, len(asked), tally)
     return tally
 
 
@@ -356,16 +370,28 @@ def report(name: str, tally: Tally, extra: Callable[[], str] | None = None) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("/tmp/related"))
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder")
     parser.add_argument("--sample", type=int, default=None, help="ask only N seeded stories")
     parser.add_argument("--seed", type=int, default=1987)
     parser.add_argument("--pages", type=int, default=200, help="article pages rendered and timed")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the TF-IDF and more_like() baselines"
     )
+    parser.add_argument(
+        "--sweep-only",
+        action="store_true",
+        help="only the unfloored lists and the floor sweep (to choose the floor)",
+    )
+    parser.add_argument(
+        "--floors",
+        default="1,1.5,2,2.5,3,4,5",
+        help="relevance floors (standard deviations above the mean) to sweep over the unfloored "
+        "lists (comma-separated)",
+    )
     args = parser.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
-    pages, truth = ensure_corpus(args.out)
+    pages, truth = ensure_corpus(args.out, args.shared)
     build = ensure_index(args.out, pages)
     service = SearchService(args.out / "index")
     stories = read_truth(truth)
@@ -391,7 +417,9 @@ def main() -> None:
     first = time.perf_counter()
     service.related(asked[0][1], LIMIT)
     cold_ms = (time.perf_counter() - first) * 1000
-    ours = run_related(service, asked, smap)
+    sweep = {float(f): Tally() for f in args.floors.split(",") if f.strip()}
+    unfloored = run_related(service, asked, smap, min_standout=None, sweep=sweep)
+    ours = unfloored if args.sweep_only else run_related(service, asked, smap)
     page_ids = [
         aid for _, aid in random.Random(args.seed + 1).sample(asked, min(args.pages, len(asked)))
     ]
@@ -405,6 +433,27 @@ def main() -> None:
             f"{percentile(page_ms, 0.95):.1f} ms ({len(page_ms)} pages, 5 related each)"
         ),
     )
+    report("artsearch related without a relevance floor (min_standout=None), same run", unfloored)
+    print(
+        f"\nrelevance floor: judged P@10 {statistics.fmean(unfloored.judged):.4f} without, "
+        f"{statistics.fmean(ours.judged):.4f} with the product's floor (score >= "
+        f"{MIN_RELATED_SCORE} of the article's own, and {MIN_STANDOUT} robust standard "
+        "deviations above the median score); "
+        f"P@10 {statistics.fmean(unfloored.precision):.4f} -> "
+        f"{statistics.fmean(ours.precision):.4f}"
+    )
+    print(
+        "\nfloor sweep over the unfloored lists (same answers, cut where they stand out by less "
+        "than the floor, in standard deviations):"
+    )
+    print("| floor | P@10 | judged P@10 | answers shown per list | lists with none |")
+    print("|---|---|---|---|---|")
+    for floor, floored in sorted(sweep.items()):
+        print(
+            f"| {floor:.2f} | {statistics.fmean(floored.precision):.4f} "
+            f"| {statistics.fmean(floored.judged):.4f} | {statistics.fmean(floored.lengths):.2f} "
+            f"| {sum(1 for n in floored.lengths if n == 0) / len(floored.lengths):.2%} |"
+        )
     if not args.no_baseline:
         report(
             "TF-IDF cosine (sublinear tf), same articles, no copy grouping (numpy, in memory)",

@@ -49,6 +49,7 @@ from ir_collections import (
 from whoosh import highlight, scoring
 from whoosh.qparser import MultifieldParser, OrGroup
 
+from indexer.article_body import plain_text
 from indexer.build import build_index
 from indexer.index import schema
 from indexer.index.analysis import text_analyzer
@@ -168,11 +169,15 @@ def as_typed(text: str) -> str:
     return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
-def product_search(service: SearchService, text: str) -> list[SearchResults]:
-    """Every page of results up to rank 1000, fetched like an API client would."""
+def product_search(
+    service: SearchService, text: str, *, verbatim: bool = False
+) -> list[SearchResults]:
+    """Every page of results up to rank 1000, fetched like an API client would (``verbatim``:
+    the query as typed, never replaced by its corrected spelling)."""
     pages = []
     for page in range(1, MAX_PAGE + 1):
-        request = parse_request({"q": text, "per_page": str(MAX_PER_PAGE), "page": str(page)})
+        params = {"q": text, "per_page": str(MAX_PER_PAGE), "page": str(page)}
+        request = parse_request({**params, "verbatim": "1" if verbatim else "0"})
         try:
             results = service.search(request)
         except BadRequestError as error:
@@ -330,7 +335,9 @@ class SnippetCheck:
         passages = [p.strip() for p in visible.split(ELLIPSIS) if p.strip()]
         if sum(len(p) for p in passages) > MAX_SNIPPET_CHARS:
             self.too_long += 1
-        flat = " ".join(body.split())
+        # The text snippets are cut from: the body without its structure's markers (a list's
+        # items joined by " · ", see search.structure), white space collapsed.
+        flat = plain_text(body)
         for passage in passages:
             at = flat.find(passage)
             end = at + len(passage)
@@ -365,11 +372,22 @@ class CollectionRun:
     truncated: int = 0
     merged_pages: int = 0
     ours: Scores = field(default_factory=Scores)
+    verbatim: Scores = field(default_factory=Scores)  # the same queries never auto-corrected
+    corrected_untouched: int = 0
     baseline: Scores = field(default_factory=Scores)
     typo_queries: int = 0
     restored: int = 0
     untouched_with_results: int = 0
     untouched_suggested: int = 0
+    # Auto-correction on the seeded typos: the product's policy, and "only when nothing is found"
+    # (computed from the same searches), against the typo searched verbatim and the original.
+    recovered: int = 0
+    searched_original: int = 0
+    recovered_if_empty_only: int = 0
+    typo_verbatim: Scores = field(default_factory=Scores)
+    typo_auto: Scores = field(default_factory=Scores)
+    typo_if_empty_only: Scores = field(default_factory=Scores)
+    typo_original: Scores = field(default_factory=Scores)
     snippets: SnippetCheck = field(default_factory=SnippetCheck)
     ms_ours: list[float] = field(default_factory=list)
     ms_baseline: list[float] = field(default_factory=list)
@@ -395,19 +413,26 @@ def run_collection(name: str, data: Path, out: Path, keep_index: bool) -> Collec
         run.queries += 1
         run.truncated += text != collection.queries[qid]
         pages_of_results = product_search(service, text)
-        run.ours.add(ranked_ids(pages_of_results, groups), relevant)
+        ranking = ranked_ids(pages_of_results, groups)
+        run.ours.add(ranking, relevant)
+        if pages_of_results and pages_of_results[0].corrected:
+            run.corrected_untouched += 1
+            ranking = ranked_ids(product_search(service, text, verbatim=True), groups)
+        run.verbatim.add(ranking, relevant)
         run.baseline.add(baseline.ranking(text, groups), relevant)
         terms = analysed_terms(text)
         if pages_of_results:
             for hit in pages_of_results[0].hits[:SNIPPET_CHECK_DEPTH]:
                 run.snippets.check(hit.snippet, hit.article.body, terms)
     ranking_seconds = time.perf_counter() - started
-    check_suggestions(run, collection, judged, service, index)
+    check_suggestions(run, collection, judged, service, index, groups)
     if name == SPEED_COLLECTION:
         time_searches(run, [as_typed(collection.queries[q]) for q in judged], service, baseline)
     print(
         f"  {name}: {run.queries} queries in {ranking_seconds:.0f} s; "
-        f"MAP {run.ours.map:.4f} (Whoosh defaults {run.baseline.map:.4f})",
+        f"MAP {run.ours.map:.4f} (Whoosh defaults {run.baseline.map:.4f}); never corrected "
+        f"{run.verbatim.map:.4f}; seeded typos recovered {run.recovered}/{run.typo_queries}, "
+        f"typo MAP {run.typo_verbatim.map:.4f} -> {run.typo_auto.map:.4f}",
         flush=True,
     )
     return run
@@ -419,6 +444,7 @@ def check_suggestions(
     judged: list[str],
     service: SearchService,
     index: Path,
+    groups: dict[str, list[str]],
 ) -> None:
     ix = IndexStore(index).open()
     with ix.searcher() as searcher:
@@ -445,7 +471,25 @@ def check_suggestions(
             if typo is None:
                 continue
             run.typo_queries += 1
-            suggestion = service.search(parse_request({"q": typo})).suggestion
+            verbatim_pages = product_search(service, typo, verbatim=True)
+            auto_pages = product_search(service, typo)
+            relevant = collection.qrels[qid]
+            verbatim_ranking = ranked_ids(verbatim_pages, groups)
+            auto_ranking = ranked_ids(auto_pages, groups)
+            run.typo_verbatim.add(verbatim_ranking, relevant)
+            run.typo_auto.add(auto_ranking, relevant)
+            original_ranking = ranked_ids(product_search(service, text), groups)
+            run.typo_original.add(original_ranking, relevant)
+            found_nothing = not verbatim_pages or verbatim_pages[0].total == 0
+            # Recovered: the typo costs nothing, the results are those of the query as meant.
+            run.recovered += auto_ranking == original_ranking
+            run.searched_original += bool(auto_pages) and same_query(
+                auto_pages[0].searched_for, text
+            )
+            empty_only_ranking = auto_ranking if found_nothing else verbatim_ranking
+            run.recovered_if_empty_only += empty_only_ranking == original_ranking
+            run.typo_if_empty_only.add(empty_only_ranking, relevant)
+            suggestion = service.search(parse_request({"q": typo, "verbatim": "1"})).suggestion
             if same_query(suggestion, text):
                 run.restored += 1
             else:
@@ -545,6 +589,42 @@ def print_report(runs: list[CollectionRun]) -> None:
             f"  all: no suggestion for {100 * (1 - suggested / untouched):.1f}% of untouched "
             "queries that find results (target >= 95%)"
         )
+
+    if typos:
+        recovered = sum(r.recovered for r in runs)
+        exact = sum(r.searched_original for r in runs)
+        empty_only = sum(r.recovered_if_empty_only for r in runs)
+
+        def mean_map(scores: Callable[[CollectionRun], Scores]) -> float:
+            return statistics.fmean(scores(r).map for r in runs)
+
+        print(
+            "\nAuto-correction (the results of the corrected query shown at once), same run:\n"
+            "  seeded typos recovered (the same 1000 results, in the same order, as the query "
+            f"without the typo): product {100 * recovered / typos:.1f}% ({recovered}/{typos}; "
+            f"target >= 90%); if corrected only when nothing is found "
+            f"{100 * empty_only / typos:.1f}%; never corrected: see the typo MAP below\n"
+            f"  (the product searched exactly the query without the typo for "
+            f"{100 * exact / typos:.1f}%; the rest differ by an inflection, or correct another "
+            "misspelt word of the original too)\n"
+            "  typo queries, mean MAP: searched as typed "
+            f"{mean_map(lambda r: r.typo_verbatim):.4f}; "
+            f"auto-corrected {mean_map(lambda r: r.typo_auto):.4f}; only-when-nothing "
+            f"{mean_map(lambda r: r.typo_if_empty_only):.4f}; the original queries "
+            f"{mean_map(lambda r: r.typo_original):.4f}\n"
+            f"  untouched queries, mean MAP: never corrected {mean_map(lambda r: r.verbatim):.4f}; "
+            f"product {mean_map(lambda r: r.ours):.4f} "
+            f"({sum(r.corrected_untouched for r in runs)} of {sum(r.queries for r in runs)} "
+            "queries auto-corrected)"
+        )
+        for run in runs:
+            print(
+                f"  {run.name}: recovered {run.recovered}/{run.typo_queries} (only when nothing "
+                f"is found {run.recovered_if_empty_only}); typo MAP "
+                f"{run.typo_verbatim.map:.4f} -> {run.typo_auto.map:.4f} "
+                f"(original {run.typo_original.map:.4f}); untouched MAP "
+                f"{run.verbatim.map:.4f} -> {run.ours.map:.4f}"
+            )
 
     matching = sum(r.snippets.matching_hits for r in runs)
     if matching:

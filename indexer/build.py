@@ -643,9 +643,7 @@ class _Run:
                 self.report.unchanged += 1
             else:
                 previous_sha = record.sha if record else None
-                jobs.append(
-                    _Job(root, path, page.location, page.size, page.mtime_ns, previous_sha)
-                )
+                jobs.append(_Job(root, path, page.location, page.size, page.mtime_ns, previous_sha))
         self.report.unchanged += sum(
             1 for path in self.known if archive_of(path) in self.entries.unread
         )

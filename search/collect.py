@@ -1,66 +1,124 @@
-"""From matches to one page of results: filters, order, the page, facet counts.
+"""From matches to one page of results: filters, order, the page, facet counts, the timeline.
 
 A search is planned as:
 
 1. the matching documents as a mask over document numbers, with scores when ranked
    (:mod:`search.matching`);
-2. the request's filters (source, author, dates) as masks from the version's per-document values
-   (:func:`filter_mask`);
-3. the total and the facets counted over the final mask (:func:`facet_counts`);
+2. the request's filters as one mask per facet group, from the version's per-document values
+   (:class:`Filters`): values of one group are alternatives (OR), groups all apply (AND);
+3. the total over the query's mask and every filter; each group's facet counts over the query's
+   mask and the *other* groups' filters (:func:`facet_counts`), so that choosing a source leaves
+   the other sources listed with the articles each would add ("disjunctive" facets);
 4. only the requested page's documents put in order (:func:`page_of_documents`): by score, or by
-   date.
+   date; and the matches counted per year or month (:func:`timeline`).
 
 Nothing here loops in Python over the matching documents, which is what made totals and facets
-cost hundreds of milliseconds on broad queries.
+cost hundreds of milliseconds on broad queries.  Authors and tags are several values per article,
+held as keyword fields: their facets read each term's posting list once per index version and
+count with one ``bincount`` per search (:class:`_MultiValues`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+import weakref
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 from whoosh.util.times import datetime_to_long
 
 from indexer.index import schema
-from indexer.index.version import Category, DocValues, IndexReader
+from indexer.index.version import Category, DocValues, IndexReader, IndexVersion
 from search.matching import Matches
-from search.request import SearchRequest
-from search.results import FacetValue
+from search.request import FILTER_PARAMETERS, SearchRequest
+from search.results import FacetValue, TimelineBar
 
+# Values listed per facet group (sources, authors, tags), the largest first; chosen values are
+# listed whatever their rank.  Years and languages are listed whole.
 FACET_LIMIT = 20
+# The timeline counts by month when the matches span at most this many calendar years (a
+# month bar is then at least a 24th of the chart), by year otherwise.
+MONTHS_UP_TO_YEARS = 2
+# A longer span of years is not drawn: a few stray dates (a page dated 1970) would stretch it.
+MAX_TIMELINE_BARS = 120
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
+# Whoosh stores datetimes as microseconds since 0001-01-01; NumPy counts from 1970-01-01.
+_UNIX_EPOCH = datetime_to_long(datetime(1970, 1, 1))
+_MULTI_VALUE_FIELDS = {"author": schema.AUTHOR_KEY, "tag": schema.TAGS}
+_CATEGORY_COLUMNS = {"source": schema.SOURCE_NAME, "lang": schema.LANGUAGE, "year": schema.YEAR}
+
+
+# -- filters -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The masks of a request's filters: one per facet group that has a choice, and the dates."""
+
+    groups: dict[str, np.ndarray] = field(default_factory=dict)
+    dates: np.ndarray | None = None
+
+    def mask(self, *, leave_out: str | None = None) -> np.ndarray | None:
+        """The documents every filter allows (but ``leave_out``'s group), None when no filter."""
+        masks = [m for name, m in self.groups.items() if name != leave_out]
+        if self.dates is not None:
+            masks.append(self.dates)
+        if not masks:
+            return None
+        combined = masks[0].copy()
+        for other in masks[1:]:
+            combined &= other
+        return combined
+
+
+def filters_of(reader: IndexReader, request: SearchRequest) -> Filters:
+    """The masks of ``request``'s filters over ``reader``'s documents."""
+    values = reader.values
+    size = len(values.live)
+    groups: dict[str, np.ndarray] = {}
+    for name in FILTER_PARAMETERS:
+        chosen = request.selected(name)
+        if not chosen:
+            continue
+        if name in _MULTI_VALUE_FIELDS:
+            allowed = np.zeros(size, dtype=bool)
+            for value in chosen:
+                allowed[reader.term_docs(_MULTI_VALUE_FIELDS[name], _key(name, value))] = True
+        elif name == "source":
+            codes = [values.source_code(value) for value in chosen]
+            allowed = np.isin(values.source.codes, codes)
+        else:
+            category = values.categories[_CATEGORY_COLUMNS[name]]
+            allowed = np.isin(category.codes, [category.code_of(value) for value in chosen])
+        groups[name] = allowed
+    dates = None
+    if request.date_from or request.date_to:
+        dates = values.dated.copy()
+        if request.date_from:
+            dates &= values.published >= day_bound(request.date_from, end=False)
+        if request.date_to:
+            dates &= values.published <= day_bound(request.date_to, end=True)
+    return Filters(groups, dates)
 
 
 def filter_mask(reader: IndexReader, request: SearchRequest) -> np.ndarray | None:
     """The documents the request's filters allow, or None when it has no filters."""
-    values = reader.values
-    mask: np.ndarray | None = None
+    return filters_of(reader, request).mask()
 
-    def narrow(allowed: np.ndarray) -> None:
-        nonlocal mask
-        mask = allowed if mask is None else mask & allowed
 
-    if request.source:
-        narrow(values.source.codes == values.source_code(request.source))
-    if request.author:
-        docs = reader.term_docs(schema.AUTHOR_KEY, schema.name_key(request.author))
-        allowed = np.zeros(len(values.live), dtype=bool)
-        allowed[docs] = True
-        narrow(allowed)
-    if request.date_from or request.date_to:
-        allowed = values.dated.copy()
-        if request.date_from:
-            allowed &= values.published >= day_bound(request.date_from, end=False)
-        if request.date_to:
-            allowed &= values.published <= day_bound(request.date_to, end=True)
-        narrow(allowed)
-    return mask
+def _key(name: str, value: str) -> str:
+    """The indexed term of an author or tag as a user chose it (the fields ignore case)."""
+    return schema.name_key(value).replace(",", " ") if name == "author" else value.lower()
 
 
 def day_bound(day: str, *, end: bool) -> int:
     """Whoosh's datetime units for the start (or end) of an ISO day, for date filters."""
     value = datetime_to_long(datetime.fromisoformat(day))
     return int(value + _MICROSECONDS_PER_DAY - 1 if end else value)
+
+
+# -- the page ------------------------------------------------------------------------------------
 
 
 def page_of_documents(
@@ -102,13 +160,34 @@ def by_date(values: DocValues, mask: np.ndarray, *, newest: bool) -> np.ndarray:
     return docs[order]
 
 
-def facet_counts(reader: IndexReader, mask: np.ndarray) -> dict[str, tuple[FacetValue, ...]]:
-    """The source and year facets of the matching documents, the largest first."""
+# -- facets --------------------------------------------------------------------------------------
+
+
+def facet_counts(
+    reader: IndexReader, matched: np.ndarray, filters: Filters, request: SearchRequest
+) -> dict[str, tuple[FacetValue, ...]]:
+    """Every facet group's values with their counts, chosen values marked.
+
+    ``matched`` is the query's mask before filters.  A group is counted over the matches that
+    every *other* group's filter (and the dates) allows, so its count for a value is what the
+    results would hold with that value chosen alone in the group, and choosing one value keeps
+    the others listed.  Sources, authors and tags come largest first; years in date order;
+    languages largest first.
+    """
     values = reader.values
-    return {
-        "source": _count(values.source, mask),
-        "year": _count(values.year, mask),
-    }
+    facets: dict[str, tuple[FacetValue, ...]] = {}
+    for name in FILTER_PARAMETERS:
+        allowed = filters.mask(leave_out=name)
+        mask = matched if allowed is None else matched & allowed
+        chosen = request.selected(name)
+        if name in _MULTI_VALUE_FIELDS:
+            facets[name] = _multi_values(reader, name).count(reader, mask, chosen)
+        else:
+            category = values.categories[_CATEGORY_COLUMNS[name]]
+            limit = FACET_LIMIT if name == "source" else None
+            facets[name] = _count(category, mask, chosen, limit=limit)
+    facets["year"] = tuple(sorted(facets["year"], key=lambda v: v.value))
+    return facets
 
 
 def all_facets(reader: IndexReader) -> dict[str, tuple[FacetValue, ...]]:
@@ -121,16 +200,149 @@ def all_facets(reader: IndexReader) -> dict[str, tuple[FacetValue, ...]]:
 
 
 def _count(
-    category: Category, mask: np.ndarray, limit: int | None = FACET_LIMIT
+    category: Category,
+    mask: np.ndarray,
+    chosen: tuple[str, ...] = (),
+    limit: int | None = FACET_LIMIT,
 ) -> tuple[FacetValue, ...]:
+    """A category's values among ``mask`` with their counts; ``chosen`` values (compared as
+    :func:`~indexer.index.schema.name_key` does: case and spacing aside) are marked, and listed
+    even when no match has them, so that they can be removed."""
     codes = category.codes[mask]
     counts = np.bincount(codes[codes >= 0], minlength=len(category.names))
-    ranked = sorted(
-        (
-            FacetValue(category.names[code], int(count))
-            for code, count in enumerate(counts)
-            if count
-        ),
-        key=lambda value: (-value.count, value.value),
-    )
-    return tuple(ranked if limit is None else ranked[:limit])
+    chosen_keys = {schema.name_key(value): value for value in chosen}
+    listed = []
+    for code, name in enumerate(category.names):
+        selected = chosen_keys.pop(schema.name_key(name), None) is not None
+        if counts[code] or selected:
+            listed.append(FacetValue(name, int(counts[code]), selected=selected))
+    listed += [FacetValue(value, 0, selected=True) for value in chosen_keys.values()]
+    return _largest_first(listed, limit)
+
+
+def _largest_first(listed: list[FacetValue], limit: int | None) -> tuple[FacetValue, ...]:
+    ranked = sorted(listed, key=lambda value: (-value.count, value.value.casefold()))
+    if limit is None or len(ranked) <= limit:
+        return tuple(ranked)
+    kept = ranked[:limit]
+    kept += [value for value in ranked[limit:] if value.selected]
+    return tuple(kept)
+
+
+class _MultiValues:
+    """A keyword field's values for every document, as two parallel arrays (document, value
+    code), read from the field's posting lists once per index version; and the spelling to show
+    for each value, looked up in a stored article the first time a value is shown."""
+
+    def __init__(self, reader: IndexReader, name: str) -> None:
+        self.name = name
+        self.field = _MULTI_VALUE_FIELDS[name]
+        self.keys = tuple(sorted(reader.expand(self.field, "")))
+        docs = [reader.term_docs(self.field, key) for key in self.keys]
+        self.docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
+        self.codes = np.repeat(np.arange(len(self.keys), dtype=np.int64), [len(d) for d in docs])
+        self._code_of = {key: code for code, key in enumerate(self.keys)}
+        self._labels: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def count(
+        self, reader: IndexReader, mask: np.ndarray, chosen: tuple[str, ...]
+    ) -> tuple[FacetValue, ...]:
+        counts = np.bincount(self.codes[mask[self.docs]], minlength=len(self.keys))
+        chosen_keys = {_key(self.name, value): value for value in chosen}
+        listed = [
+            FacetValue(self.keys[code], int(counts[code]))
+            for code in np.flatnonzero(counts)
+            if self.keys[code] not in chosen_keys
+        ]
+        ranked = list(_largest_first(listed, FACET_LIMIT))
+        for key, value in chosen_keys.items():
+            code = self._code_of.get(key)
+            ranked.append(FacetValue(key, int(counts[code]) if code is not None else 0, True))
+            self._labels.setdefault(key, value)
+        ranked = sorted(ranked, key=lambda v: (-v.count, v.value))
+        return tuple(FacetValue(self.label(reader, v.value), v.count, v.selected) for v in ranked)
+
+    def label(self, reader: IndexReader, key: str) -> str:
+        """The value as articles spell it (``Clara Benton`` for the key ``clara benton``)."""
+        with self._lock:
+            found = self._labels.get(key)
+        if found is not None:
+            return found
+        label = key
+        docs = reader.term_docs(self.field, key)
+        if len(docs):
+            article = reader.article(int(docs[0]))
+            names = article.authors if self.name == "author" else article.tags
+            label = next((n for n in names if _key(self.name, n) == key), key)
+        with self._lock:
+            self._labels[key] = label
+        return label
+
+
+_MULTI_VALUES: weakref.WeakKeyDictionary[IndexVersion, dict[str, _MultiValues]] = (
+    weakref.WeakKeyDictionary()
+)
+_MULTI_VALUES_LOCK = threading.Lock()
+
+
+def _multi_values(reader: IndexReader, name: str) -> _MultiValues:
+    """The version's :class:`_MultiValues` for ``name``, built on first use (it goes with the
+    version when a newer one replaces it)."""
+    with _MULTI_VALUES_LOCK:
+        per_version = _MULTI_VALUES.setdefault(reader.version, {})
+        found = per_version.get(name)
+    if found is None:
+        found = _MultiValues(reader, name)
+        with _MULTI_VALUES_LOCK:
+            per_version.setdefault(name, found)
+    return found
+
+
+def warm(reader: IndexReader) -> None:
+    """Read the author and tag values now (a server does this before taking requests)."""
+    for name in _MULTI_VALUE_FIELDS:
+        _multi_values(reader, name)
+
+
+# -- the timeline --------------------------------------------------------------------------------
+
+
+def timeline(reader: IndexReader, mask: np.ndarray) -> tuple[TimelineBar, ...]:
+    """The dated matches counted per year, or per month when they span at most
+    :data:`MONTHS_UP_TO_YEARS` calendar years; every period from the first to the last, empty
+    ones included (a gap in the coverage is worth seeing).  Empty when fewer than two periods."""
+    values = reader.values
+    published = values.published[mask & values.dated]
+    if not len(published):
+        return ()
+    months = ((published - _UNIX_EPOCH).astype("datetime64[us]")).astype("datetime64[M]")
+    first, last = months.min(), months.max()
+    first_year = int(str(first)[:4])
+    last_year = int(str(last)[:4])
+    if last_year - first_year < MONTHS_UP_TO_YEARS:
+        periods = np.arange(first, last + 1)
+        counts = np.bincount((months - first).astype(np.int64), minlength=len(periods))
+        bars = [
+            _month_bar(str(period), int(count))
+            for period, count in zip(periods, counts, strict=True)
+        ]
+    else:
+        if last_year - first_year + 1 > MAX_TIMELINE_BARS:
+            first_year = last_year - MAX_TIMELINE_BARS + 1
+        years = months.astype("datetime64[Y]").astype(np.int64) + 1970 - first_year
+        years = years[years >= 0]
+        counts = np.bincount(years, minlength=last_year - first_year + 1)
+        bars = [_year_bar(first_year + i, int(count)) for i, count in enumerate(counts)]
+    return tuple(bars) if len(bars) > 1 else ()
+
+
+def _month_bar(period: str, count: int) -> TimelineBar:
+    year, month = int(period[:4]), int(period[5:7])
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last_day = date.fromordinal(following.toordinal() - 1)
+    return TimelineBar(period, "month", f"{period}-01", last_day.isoformat(), count)
+
+
+def _year_bar(year: int, count: int) -> TimelineBar:
+    return TimelineBar(f"{year:04d}", "year", f"{year:04d}-01-01", f"{year:04d}-12-31", count)

@@ -244,8 +244,10 @@ class _Walk:
     def weighted_bm25(self, q: query.Term, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The term's BM25 scores of ``docs`` (some of its postings), times its boost."""
         reader, field = self.reader, q.fieldname
-        if not reader.schema[field].scorable:
-            raise Unscorable(q)  # Whoosh scores these by their weight alone; rare in queries
+        if not reader.schema[field].scorable or field not in reader.values.lengths:
+            # Whoosh scores these by their weight alone, or (author:, source:) with field
+            # lengths the arrays do not keep; rare in queries
+            raise Unscorable(q)
         df = reader.doc_frequency(field, q.text)
         return self.bm25(field, docs, weights, df) * q.boost
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from indexer.article import Article
-from search.request import SearchRequest
+from search.request import FILTER_PARAMETERS, SearchRequest
 
 
 def day_of(value: str | None) -> str | None:
@@ -38,14 +39,20 @@ def public_article(article: Article) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Hit:
-    """One result: the article, its score and a snippet.
+    """One result: the article, its score, a snippet and the title with its matches marked.
 
-    ``snippet`` is HTML: article text escaped by our own code, matched terms wrapped in ``<mark>``.
+    ``snippet`` and ``title_html`` are HTML: article text escaped by our own code, matched terms
+    wrapped in ``<mark>``.  ``title_html`` is the escaped title when it was not given.
     """
 
     article: Article
     score: float
     snippet: str
+    title_html: str = ""
+
+    @property
+    def marked_title(self) -> str:
+        return self.title_html or escape(self.article.title)
 
     def to_dict(self) -> dict[str, Any]:
         a = self.article
@@ -58,61 +65,113 @@ class Hit:
             "authors": list(a.authors),
             "published": day_of(a.published),
             "published_time": time_of(a.published),
+            "language": a.language,
             "snippet": self.snippet,
+            "title_html": self.marked_title,
             "score": round(self.score, 4),
         }
 
 
 @dataclass(frozen=True)
 class FacetValue:
+    """One value of a facet group: how many results it has, and whether the request chose it."""
+
     value: str
+    count: int
+    selected: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    """The results published in one period (``unit`` "year" or "month"), from ``start`` to ``end``
+    (inclusive ISO days); ``period`` is ``YYYY`` or ``YYYY-MM``."""
+
+    period: str
+    unit: str
+    start: str
+    end: str
     count: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "count": self.count}
+        return {
+            "period": self.period,
+            "unit": self.unit,
+            "from": self.start,
+            "to": self.end,
+            "count": self.count,
+        }
 
 
 @dataclass(frozen=True)
 class SearchResults:
-    """One page of results with the total, facet counts and a "did you mean" suggestion."""
+    """One page of results with the total, facet counts, the timeline and a "did you mean".
+
+    ``searched`` is the query these results are for: the request's own, or its corrected
+    spelling when the query as typed found nothing and the correction did (``corrected``).
+    """
 
     request: SearchRequest
     total: int
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     suggestion: str | None = None
+    searched: str | None = None
+    timeline: tuple[TimelineBar, ...] = ()
 
     @property
     def page_count(self) -> int:
         return max(1, -(-self.total // self.request.per_page))
 
+    @property
+    def searched_for(self) -> str:
+        return self.request.q if self.searched is None else self.searched
+
+    @property
+    def corrected(self) -> bool:
+        return self.searched_for != self.request.q
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.request.q,
+            "searched": self.searched_for,
+            "corrected": self.corrected,
             "total": self.total,
             "page": self.request.page,
             "per_page": self.request.per_page,
             "sort": self.request.sort,
+            "filters": {
+                name: value
+                for name, value in self.request.to_dict().items()
+                if name in (*FILTER_PARAMETERS, "from", "to")
+            },
             "results": [hit.to_dict() for hit in self.hits],
             "facets": {
                 name: [value.to_dict() for value in values] for name, values in self.facets.items()
             },
+            "timeline": [bar.to_dict() for bar in self.timeline],
             "suggestion": self.suggestion,
         }
 
 
 @dataclass(frozen=True)
 class RelatedHit:
-    """A related article with the terms it shares with the article it is related to."""
+    """A related article with the terms it shares with the article it is related to, and how far
+    its score stands out from the article's similarity to the rest of the archive (in standard
+    deviations above the mean)."""
 
     hit: Hit
     shared_terms: tuple[str, ...]
+    standout: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = self.hit.to_dict()
         data["reason"] = {
             "shared_terms": list(self.shared_terms),
             "text": "Shares: " + ", ".join(self.shared_terms) if self.shared_terms else "",
+            "standout": self.standout,
         }
         return data
 

@@ -9,9 +9,9 @@ by the next call.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +38,11 @@ from search.ranking import (
     word_terms,
     words_query,
 )
-from search.related import find_related
+from search.related import MIN_STANDOUT, find_related
 from search.request import SearchRequest
 from search.results import AllMatches, Hit, IndexStats, RelatedHit, SearchResults
-from search.snippets import make_snippet
-from search.suggest import suggest
+from search.snippets import highlight, make_snippet
+from search.suggest import corrects_only_unmatched_words, suggest
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +66,35 @@ class SearchService:
         "no index yet" answer), so that is not an error.
         """
         try:
-            self.store.live_version()
+            with self.store.reader() as reader:
+                collect.warm(reader)
         except IndexNotFoundError:
             log.info("no index at %s yet: nothing to warm", self.store.root)
 
     # -- search ------------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchResults:
+    def search(self, request: SearchRequest, *, facets: bool = True) -> SearchResults:
+        """One page of results.  A query that finds nothing while its corrected spelling does is
+        answered with the corrected query's results (``results.searched`` says so), unless the
+        request is ``verbatim``.  ``facets=False`` leaves the facet counts out (a caller that
+        shows none, such as the command line, saves reading the author and tag values)."""
         parsed = parse_query(request.q)
         with self.store.reader() as reader:
-            return _search(reader, request, parsed)
+            results = _search(reader, request, parsed, facets=facets)
+            correction = _autocorrection(reader, request, results)
+            if correction is not None:
+                corrected = _search(
+                    reader,
+                    dataclasses.replace(request, q=correction),
+                    parse_query(correction),
+                    offer_suggestion=False,
+                    facets=facets,
+                )
+                if corrected.total:
+                    results = dataclasses.replace(corrected, request=request, searched=correction)
+        # A page past the last one has no hits but still the total (as Elasticsearch answers),
+        # so a client paging on while articles are removed sees where the results end.
+        return results
 
     def all_matches(self, request: SearchRequest, *, limit: int | None = None) -> AllMatches:
         """Every article the request matches, in its order (``page`` and ``per_page`` are not
@@ -89,14 +108,26 @@ class SearchService:
         stack = contextlib.ExitStack()
         try:
             reader = stack.enter_context(self.store.reader())
-            matches, _, _ = _matches(reader, request, parsed)
+            matched, _ = _matches(reader, request, parsed)
+            matches = matched.within(collect.filters_of(reader, request).mask())
             count = matches.total if limit is None else min(limit, matches.total)
-            everything = replace(request, page=1, per_page=max(1, count))
+            everything = dataclasses.replace(request, page=1, per_page=max(1, count))
             docs = [docnum for docnum, _ in collect.page_of_documents(reader, matches, everything)]
         except BaseException:
             stack.close()
             raise
         return AllMatches(request, matches.total, _ArticleReader(reader, docs[:count], stack))
+
+    def marked_terms(self, q: str) -> frozenset[str]:
+        """The analysed words of a query that its results mark (for highlighting an article)."""
+        parsed = parse_query(q)
+        if parsed.is_empty:
+            return frozenset()
+        with self.store.reader() as reader:
+            if parsed.is_plain:
+                branches = query_branches(parsed.plain, reader.languages)
+                return _branch_terms(complete_stems(reader, branches))
+            return _highlight_terms(reader, localize(parsed.strict, reader.languages))
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -104,10 +135,14 @@ class SearchService:
         with self.store.reader() as reader:
             return _load(reader, article_id)[1]
 
-    def related(self, article_id: str, limit: int = 5) -> tuple[RelatedHit, ...]:
+    def related(
+        self, article_id: str, limit: int = 5, *, min_standout: float | None = MIN_STANDOUT
+    ) -> tuple[RelatedHit, ...]:
+        """Up to ``limit`` related articles that stand out by ``min_standout`` (see
+        :data:`search.related.MIN_STANDOUT`; None: no floor)."""
         with self.store.reader() as reader:
             docnum, article = _load(reader, article_id)
-            return find_related(reader, docnum, article, limit)
+            return find_related(reader, docnum, article, limit, min_standout=min_standout)
 
     # -- statistics --------------------------------------------------------------------------
 
@@ -131,6 +166,24 @@ class SearchService:
             built_at=meta.get("built_at"),
             corpus=meta.get("corpus"),
         )
+
+
+def _autocorrection(
+    reader: IndexReader, request: SearchRequest, results: SearchResults
+) -> str | None:
+    """The corrected query to search instead of the one typed, or None.
+
+    Unless the request asks for its query verbatim, a suggestion is used straight away when the
+    query as typed found nothing, or when the words it corrects match nothing as typed (they
+    added nothing to the results: "scientolgy church" found only "church").  Measured on the
+    seeded typos of bench/relevance.py: see docs/decisions.md.
+    """
+    suggestion = results.suggestion
+    if request.verbatim or not suggestion:
+        return None
+    if results.total == 0 or corrects_only_unmatched_words(reader, request.q, suggestion):
+        return suggestion
+    return None
 
 
 class _ArticleReader(Iterator[Article]):
@@ -159,67 +212,73 @@ class _ArticleReader(Iterator[Article]):
 
 def _matches(
     reader: IndexReader, request: SearchRequest, parsed: ParsedQuery
-) -> tuple[Matches, frozenset[str], np.ndarray | None]:
-    """The documents the request matches (with scores when ranked), the terms to highlight and
-    the filters' mask."""
-    allowed = collect.filter_mask(reader, request)
+) -> tuple[Matches, frozenset[str]]:
+    """The documents the query matches, not narrowed by the filters (facets count beyond them),
+    with scores when ranked, and the terms to highlight."""
+    allowed = collect.filters_of(reader, request).mask()
     ranked = request.sort == "relevance" and bool(request.q)
     weighting = WEIGHTING if ranked else None
     if not request.q:
-        matches = match(reader, query.Every()).within(allowed)
-        terms: frozenset[str] = frozenset()
-    elif parsed.is_plain:
+        return match(reader, query.Every()), frozenset()
+    if parsed.is_plain:
         branches = complete_stems(reader, query_branches(parsed.plain, reader.languages))
-        matches = _plain_words(reader, branches, allowed, ranked=ranked)
-        terms = frozenset(
-            term for branch in branches for word in branch for term in word_terms(word)
-        )
-    else:
-        localized = localize(parsed.strict, reader.languages)
-        matches = match(reader, localized, weighting).within(allowed)
-        terms = _highlight_terms(reader, localized)
-    return matches, terms, allowed
+        return _plain_words(reader, branches, allowed, ranked=ranked), _branch_terms(branches)
+    localized = localize(parsed.strict, reader.languages)
+    return match(reader, localized, weighting), _highlight_terms(reader, localized)
 
 
-def _search(reader: IndexReader, request: SearchRequest, parsed: ParsedQuery) -> SearchResults:
-    matches, terms, allowed = _matches(reader, request, parsed)
+def _branch_terms(branches: list[Branch]) -> frozenset[str]:
+    return frozenset(term for branch in branches for word in branch for term in word_terms(word))
+
+
+def _search(
+    reader: IndexReader,
+    request: SearchRequest,
+    parsed: ParsedQuery,
+    *,
+    offer_suggestion: bool = True,
+    facets: bool = True,
+) -> SearchResults:
+    filters = collect.filters_of(reader, request)
+    allowed = filters.mask()
+    matched, terms = _matches(reader, request, parsed)
+    matches = matched.within(allowed)
     total = matches.total
-    # A page past the last one has no hits but still the total (as Elasticsearch answers), so a
-    # client paging on while articles are removed sees where the results end.
     hits = tuple(
         _hit(reader.article(docnum), score, terms)
         for docnum, score in collect.page_of_documents(reader, matches, request)
     )
-    facets = collect.facet_counts(reader, matches.mask)
+    counts = collect.facet_counts(reader, matched.mask, filters, request) if facets else {}
     suggestion = None
-    if request.q and not parsed.is_empty:
+    if offer_suggestion and request.q and not parsed.is_empty:
         suggestion = suggest(reader, parsed, allowed)
-    return SearchResults(request, total, hits, facets, suggestion)
+    timeline = collect.timeline(reader, matches.mask)
+    return SearchResults(request, total, hits, counts, suggestion, timeline=timeline)
 
 
 def _plain_words(
     reader: IndexReader, branches: list[Branch], allowed: np.ndarray | None, *, ranked: bool
 ) -> Matches:
     """Match and rank a query of plain words as :mod:`search.ranking` describes: all words (or,
-    when no article has them all, any) of a short query, any word of a long one, in any of the
-    index's languages; ranked by BM25 and then again with the words that characterise the best
-    first-pass results."""
+    when no article the filters allow has them all, any) of a short query, any word of a long
+    one, in any of the index's languages; ranked by BM25 and then again with the words that
+    characterise the best first-pass results.  The matches are not narrowed to ``allowed``
+    (facets count outside the filters)."""
     weighting = WEIGHTING if ranked else None
     if not branches:
         return match(reader, query.NullQuery)
     require_all = True
-    matches = match(reader, words_query(branches, require_all=True), weighting).within(allowed)
-    if matches.total == 0 and any(len(b) > 1 and requires_all(b) for b in branches):
+    matches = match(reader, words_query(branches, require_all=True), weighting)
+    if matches.within(allowed).total == 0 and any(len(b) > 1 and requires_all(b) for b in branches):
         require_all = False
         matches = match(reader, words_query(branches, require_all=False), weighting)
-        matches = matches.within(allowed)
-    if not ranked or matches.total == 0:
+    if not ranked or matches.within(allowed).total == 0:
         return matches
     best = SearchRequest(q="", per_page=FEEDBACK_DOCS)
-    first = collect.page_of_documents(reader, matches, best)
+    first = collect.page_of_documents(reader, matches.within(allowed), best)
     expanded = feedback_query(reader, branches, first, require_all=require_all)
     # The feedback words only reorder: an AndMaybe matches what the user's words match.
-    return match(reader, expanded, WEIGHTING).within(allowed)
+    return match(reader, expanded, WEIGHTING)
 
 
 def _load(reader: IndexReader, article_id: str) -> tuple[int, Article]:
@@ -230,8 +289,12 @@ def _load(reader: IndexReader, article_id: str) -> tuple[int, Article]:
 
 
 def _hit(article: Article, score: float | None, terms: frozenset[str]) -> Hit:
-    snippet = make_snippet(article.body, terms, language=article.language)
-    return Hit(article, float(score or 0.0), snippet)
+    return Hit(
+        article,
+        float(score or 0.0),
+        make_snippet(article.body, terms, language=article.language),
+        highlight(article.title, terms, language=article.language),
+    )
 
 
 def _highlight_terms(reader: IndexReader, main: query.Query) -> frozenset[str]:

@@ -1,9 +1,10 @@
-"""Highlighted snippets: the passages of an article body that best show why it matched.
+"""Highlighted snippets: the passages of an article body that best show why it matched, and
+titles (or any text) with their matched words marked (:func:`highlight`).
 
 Our own code rather than ``whoosh.highlight``: we need every matching form of a query term (the
-body is analysed with the index's own stemming analyzer, so "launched" marks for the query
-"launch"), passages cut at word boundaries, and HTML that is escaped by construction (text is
-escaped segment by segment; only our ``<mark>`` tags are added).
+body is analysed with the index's own analysis in the article's language, so "launched" marks
+for the query "launch"), passages cut at word boundaries, and HTML that is escaped by
+construction (text is escaped segment by segment; only our ``<mark>`` tags are added).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
+from indexer.article_body import Passage, passages
 from indexer.index.analysis import find_terms
 
 MAX_SNIPPET_CHARS = 300
@@ -111,41 +113,98 @@ def _render(text: str, start: int, end: int, matches: list[_Match]) -> str:
     return "".join(pieces).strip()
 
 
+@dataclass(frozen=True)
+class _Window:
+    passage: int  # index into the passages
+    start: int
+    end: int
+    terms: frozenset[str]
+
+
+def _best_over(
+    sections: list[Passage],
+    found: list[list[_Match]],
+    width: int,
+    taken: set[str],
+    skip: _Window | None = None,
+) -> _Window | None:
+    """The best window of ``width`` characters in any passage (most new distinct terms, then
+    running text before a heading, then most matches), outside ``skip``."""
+    best: tuple[tuple[int, int, int], _Window] | None = None
+    for number, (section, matches) in enumerate(zip(sections, found, strict=True)):
+        text = section.text
+        if skip is not None and skip.passage == number:
+            matches = [m for m in matches if not skip.start <= m.start < skip.end]
+        window = _best_window(text, matches, width, taken)
+        if window is None:
+            continue
+        start, end, distinct = window
+        inside = sum(1 for m in matches if start <= m.start and m.end <= end)
+        score = (len(distinct - taken), int(not section.heading), inside)
+        if best is None or score > best[0]:
+            best = (score, _Window(number, start, end, frozenset(distinct)))
+    return None if best is None else best[1]
+
+
+def highlight(text: str, terms: Collection[str], language: str | None = None) -> str:
+    """``text`` escaped, with the words whose analysed form is one of ``terms`` in ``<mark>``."""
+    return _render(text, 0, len(text), find_matches(text, terms, language))
+
+
 def make_snippet(
-    text: str,
+    body: str,
     terms: Collection[str],
     max_chars: int = MAX_SNIPPET_CHARS,
     language: str | None = None,
 ) -> str:
     """An HTML snippet of at most ``max_chars`` characters of text, matched terms in ``<mark>``.
 
-    The best passage (most distinct query terms) comes first; when it misses some of the terms a
-    second passage that has them follows, joined by an ellipsis.  With no match, the opening text.
+    The body is read as :mod:`search.structure` passages, so a window never runs a subheading
+    into the text after it and never shows a marker.  The best window (most distinct query
+    terms, running text before a heading) comes first; when it misses some of the terms, or is
+    only a heading, a second window that has more of them follows, joined by an ellipsis.  With
+    no match, the opening text.
     """
-    text = " ".join(text.split())  # one line: paragraphs and runs of spaces become single spaces
-    matches = find_matches(text, terms, language)
-    if not matches:
-        end = _word_end(text, max_chars) if len(text) > max_chars else len(text)
-        return escape(text[:end]) + (f" {ELLIPSIS}" if end < len(text) else "")
-    distinct = {m.term for m in matches}
-    first = _best_window(text, matches, max_chars, set())
+    sections = passages(body)
+    texts = [section.text for section in sections]
+    if not texts:
+        return ""
+    found = [find_matches(text, terms, language) for text in texts]
+    distinct = {m.term for matches in found for m in matches}
+    if not distinct:
+        return _opening(sections, max_chars)
+    first = _best_over(sections, found, max_chars, set())
     assert first is not None  # there is at least one match
     windows = [first]
-    if first[2] != distinct and len(text) > max_chars:
-        # Two half-size passages, so that every distinct term can be shown.
+    total_chars = sum(len(text) for text in texts)
+    short = first.end - first.start < max_chars // 2
+    if (first.terms != distinct or sections[first.passage].heading) and (
+        total_chars > max_chars or short
+    ):
+        # Two passages of half the room each, so that every distinct term can be shown.
         half = max_chars // 2
-        first = _best_window(text, matches, half, set())
+        first = _best_over(sections, found, half, set())
         assert first is not None
         windows = [first]
-        second = _best_window(
-            text, [m for m in matches if not first[0] <= m.start < first[1]], half, first[2]
-        )
+        second = _best_over(sections, found, half, set(first.terms), skip=first)
+        if second is None and sections[first.passage].heading:
+            second = _best_over(sections, found, half, set(), skip=first)
         if second is not None:
             windows.append(second)
-    parts = [_render(text, start, end, matches) for start, end, _ in windows]
+    parts = [_render(texts[w.passage], w.start, w.end, found[w.passage]) for w in windows]
     snippet = f" {ELLIPSIS} ".join(parts)
-    if windows[0][0] > 0:
+    if windows[0].passage > 0 or windows[0].start > 0:
         snippet = f"{ELLIPSIS} {snippet}"
-    if windows[-1][1] < len(text):
+    last = windows[-1]
+    if last.passage < len(texts) - 1 or last.end < len(texts[last.passage]):
         snippet = f"{snippet} {ELLIPSIS}"
     return snippet
+
+
+def _opening(sections: list[Passage], max_chars: int) -> str:
+    """The opening of the first passage of running text (a heading alone says little)."""
+    chosen = next((s for s in sections if not s.heading), sections[0])
+    text = chosen.text
+    end = _word_end(text, max_chars) if len(text) > max_chars else len(text)
+    more = end < len(text) or chosen is not sections[-1]
+    return escape(text[:end]) + (f" {ELLIPSIS}" if more else "")

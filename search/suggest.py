@@ -21,7 +21,9 @@ term look-up, so words longer than :data:`MAX_WORD` are not corrected (one 1,000
 paragraph may hold hundreds).
 
 The suggestion is offered whatever the number of results: a long query with one misspelt word
-still finds articles through its other words.  It is offered only when it finds something.
+still finds articles through its other words.  It is offered only when it finds something.  The
+search itself uses it straight away when the words it corrects match nothing as typed
+(:func:`corrects_only_unmatched_words`; the results then say what was searched).
 """
 
 from __future__ import annotations
@@ -157,6 +159,19 @@ def corrected_text(reader: IndexReader, text: str) -> str | None:
         return None
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+def corrects_only_unmatched_words(reader: IndexReader, text: str, corrected: str) -> bool:
+    """Whether every word that ``corrected`` changes in ``text`` matches no article as typed
+    (in no form: its analysed terms occur nowhere).  Such a word adds nothing to the results, so
+    searching its correction instead loses nothing the user's spelling could have found: the
+    search can use the correction straight away (:mod:`search.service`)."""
+    typed = WORD.findall(text)
+    fixed = WORD.findall(corrected)
+    if len(typed) != len(fixed):
+        return False
+    changed = [a for a, b in zip(typed, fixed, strict=True) if a != b]
+    return bool(changed) and all(_stem_frequency(reader, word.lower()) == 0 for word in changed)
 
 
 def suggest(reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,20 @@ from web.app import create_app
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
+
+# Where tests/test_browser.py saves its screenshots: the run's visual artefacts.
+SCREENSHOTS = Path(
+    os.environ.get("ARTSEARCH_SCREENSHOTS") or Path(__file__).parent.parent / "var" / "screenshots"
+)
+_SCREENSHOT_TEST = "test_browser.py::test_pages_have_no_accessibility_violations"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the screenshots of the browser tests are, when they ran."""
+    reports = [r for kind in ("passed", "failed") for r in terminalreporter.stats.get(kind, [])]
+    if any(_SCREENSHOT_TEST in getattr(r, "nodeid", "") for r in reports):
+        shots = len(list(SCREENSHOTS.glob("*.png")))
+        terminalreporter.write_line(f"browser tests: {shots} screenshots in {SCREENSHOTS}")
 
 
 @pytest.fixture(scope="session")

@@ -332,8 +332,14 @@ def test_a_hostile_corpus_builds_every_good_page_and_names_every_bad_entry(
     reasons = {s.path: s.reason for s in report.skipped}
     assert report.indexed == 6, reasons
     titles = {hit.article.title for hit in _all_hits(tmp_path / "index")}
-    assert {"A good page", "Inside a folder named x.html", "A page with a Latin-1 file name",
-            "Spaces and newlines in the name", "Caf\u00e9 au lait", "Many gzip members"} <= titles
+    assert {
+        "A good page",
+        "Inside a folder named x.html",
+        "A page with a Latin-1 file name",
+        "Spaces and newlines in the name",
+        "Caf\u00e9 au lait",
+        "Many gzip members",
+    } <= titles
     assert reasons["self"].startswith("symlink loop")
     assert reasons["a"].startswith("symlink loop") and reasons["b"].startswith("symlink loop")
     assert reasons["passwd.html"].startswith("link outside the corpus")
@@ -422,9 +428,7 @@ with IndexStore(sys.argv[1]).write_lock():
 """
 
 
-def test_a_dead_writers_children_do_not_keep_the_index_locked(
-    corpus: Path, tmp_path: Path
-) -> None:
+def test_a_dead_writers_children_do_not_keep_the_index_locked(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     run = subprocess.run(
         [sys.executable, "-c", LOCK_THEN_ORPHAN, str(index)], stdout=subprocess.PIPE, timeout=30

@@ -73,6 +73,56 @@ def test_search_prints_ranked_results_and_json(runner: CliRunner, index_dir: Pat
     assert set(data) >= {"query", "total", "page", "per_page", "results", "facets", "suggestion"}
 
 
+def test_search_prints_a_snippet_per_hit_and_how_to_see_more(
+    runner: CliRunner, index_dir: Path
+) -> None:
+    result = runner.invoke(main, ["search", "", "--index", str(index_dir), "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "11 articles match."
+    assert lines[-1] == "showing 1–3 of 11; --page 2 for more"
+    last = runner.invoke(
+        main, ["search", "", "--index", str(index_dir), "--limit", "3", "--page", "4"]
+    )
+    assert last.output.splitlines()[-1] == "showing 10–11 of 11"
+    one = runner.invoke(main, ["search", "stampede", "--index", str(index_dir)])
+    assert one.output.splitlines()[0] == '1 article matches "stampede".'
+    snippet = one.output.splitlines()[2]
+    # Not a terminal: the match is not styled, and no HTML is left in the text.
+    assert "stampede" in snippet.lower() and "<mark>" not in snippet and "&#x27;" not in snippet
+
+
+def test_search_marks_matches_in_bold_on_a_terminal(runner: CliRunner, index_dir: Path) -> None:
+    result = runner.invoke(main, ["search", "stampede", "--index", str(index_dir)], color=True)
+    assert "\x1b[1m\x1b[4mstampede\x1b[0m" in result.output
+    plain = runner.invoke(
+        main, ["search", "stampede", "--index", str(index_dir)], color=True, env={"NO_COLOR": "1"}
+    )
+    assert "\x1b[" not in plain.output
+
+
+def test_search_says_when_it_searched_a_corrected_query(runner: CliRunner, index_dir: Path) -> None:
+    result = runner.invoke(main, ["search", "stampeed", "--index", str(index_dir)])
+    assert result.output.splitlines()[0] == (
+        'No articles match "stampeed": showing results for "stampede" '
+        "(--verbatim searches the query as typed)."
+    )
+    verbatim = runner.invoke(main, ["search", "stampeed", "--verbatim", "--index", str(index_dir)])
+    assert verbatim.output.splitlines()[:2] == [
+        '0 articles match "stampeed".',
+        "Did you mean: stampede",
+    ]
+
+
+def test_search_filters_repeat_for_alternatives(runner: CliRunner, index_dir: Path) -> None:
+    command = ["search", "", "--index", str(index_dir), "--json", "--limit", "100"]
+    both = runner.invoke(main, [*command, "--source", "Daily Planet", "--source", "Metro Times"])
+    data = json.loads(both.output)
+    assert {hit["source"] for hit in data["results"]} == {"Daily Planet", "Metro Times"}
+    year = runner.invoke(main, [*command, "--year", "2015", "--lang", "en"])
+    assert {hit["published"][:4] for hit in json.loads(year.output)["results"]} == {"2015"}
+
+
 def test_search_without_an_index_says_how_to_build_one(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["search", "anything", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1

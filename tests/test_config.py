@@ -41,8 +41,8 @@ def test_cors_origins_come_as_a_list_from_the_file_and_the_variable(tmp_path: Pa
     ("text", "message"),
     [
         ('indx = "x"\n', "unknown key 'indx'"),
-        ("export_limit = \"many\"\n", "export_limit must be a int"),
-        ("cors_origins = \"*\"\n", "cors_origins must be a list"),
+        ('export_limit = "many"\n', "export_limit must be a int"),
+        ('cors_origins = "*"\n', "cors_origins must be a list"),
         ("[server]\nport = true\n", "server.port must be a int"),
         ("[server]\nhots = 1\n", "unknown key 'hots' in [server]"),
         ("index = \n", "not valid TOML"),

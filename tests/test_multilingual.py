@@ -120,4 +120,5 @@ def test_related_articles_stay_in_the_articles_language(multilingual_index: Path
 def test_the_search_page_lists_each_example(api: FlaskClient, q: str, title: str) -> None:
     page = api.get("/search", query_string={"q": q})
     assert page.status_code == 200
-    assert title in page.get_data(as_text=True)
+    text = page.get_data(as_text=True).replace("<mark>", "").replace("</mark>", "")
+    assert title in text

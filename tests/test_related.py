@@ -189,3 +189,21 @@ def test_an_article_added_later_appears_in_an_older_articles_list(tmp_path: Path
     assert not report.rebuilt and report.indexed == 1, report.to_dict()
     after = related_paths(service, ERUPTION)
     assert LAVA in after[:3], after
+
+
+def test_stories_that_share_only_everyday_words_fall_below_the_relevance_floor(
+    arrays_index: Path,
+) -> None:
+    # The generated articles all draw their words from one short list: every one shares words
+    # with every other, none stands out as related.
+    service = SearchService(arrays_index)
+    unfloored = service.related("synthetic-0001", 5, min_standout=None)
+    assert len(unfloored) == 5, "without the floor, weak neighbours are offered"
+    assert max(hit.standout for hit in unfloored) < related.MIN_STANDOUT
+    assert service.related("synthetic-0001", 5) == ()
+
+
+def test_related_stories_clear_the_relevance_floor(service: SearchService) -> None:
+    listed = service.related(article_id_of(service, ERUPTION), 5)
+    assert listed and all(hit.standout >= related.MIN_STANDOUT for hit in listed)
+    assert all(hit.hit.score >= related.MIN_RELATED_SCORE for hit in listed)

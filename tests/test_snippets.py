@@ -81,3 +81,47 @@ def test_the_passage_with_the_most_query_words_comes_first() -> None:
     snippet = make_snippet(body, {"agenc", "cosmonaut", "return", "station"})
     first = passages(snippet)[0]
     assert "cosmonaut returned" in first and "station" in first
+
+
+STRUCTURED = (
+    "## Interview\n\n"
+    "What inspired you to write about the harbour? I grew up near the docks and watched the "
+    "ferries.\n\n"
+    "### Early years\n\n"
+    "- sailing lessons\n- the harbour museum\n\n"
+    "Later the interview turned to the ferries again."
+)
+
+
+def test_a_heading_is_never_glued_to_the_sentence_after_it() -> None:
+    snippet = visible(make_snippet(STRUCTURED, {"interview"}))
+    assert "Interview What inspired" not in snippet
+    assert "#" not in snippet
+    # The running text that holds the word is preferred to the heading alone.
+    assert "the interview turned" in snippet
+
+
+def test_without_a_match_the_opening_skips_a_leading_heading() -> None:
+    snippet = make_snippet(STRUCTURED, {"zebra"})
+    assert snippet.startswith("What inspired you")
+    assert "Interview" not in snippet.split("What")[0]
+
+
+def test_list_markers_are_never_shown() -> None:
+    snippet = visible(make_snippet(STRUCTURED, {"museum"}))
+    assert "museum" in snippet and "- " not in snippet
+
+
+def test_a_match_found_only_in_a_heading_is_shown() -> None:
+    body = "## Harbour works\n\nThe council met. " + "Other business. " * 30
+    snippet = make_snippet(body, {"harbour"})
+    assert "<mark>Harbour</mark> works" in snippet
+    assert "works The council" not in visible(snippet)
+
+
+def test_titles_are_escaped_with_their_matches_marked() -> None:
+    from search.snippets import highlight
+
+    assert highlight("Ferries <b>launched</b> & more", {"launch"}) == (
+        "Ferries &lt;b&gt;<mark>launched</mark>&lt;/b&gt; &amp; more"
+    )

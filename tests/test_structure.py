@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from indexer.extraction.body import extract_body
 from indexer.extraction.htmlparse import load_page
-from indexer.extraction.structure import line_words, plain_text
 
 SENTENCE = "The council met on Tuesday evening and talked about the harbour for a long time."
 
@@ -52,19 +51,3 @@ def test_a_table_is_one_paragraph_of_rows_with_cells_apart() -> None:
 def test_nothing_else_is_marked() -> None:
     paragraphs = body_of(f'<p>{SENTENCE} <em>Really</em> <a href="/x">so</a>.</p>')
     assert paragraphs[-1] == f"{SENTENCE} Really so."
-
-
-def test_plain_text_drops_the_markers_only() -> None:
-    body = (
-        "## The vote\n\n- New quay\n- Wider channel\n\n1. Dredging\n2. Building\n\n"
-        "Berth | Depth\nNorth | 12 m\n\n1. Freude und Leichtigkeit.\n\nTitle | Site"
-    )
-    assert plain_text(body) == (
-        "The vote\n\nNew quay\nWider channel\n\nDredging\nBuilding\n\nBerth Depth\nNorth 12 m"
-        "\n\n1. Freude und Leichtigkeit.\n\nTitle | Site"
-    )
-
-
-def test_a_line_is_compared_without_its_list_marker() -> None:
-    assert line_words("2. The New York attorney general") == "the new york attorney general"
-    assert line_words("- The New York attorney general") == "the new york attorney general"

@@ -1,4 +1,4 @@
-""""Did you mean": its cost is bounded whatever the query."""
+""" "Did you mean": its cost is bounded whatever the query."""
 
 from __future__ import annotations
 

@@ -18,6 +18,10 @@ from web.app import create_app
 
 SEARCH_RESULT_KEYS = {
     "query",
+    "searched",
+    "corrected",
+    "filters",
+    "timeline",
     "total",
     "page",
     "per_page",
@@ -27,8 +31,8 @@ SEARCH_RESULT_KEYS = {
     "suggestion",
 }
 HIT_KEYS = {
-    "id", "path", "title", "url", "source", "authors", "published", "published_time", "snippet",
-    "score",
+    "id", "path", "title", "title_html", "url", "source", "authors", "published", "published_time",
+    "language", "snippet", "score",
 }  # fmt: skip
 
 
@@ -71,7 +75,53 @@ def test_api_search_answers_the_documented_shape(client: FlaskClient) -> None:
     assert (data["page"], data["per_page"], data["sort"]) == (1, 5, "relevance")
     for hit in data["results"]:
         assert set(hit) == HIT_KEYS
-    assert set(data["facets"]) == {"source", "year"}
+    assert set(data["facets"]) == {"source", "author", "tag", "lang", "year"}
+    assert (data["query"], data["searched"], data["corrected"]) == ("", "", False)
+
+
+def test_api_search_filters_repeat_for_alternatives_and_combine_across_groups(
+    client: FlaskClient,
+) -> None:
+    every = get_json(client, "/api/search?per_page=100")
+    sources = [v["value"] for v in every["facets"]["source"]][:2]
+    either = get_json(client, f"/api/search?per_page=100&source={sources[0]}&source={sources[1]}")
+    assert {hit["source"] for hit in either["results"]} == set(sources)
+    assert either["filters"]["source"] == sources
+    counts = {v["value"]: v["count"] for v in every["facets"]["source"]}
+    assert either["total"] == counts[sources[0]] + counts[sources[1]]
+    # The source group is counted without its own filter: both stay listed, chosen.
+    listed = {v["value"]: v for v in either["facets"]["source"]}
+    assert all(listed[name]["selected"] for name in sources)
+    assert len(listed) == len(counts)
+    year = next(v["value"] for v in either["facets"]["year"])
+    both = get_json(
+        client, f"/api/search?per_page=100&source={sources[0]}&source={sources[1]}&year={year}"
+    )
+    assert both["total"] == next(v["count"] for v in either["facets"]["year"] if v["value"] == year)
+    assert all(h["source"] in sources and h["published"][:4] == year for h in both["results"])
+
+
+def test_api_search_by_language_filters_and_counts_languages(client: FlaskClient) -> None:
+    data = get_json(client, "/api/search?lang=EN&per_page=100")
+    assert data["filters"]["lang"] == ["en"]
+    assert data["total"] > 0 and all(hit["language"] == "en" for hit in data["results"])
+    assert [v["value"] for v in data["facets"]["lang"] if v["selected"]] == ["en"]
+    assert get_json(client, "/api/search?lang=xx")["total"] == 0
+
+
+def test_api_search_says_which_query_it_searched_when_it_corrected_one(
+    client: FlaskClient,
+) -> None:
+    data = get_json(client, "/api/search?q=stampeed")
+    assert (data["query"], data["searched"], data["corrected"]) == ("stampeed", "stampede", True)
+    assert data["total"] > 0 and data["suggestion"] is None
+    verbatim = get_json(client, "/api/search?q=stampeed&verbatim=1")
+    assert (verbatim["searched"], verbatim["corrected"], verbatim["total"]) == (
+        "stampeed",
+        False,
+        0,
+    )
+    assert verbatim["suggestion"] == "stampede"
 
 
 def test_api_search_with_an_empty_query_lists_every_article(client: FlaskClient) -> None:
@@ -151,19 +201,26 @@ def test_api_article_with_an_unknown_id_is_a_json_404(client: FlaskClient) -> No
     assert_error(client, "/api/articles/0000000000000000", 404, "0000000000000000")
 
 
+def hajj_article_id(client: FlaskClient) -> str:
+    """The Hajj stampede story: the crane collapse in Mecca is related to it."""
+    return str(get_json(client, "/api/search?q=hajj+stampede")["results"][0]["id"])
+
+
 def test_api_related_lists_other_articles_with_the_shared_terms(client: FlaskClient) -> None:
-    article_id = an_article_id(client)
+    article_id = hajj_article_id(client)
     data = get_json(client, f"/api/articles/{article_id}/related?limit=3")
     assert data["id"] == article_id
     assert 0 < len(data["results"]) <= 3
+    assert "crane collapse" in data["results"][0]["title"]
     for hit in data["results"]:
         assert hit["id"] != article_id
         assert set(hit) == HIT_KEYS | {"reason"}
         assert isinstance(hit["reason"]["shared_terms"], list)
+        assert hit["reason"]["standout"] >= 3.0
 
 
 def test_api_related_defaults_to_five_results_at_most(client: FlaskClient) -> None:
-    data = get_json(client, f"/api/articles/{an_article_id(client)}/related")
+    data = get_json(client, f"/api/articles/{hajj_article_id(client)}/related")
     assert 0 < len(data["results"]) <= 5
 
 
@@ -217,7 +274,7 @@ def test_api_openapi_document_is_served_without_an_index(no_index_client: FlaskC
 
 
 def result_ids_on_page(client: FlaskClient, query: str) -> list[str]:
-    response = client.get(f"/search?{query}")
+    response = client.get(f"/search?{query}", follow_redirects=True)
     assert response.status_code == 200
     soup = BeautifulSoup(response.get_data(as_text=True), "lxml")
     return [str(item["data-id"]) for item in soup.select("li.result")]
@@ -265,7 +322,9 @@ _QUERY_TEXT = st.text(
 @given(
     q=_QUERY_TEXT,
     extra=st.dictionaries(
-        st.sampled_from(["page", "per_page", "sort", "source", "author", "from", "to"]),
+        st.sampled_from(
+            ["page", "per_page", "sort", "source", "author", "tag", "lang", "year", "from", "to"]
+        ),
         _QUERY_TEXT,
         max_size=3,
     ),
@@ -275,7 +334,9 @@ def test_api_search_never_fails_with_a_server_error(
 ) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
     for prefix in ("/api", ""):
-        response = client.get(f"{prefix}/search", query_string={"q": q, **extra})
+        response = client.get(
+            f"{prefix}/search", query_string={"q": q, **extra}, follow_redirects=True
+        )
         assert response.status_code in (200, 400), (q, extra, response.get_data(as_text=True))
 
 

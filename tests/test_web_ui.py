@@ -21,10 +21,12 @@ from web.templating import repeats_opening_of, web_url
 HOSTILE_TEXT = re.compile(r"<script|onerror\s*=|onload\s*=", re.IGNORECASE)
 # Elements our templates never emit, so any of them on a page came from untrusted text.
 FOREIGN_ELEMENT = re.compile(r"<\s*(script|img|svg|iframe|object|embed)\b", re.IGNORECASE)
+# The one element of that kind the templates do emit: our own script file, in the head.
+OWN_SCRIPT = '<script src="/static/artsearch.js" defer></script>'
 
 
 def page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
-    response = client.get(url)
+    response = client.get(url, follow_redirects=True)
     assert response.status_code == status, response.get_data(as_text=True)[:2000]
     assert response.mimetype == "text/html"
     return BeautifulSoup(response.get_data(as_text=True), "lxml")
@@ -47,6 +49,8 @@ def text_of(soup: BeautifulSoup | Tag) -> str:
 
 def assert_no_active_markup(html: str) -> None:
     """No script, event handler or javascript: URL on the page: untrusted text stayed text."""
+    assert html.count(OWN_SCRIPT) <= 1
+    html = html.replace(OWN_SCRIPT, "")
     assert not FOREIGN_ELEMENT.search(html), FOREIGN_ELEMENT.search(html)
     for tag in BeautifulSoup(html, "lxml").find_all(True):
         handlers = [name for name in tag.attrs if name.lower().startswith("on")]
@@ -113,15 +117,35 @@ def test_home_page_is_a_plain_get_form_to_search(client: FlaskClient) -> None:
     assert form is not None
     assert (form["action"], form["method"]) == ("/search", "get")
     names = {field.get("name") for field in form.find_all(["input", "select"])}
-    assert {"q", "sort", "from", "to"} <= names
-    assert soup.find("script") is None
+    assert names == {"q"}  # nothing else: the URL it makes has no empty parameters
+    box = soup.find("input", id="q")
+    assert box.has_attr("autofocus")
+    assert box.get("autocomplete") is None  # the browser's own history of searches stays on
+    # The one script is our own file (the "/" shortcut); no inline script.
+    scripts = soup.find_all("script")
+    assert [str(s["src"]) for s in scripts] == ["/static/artsearch.js"]
+    assert all(not s.get_text().strip() for s in scripts)
     assert_accessible_layout(soup)
 
 
-def test_pages_forbid_scripts_with_a_content_security_policy(client: FlaskClient) -> None:
+def test_pages_allow_only_own_script_files_with_a_content_security_policy(
+    client: FlaskClient,
+) -> None:
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy
-    assert "script-src" not in policy
+    assert "script-src 'self';" in policy
+    assert "unsafe" not in policy
+
+
+def test_the_script_and_the_favicon_are_served(client: FlaskClient) -> None:
+    with client.get("/static/artsearch.js") as script:
+        assert script.status_code == 200
+        assert "keydown" in script.get_data(as_text=True)
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200
+        assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    with client.get("/static/favicon.svg") as svg:
+        assert svg.status_code == 200
 
 
 # -- results --------------------------------------------------------------------------------
@@ -132,7 +156,7 @@ def test_search_page_lists_results_linking_to_their_articles(client: FlaskClient
     soup = page(client, f"/search?q={title_word(article)}")
     results = soup.select("li.result")
     assert results
-    links = [str(item.select_one("h3 a")["href"]) for item in results]
+    links = [urlsplit(str(item.select_one("h3 a")["href"])).path for item in results]
     assert f"/articles/{article['id']}" in links
     assert all(link.startswith("/articles/") for link in links)
     assert soup.select_one("li.result .snippet mark") is not None
@@ -150,7 +174,10 @@ def test_search_page_shows_the_total_source_date_and_authors(client: FlaskClient
     if hit["source"]:
         assert hit["source"] in meta
     if hit["published"]:
-        assert hit["published"][:10] in meta
+        # A human date ("12 January 2006"), the ISO day in the machine-readable attribute.
+        time = first.select_one(".meta time")
+        assert time["datetime"] == hit["published"][:10]
+        assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", text_of(time))
     for author in hit["authors"]:
         assert author in meta
 
@@ -160,7 +187,7 @@ def test_pagination_links_keep_every_parameter(client: FlaskClient) -> None:
     nav = soup.find("nav", attrs={"aria-label": "Result pages"})
     assert nav is not None
     previous, following = nav.find("a", rel="prev"), nav.find("a", rel="next")
-    expected = {"q": [""], "per_page": ["2"], "sort": ["oldest"], "from": ["2000-01-01"]}
+    expected = {"per_page": ["2"], "sort": ["oldest"], "from": ["2000-01-01"]}
     assert query_of(following) == {**expected, "page": ["3"]}
     assert query_of(previous) == expected  # page 1 is the default, so it is left out
     current = nav.find("a", attrs={"aria-current": "page"})
@@ -175,72 +202,142 @@ def test_page_window_links_first_last_and_neighbours() -> None:
 
 def test_search_args_reset_the_page_when_a_filter_changes() -> None:
     request = SearchRequest(q="frog", page=3, per_page=20, sort="newest")
-    assert search_args(request, {"source": "Wikinews"}) == {
+    assert search_args(request, {"source": ["Wikinews"]}) == {
         "q": "frog",
         "per_page": "20",
         "sort": "newest",
-        "source": "Wikinews",
+        "source": ["Wikinews"],
     }
     assert search_args(request, {"page": 4})["page"] == "4"
 
 
+def facet_links(soup: BeautifulSoup, name: str) -> list[Tag]:
+    group = soup.find("section", attrs={"aria-labelledby": f"facet-{name}"})
+    return [] if group is None else group.select("li a")
+
+
 def test_source_facet_links_add_the_filter_and_it_can_be_removed(client: FlaskClient) -> None:
-    soup = page(client, "/search?q=&sort=newest")
-    facet_link = soup.select_one(".facets ul a")
-    assert facet_link is not None
-    source = text_of(facet_link)
-    assert query_of(facet_link) == {"q": [""], "sort": ["newest"], "source": [source]}
+    soup = page(client, "/search?sort=newest")
+    facet_link = facet_links(soup, "source")[0]
+    source = text_of(facet_link.select_one(".value"))
+    assert query_of(facet_link) == {"sort": ["newest"], "source": [source]}
 
     filtered = page(client, str(facet_link["href"]))
     chips = filtered.select(".active-filters li")
     assert len(chips) == 1 and source in text_of(chips[0])
-    assert query_of(chips[0].find("a")) == {"q": [""], "sort": ["newest"]}
+    assert query_of(chips[0].find("a")) == {"sort": ["newest"]}
     hidden = filtered.find("input", attrs={"type": "hidden", "name": "source"})
     assert hidden is not None and hidden["value"] == source
 
 
-def test_year_facet_links_restrict_to_that_year(client: FlaskClient) -> None:
-    soup = page(client, "/search?q=")
-    year_heading = soup.find("h3", string="Year")
-    assert year_heading is not None
-    link = year_heading.find_next("ul").find("a")
-    year = text_of(link)
-    assert query_of(link) == {"q": [""], "from": [f"{year}-01-01"], "to": [f"{year}-12-31"]}
-    results = api(client, f"/api/search?q=&from={year}-01-01&to={year}-12-31&per_page=100")
+def test_choosing_a_source_keeps_the_other_sources_listed_to_add(client: FlaskClient) -> None:
+    every = api(client, "/api/search?per_page=100")
+    sources = [v["value"] for v in every["facets"]["source"]]
+    assert len(sources) >= 3
+    first = page(client, f"/search?source={sources[0]}")
+    links = facet_links(first, "source")
+    chosen = [a for a in links if a.get("aria-current") == "true"]
+    assert [text_of(a.select_one(".value")) for a in chosen] == [sources[0]]
+    others = {text_of(a.select_one(".value")): a for a in links if a not in chosen}
+    assert set(sources[1:]) <= set(others)
+    # Another source is added as an alternative: both are chosen, the results hold both.
+    both = page(client, str(others[sources[1]]["href"]))
+    assert query_of(others[sources[1]]) == {"source": sources[:2]}
+    data = api(client, f"/api/search?source={sources[0]}&source={sources[1]}&per_page=100")
+    assert {hit["source"] for hit in data["results"]} == set(sources[:2])
+    assert len(both.select(".active-filters li a.remove")) == 3  # two values and "Clear all"
+
+
+def test_year_facet_lists_years_in_date_order_and_chooses_one(client: FlaskClient) -> None:
+    soup = page(client, "/search")
+    links = facet_links(soup, "year")
+    years = [text_of(link.select_one(".value")) for link in links]
+    assert years == sorted(years) and len(years) > 2
+    year = years[1]
+    assert query_of(links[1]) == {"year": [year]}
+    results = api(client, f"/api/search?year={year}&per_page=100")
     assert {hit["published"][:4] for hit in results["results"]} == {year}
-    filtered = page(client, str(link["href"]))
-    assert filtered.find("input", id="from")["value"] == f"{year}-01-01"
-    assert filtered.find("input", id="to")["value"] == f"{year}-12-31"
+    chosen = page(client, str(links[1]["href"]))
+    marked = [a for a in facet_links(chosen, "year") if a.get("aria-current") == "true"]
+    assert [text_of(a.select_one(".value")) for a in marked] == [year]
+    assert query_of(marked[0]) == {}  # choosing it again removes it
 
 
-def test_sort_selector_offers_relevance_newest_oldest_and_keeps_the_choice(
+def test_facet_values_that_cannot_narrow_are_not_listed(client: FlaskClient) -> None:
+    data = api(client, "/api/search?q=stampede&per_page=100")
+    soup = page(client, "/search?q=stampede")
+    for name, values in data["facets"].items():
+        listed = {text_of(a.select_one(".value")) for a in facet_links(soup, name)}
+        for value in values:
+            if value["count"] == data["total"]:
+                assert value["value"] not in listed, (name, value)
+
+
+def test_sort_is_a_row_of_links_marking_the_current_order(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=korea&sort=oldest")
+    links = soup.select("nav.sort a")
+    assert [text_of(a) for a in links] == ["Relevance", "Newest", "Oldest"]
+    assert [text_of(a) for a in links if a.get("aria-current")] == ["Oldest"]
+    assert query_of(links[1]) == {"q": ["korea"], "sort": ["newest"]}
+    assert query_of(links[0]) == {"q": ["korea"]}
+
+
+def test_urls_with_empty_or_default_parameters_redirect_to_the_short_form(
     client: FlaskClient,
 ) -> None:
-    soup = page(client, "/search?q=&sort=oldest")
-    options = soup.select("select#sort option")
-    assert [option["value"] for option in options] == ["relevance", "newest", "oldest"]
-    selected = [option["value"] for option in options if option.has_attr("selected")]
-    assert selected == ["oldest"]
-
-
-def test_empty_date_fields_from_the_form_are_accepted(client: FlaskClient) -> None:
+    response = client.get("/search?q=korea&sort=relevance&from=&to=&page=1&source=")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/search?q=korea"
     soup = page(client, "/search?q=&sort=relevance&from=&to=")
     assert soup.select("li.result")
 
 
-def test_did_you_mean_links_to_the_corrected_search(client: FlaskClient) -> None:
-    word = next(
-        w
-        for article in every_article(client)
-        for w in re.findall(r"[a-z]{7,}", article["title"].lower())
+def test_a_query_that_finds_nothing_shows_its_corrected_results_at_once(
+    client: FlaskClient,
+) -> None:
+    soup = page(client, "/search?q=stampeed")
+    notice = soup.select_one(".correction")
+    assert notice is not None
+    assert "Showing results for stampede" in text_of(notice)
+    assert soup.select("li.result")
+    links = notice.find_all("a")
+    assert query_of(links[0]) == {"q": ["stampede"]}
+    assert query_of(links[1]) == {"q": ["stampeed"], "verbatim": ["1"]}
+    verbatim = page(client, str(links[1]["href"]))
+    assert not verbatim.select("li.result")
+    suggestion = verbatim.select_one(".suggestion a")
+    assert "Did you mean" in text_of(verbatim.select_one(".suggestion"))
+    assert query_of(suggestion) == {"q": ["stampede"]}
+
+
+def test_matched_words_are_marked_in_titles(client: FlaskClient) -> None:
+    soup = page(client, "/search?q=stampede")
+    title = soup.select_one("li.result h3 a")
+    assert [text_of(m) for m in title.find_all("mark")] == ["stampede"]
+
+
+def test_timeline_has_a_labelled_link_per_period_that_narrows_to_it(client: FlaskClient) -> None:
+    data = api(client, "/api/search")
+    soup = page(client, "/search")
+    timeline = soup.select_one("figure.timeline")
+    assert timeline is not None and "per year" in text_of(timeline.find("figcaption"))
+    bars = data["timeline"]
+    links = timeline.select("a")
+    assert len(links) == sum(1 for bar in bars if bar["count"])
+    first = next(bar for bar in bars if bar["count"])
+    noun = "article" if first["count"] == 1 else "articles"
+    assert text_of(links[0].select_one(".visually-hidden")) == (
+        f"{first['period']}: {first['count']} {noun}"
     )
-    typo = word[:3] + word[4] + word[3] + word[5:]  # swap two letters
-    soup = page(client, f"/search?q={typo}&sort=newest")
-    suggestion = soup.select_one(".suggestion a")
-    assert suggestion is not None, f"no suggestion for {typo!r} (from {word!r})"
-    assert "Did you mean" in text_of(soup.select_one(".suggestion"))
-    corrected = text_of(suggestion)
-    assert query_of(suggestion) == {"q": [corrected], "sort": ["newest"]}
+    assert query_of(links[0]) == {"year": [first["period"]]}
+    # One year's results are drawn per month, each month linking to its dates.
+    by_month = page(client, str(links[0]["href"]))
+    months = api(client, f"/api/search?year={first['period']}")["timeline"]
+    month_links = by_month.select("figure.timeline a")
+    if months:
+        assert all(bar["unit"] == "month" for bar in months)
+        bar = next(b for b in months if b["count"])
+        assert query_of(month_links[0]) == {"from": [bar["from"]], "to": [bar["to"]]}
 
 
 def test_bad_parameters_render_the_form_with_the_message_and_400(client: FlaskClient) -> None:
@@ -268,15 +365,61 @@ def test_article_page_shows_the_metadata_body_and_related_articles(client: Flask
     soup = page(client, f"/articles/{listed['id']}")
     assert text_of(soup.find("h1")) == " ".join(article["title"].split())
     meta = text_of(soup.select_one(".article-meta"))
-    for value in (article["source"], article["language"], *article["authors"], *article["tags"]):
+    for value in (*article["authors"], *article["tags"]):
+        assert " ".join(value.split()) in meta
+    assert "LanguageEnglish" in meta.replace(" ", "")  # the language's name, not its code
+    # The source and the original URL are shown once, in the credit line.
+    page_text = text_of(soup.find("article"))
+    credit = text_of(soup.select_one(".credit"))
+    for value in (article["source"], article["url"]):
         if value:
-            assert " ".join(value.split()) in meta
+            assert value in credit
+            assert page_text.count(value) == 1, value
     paragraphs = soup.select(".article-body p")
     assert len(paragraphs) == len([p for p in re.split(r"\n\s*\n", article["body"]) if p.strip()])
     related = api(client, f"/api/articles/{listed['id']}/related")["results"]
-    related_links = [str(a["href"]) for a in soup.select(".related-item > a")]
+    related_links = [urlsplit(str(a["href"])).path for a in soup.select(".related-item > a")]
     assert related_links == [f"/articles/{hit['id']}" for hit in related]
     assert_accessible_layout(soup)
+
+
+def test_article_metadata_links_to_searches_filtered_by_it(client: FlaskClient) -> None:
+    listed = next(a for a in every_article(client) if a["authors"] and a["published"])
+    article = api(client, f"/api/articles/{listed['id']}")
+    soup = page(client, f"/articles/{listed['id']}")
+    meta = soup.select_one(".article-meta")
+    links = {text_of(a): query_of(a) for a in meta.find_all("a")}
+    assert links[article["authors"][0]] == {"author": [article["authors"][0]]}
+    for tag in article["tags"]:
+        assert links[tag] == {"tag": [tag]}
+    day = article["published"][:10]
+    time = meta.find("time")
+    # The machine value is the date and time the page stated; the API gives its day.
+    assert time["datetime"].startswith(article["published"])
+    assert links[text_of(time)] == {"from": [day], "to": [day]}
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", text_of(time))
+    source = soup.select_one(".credit a")
+    assert query_of(source) == {"source": [article["source"]]}
+    for target in (source, *meta.find_all("a")):
+        assert page(client, str(target["href"])).select(f'li.result[data-id="{article["id"]}"]')
+
+
+def test_article_opened_from_results_keeps_the_search_and_marks_its_words(
+    client: FlaskClient,
+) -> None:
+    results = page(client, "/search?q=stampede&sort=newest")
+    link = results.select_one("li.result h3 a")
+    assert query_of(link) == {"q": ["stampede"], "sort": ["newest"]}
+    soup = page(client, str(link["href"]))
+    box = soup.find("input", id="q")
+    assert box["value"] == "stampede"
+    back = soup.select_one(".back a")
+    assert "Back to results" in text_of(back)
+    assert query_of(back) == {"q": ["stampede"], "sort": ["newest"]}
+    marks = [text_of(m).lower() for m in soup.select(".article-body mark")]
+    assert marks and set(marks) <= {"stampede", "stampedes"}
+    plain = page(client, urlsplit(str(link["href"])).path)
+    assert plain.select_one(".back") is None and not plain.select(".article-body mark")
 
 
 def test_article_page_links_the_original_url_without_referrer_or_follow(
@@ -284,8 +427,8 @@ def test_article_page_links_the_original_url_without_referrer_or_follow(
 ) -> None:
     listed = next(a for a in every_article(client) if (a["url"] or "").startswith("http"))
     soup = page(client, f"/articles/{listed['id']}")
-    link = soup.select_one(".article-meta a")
-    assert link["href"] == listed["url"]
+    link = soup.select_one(f'.credit a[href="{listed["url"]}"]')
+    assert link is not None
     assert set(link["rel"]) == {"noopener", "noreferrer", "nofollow"}
 
 
@@ -345,7 +488,7 @@ def test_every_article_field_is_escaped_on_the_article_page(app: Flask) -> None:
     payload = "<script>alert(1)</script><img src=x onerror=alert(2)><svg onload=alert(3)>"
     article = sample_article(
         title=payload,
-        body=f"{payload}\n\n{payload}",
+        body=f"## {payload}\n\n- {payload}\n- x\n\na | {payload}\nb | c\n\n{payload}",
         authors=(payload,),
         source=payload,
         description=payload,
@@ -357,7 +500,15 @@ def test_every_article_field_is_escaped_on_the_article_page(app: Flask) -> None:
     related = RelatedHit(Hit(article, 1.0, "escaped &lt;snippet&gt;"), (payload,))
     html = render_article(app, article, (related,))
     assert_no_active_markup(html)
-    assert html.count("&lt;script&gt;") >= 9
+    assert html.count("&lt;script&gt;") >= 11
+    soup = BeautifulSoup(html, "lxml")
+    body = soup.select_one(".article-body")
+    assert [tag.name for tag in body.find_all(["h2", "ul", "table", "p"])] == [
+        "h2",
+        "ul",
+        "table",
+        "p",
+    ]
 
 
 def test_only_the_snippet_is_trusted_as_markup_on_the_results_page(app: Flask) -> None:
@@ -463,10 +614,31 @@ def test_without_an_index_the_pages_say_how_to_build_one(no_index_client: FlaskC
 def test_home_page_works_without_an_index(no_index_client: FlaskClient) -> None:
     soup = page(no_index_client, "/")
     browse = soup.find("a", string="Browse the newest articles")
-    assert browse is not None and query_of(browse) == {"q": [""], "sort": ["newest"]}
+    assert browse is not None and query_of(browse) == {"sort": ["newest"]}
 
 
 def test_static_stylesheet_is_served_and_styles_focus(client: FlaskClient) -> None:
     with client.get("/static/artsearch.css") as response:
         assert response.status_code == 200
         assert ":focus-visible" in response.get_data(as_text=True)
+
+
+def test_body_headings_never_skip_a_level_under_the_title() -> None:
+    from web.templating import body_blocks
+
+    levels = [b.level for b in body_blocks("### A\n\ntext\n\n#### B\n\n#### C\n\n## D\n\n#### E")]
+    assert [level for level in levels if level] == [2, 3, 3, 2, 3]
+
+
+def test_language_names_and_human_dates() -> None:
+    from web.templating import human_date, language_name
+
+    assert [language_name(c) for c in ("de", "ar", "pt-BR", "xx", "<b>")] == [
+        "German",
+        "Arabic",
+        "Portuguese (Brazil)",
+        "xx",
+        "<b>",
+    ]
+    assert human_date("2025-08-03T22:00:00-04:00") == "3 August 2025"
+    assert human_date("not a date") == "not a date"

@@ -30,7 +30,6 @@ from web.parameters import check_query
 api = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 
-
 @api.before_request
 def check_parameters() -> None:
     """Refuse parameters the OpenAPI document does not allow for the route (400, naming them)."""

@@ -7,9 +7,11 @@ errors become one-line messages and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -30,7 +32,7 @@ from indexer.build import (
 from indexer.corpus import is_page
 from indexer.errors import ExtractionError, IndexerError
 from indexer.extraction import extract_page
-from search import SearchError, SearchService, parse_request
+from search import SearchError, SearchResults, SearchService, parse_request
 from search.export import FORMATS, csv_lines, jsonl_lines, write_sqlite
 from web.config import CONFIG_VARIABLE, ConfigError, load_config, server_settings
 
@@ -199,6 +201,53 @@ class _progress_bar:  # noqa: N801 - used like a function in a with statement
             self._bar.__exit__(None, None, None)
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+def _terminal_snippet(snippet: str, styled: bool) -> str:
+    """A snippet's HTML as terminal text: entities decoded, matches bold and underlined when
+    ``styled`` (click leaves the styles out when the output is not a terminal)."""
+    pieces = []
+    cursor = 0
+    for found in _MARK.finditer(snippet):
+        pieces.append(html.unescape(snippet[cursor : found.start()]))
+        word = html.unescape(found.group(1))
+        pieces.append(click.style(word, bold=True, underline=True) if styled else word)
+        cursor = found.end()
+    pieces.append(html.unescape(snippet[cursor:]))
+    return "".join(pieces)
+
+
+def _print_results(results: SearchResults, page: int, limit: int) -> None:
+    request = results.request
+    if results.corrected:
+        click.echo(
+            f'No articles match "{request.q}": showing results for "{results.searched_for}" '
+            "(--verbatim searches the query as typed)."
+        )
+    matched = "matches" if results.total == 1 else "match"
+    searched = f' "{results.searched_for}"' if results.searched_for else ""
+    click.echo(f"{_plural(results.total, 'article')} {matched}{searched}.")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    styled = not os.environ.get("NO_COLOR")
+    first = (page - 1) * limit + 1
+    for rank, hit in enumerate(results.hits, first):
+        article = hit.article
+        when = article.published_day or "undated"
+        click.echo(f"{rank}. {article.title}  [{article.source or 'unknown source'}, {when}]")
+        click.echo(f"   {_terminal_snippet(hit.snippet, styled)}")
+        click.echo(f"   id {article.id}  {article.path}")
+    if results.hits:
+        last = first + len(results.hits) - 1
+        more = f"; --page {page + 1} for more" if last < results.total else ""
+        click.echo(f"showing {first}–{last} of {results.total}{more}")
+
+
 @main.command()
 @click.argument("query")
 @index_option
@@ -219,12 +268,26 @@ class _progress_bar:  # noqa: N801 - used like a function in a with statement
     envvar="ARTSEARCH_SORT",
     help="Result order.",
 )
-@click.option("--source", envvar="ARTSEARCH_SOURCE", help="Only articles from this source.")
-@click.option("--author", envvar="ARTSEARCH_AUTHOR", help="Only articles by this author.")
+@click.option(
+    "--source", multiple=True, help="Only articles from this source (repeat for any of several)."
+)
+@click.option(
+    "--author", multiple=True, help="Only articles by this author (repeat for any of several)."
+)
+@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable).")
+@click.option(
+    "--lang", multiple=True, help="Only articles in this language, e.g. en, de (repeatable)."
+)
+@click.option("--year", multiple=True, help="Only articles published in this year (repeatable).")
 @click.option(
     "--from", "date_from", envvar="ARTSEARCH_FROM", help="Published on or after (YYYY-MM-DD)."
 )
 @click.option("--to", "date_to", envvar="ARTSEARCH_TO", help="Published on or before (YYYY-MM-DD).")
+@click.option(
+    "--verbatim",
+    is_flag=True,
+    help="Search the query as typed, even when it finds nothing and a corrected spelling would.",
+)
 @click.option(
     "--json", "as_json", is_flag=True, envvar="ARTSEARCH_JSON", help="Print JSON (the API's shape)."
 )
@@ -234,41 +297,46 @@ def search(
     limit: int,
     page: int,
     sort: str,
-    source: str | None,
-    author: str | None,
+    source: tuple[str, ...],
+    author: tuple[str, ...],
+    tag: tuple[str, ...],
+    lang: tuple[str, ...],
+    year: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
+    verbatim: bool,
     as_json: bool,
 ) -> None:
-    """Search the index and print the best matches.
+    """Search the index and print the best matches, each with a snippet.
+
+    Several values of one filter are alternatives; different filters all apply.
 
     \b
     Example:
       artsearch search '"space station" -mars' --limit 5
+      artsearch search interview --source Wikinews --year 2007 --year 2013
     """
-    params = {
+    params: dict[str, Any] = {
         "q": query,
         "per_page": str(limit),
         "page": str(page),
         "sort": sort,
-        "source": source or "",
-        "author": author or "",
+        "source": list(source),
+        "author": list(author),
+        "tag": list(tag),
+        "lang": list(lang),
+        "year": list(year),
         "from": date_from or "",
         "to": date_to or "",
+        "verbatim": "1" if verbatim else "",
     }
     service = SearchService(index_dir)
-    results = _library_errors(lambda: service.search(parse_request(params)))
+    # Facets are only printed as part of the JSON.
+    results = _library_errors(lambda: service.search(parse_request(params), facets=as_json))
     if as_json:
         click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{results.total} articles match.")
-    if results.suggestion:
-        click.echo(f"Did you mean: {results.suggestion}")
-    for rank, hit in enumerate(results.hits, (page - 1) * limit + 1):
-        article = hit.article
-        when = article.published_day or "undated"
-        click.echo(f"{rank}. {article.title}  [{article.source or 'unknown source'}, {when}]")
-        click.echo(f"   id {article.id}  {article.path}")
+    _print_results(results, page, limit)
 
 
 @main.command()

@@ -161,9 +161,9 @@ def opensearch() -> Response:
     namespace = "{" + OPENSEARCH_NAMESPACE + "}"
     root = etree.Element(namespace + "OpenSearchDescription", nsmap={None: OPENSEARCH_NAMESPACE})
     etree.SubElement(root, namespace + "ShortName").text = SHORT_NAME
-    etree.SubElement(root, namespace + "Description").text = (
-        "Full-text search over the articles of this artsearch archive"
-    )
+    etree.SubElement(
+        root, namespace + "Description"
+    ).text = "Full-text search over the articles of this artsearch archive"
     etree.SubElement(root, namespace + "InputEncoding").text = "UTF-8"
     etree.SubElement(root, namespace + "OutputEncoding").text = "UTF-8"
     for kind, endpoint in (

@@ -16,6 +16,7 @@ from search.request import (
     DEFAULT_PER_PAGE,
     DEFAULT_RELATED,
     MAX_FILTER_LENGTH,
+    MAX_FILTER_VALUES,
     MAX_PAGE,
     MAX_PER_PAGE,
     SORTS,
@@ -92,6 +93,17 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
     }
 
 
+def _repeatable(name: str, description: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A filter parameter that may be repeated (``source=A&source=B``): any of its values."""
+    parameter = _query(
+        name,
+        description + " Repeat the parameter for several values: an article with any of them "
+        "matches; different filters all apply.",
+        {"type": "array", "items": item, "maxItems": MAX_FILTER_VALUES},
+    )
+    return {**parameter, "style": "form", "explode": True}
+
+
 _HIT_PROPERTIES: dict[str, Any] = {
     "id": {"type": "string", "description": "The article id (content-derived, stable)."},
     "path": {"type": "string", "description": "The page's path inside the corpus folder."},
@@ -101,12 +113,22 @@ _HIT_PROPERTIES: dict[str, Any] = {
     "authors": _STRINGS,
     "published": _NULLABLE_DAY,
     "published_time": _PUBLISHED_TIME,
+    "language": {
+        **_NULLABLE_STRING,
+        "description": "The article's language as detected (a BCP 47 code such as en, de).",
+    },
     "snippet": {
         "type": "string",
         "description": "HTML: the article text escaped, matched terms wrapped in <mark>.",
     },
+    "title_html": {
+        "type": "string",
+        "description": "HTML: the title escaped, matched terms wrapped in <mark>.",
+    },
     "score": {"type": "number"},
 }
+
+_FACET_LIST: dict[str, Any] = {"type": "array", "items": _ref("FacetValue")}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": _object(
@@ -119,24 +141,76 @@ _SCHEMAS: dict[str, Any] = {
             )
         }
     ),
-    "FacetValue": _object({"value": {"type": "string"}, "count": {"type": "integer"}}),
+    "FacetValue": _object(
+        {
+            "value": {
+                "type": "string",
+                "description": "The value to pass back in the filter parameter of its group.",
+            },
+            "count": {
+                "type": "integer",
+                "description": "Results with this value, counted with every other group's "
+                "filters but not this group's own (so a chosen group still lists the others).",
+            },
+            "selected": {"type": "boolean", "description": "Chosen in this request."},
+        }
+    ),
+    "TimelineBar": _object(
+        {
+            "period": {"type": "string", "description": "YYYY, or YYYY-MM for a month."},
+            "unit": {"type": "string", "enum": ["year", "month"]},
+            "from": {"type": "string", "description": "The period's first day (YYYY-MM-DD)."},
+            "to": {"type": "string", "description": "The period's last day (YYYY-MM-DD)."},
+            "count": {"type": "integer", "minimum": 0},
+        }
+    ),
     "SearchHit": _object(_HIT_PROPERTIES),
     "SearchResults": _object(
         {
-            "query": {"type": "string"},
+            "query": {"type": "string", "description": "The query as sent."},
+            "searched": {
+                "type": "string",
+                "description": "The query these results are for: the query as sent, or its "
+                "corrected spelling when that was searched instead (see corrected).",
+            },
+            "corrected": {
+                "type": "boolean",
+                "description": "True when the query as sent found nothing (or its misspelt "
+                "words matched nothing) and its corrected spelling was searched instead; "
+                "send verbatim=1 to search the query as sent.",
+            },
             "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "sort": {"type": "string", "enum": list(SORTS)},
+            "filters": {
+                "type": "object",
+                "description": "The filters applied, as the request gave them (normalised).",
+                "properties": {
+                    **{name: _STRINGS for name in ("source", "author", "tag", "lang", "year")},
+                    "from": _NULLABLE_STRING,
+                    "to": _NULLABLE_STRING,
+                },
+                "additionalProperties": False,
+            },
             "results": {"type": "array", "items": _ref("SearchHit")},
             "facets": {
                 "type": "object",
-                "description": "Counts over all matches, not only this page.",
+                "description": "Counts over all matches, not only this page; each group is "
+                "counted without its own filter. Sources, authors and tags: the largest "
+                "first (20 at most, plus the chosen ones); languages: the largest first; "
+                "years: in date order.",
                 "properties": {
-                    "source": {"type": "array", "items": _ref("FacetValue")},
-                    "year": {"type": "array", "items": _ref("FacetValue")},
+                    name: _FACET_LIST for name in ("source", "author", "tag", "lang", "year")
                 },
-                "additionalProperties": {"type": "array", "items": _ref("FacetValue")},
+                "additionalProperties": _FACET_LIST,
+            },
+            "timeline": {
+                "type": "array",
+                "items": _ref("TimelineBar"),
+                "description": "Matching articles per year, or per month when they span at "
+                "most two calendar years; every period from the first to the last. Empty "
+                "when the results fall in fewer than two periods.",
             },
             "suggestion": {
                 **_NULLABLE_STRING,
@@ -182,6 +256,12 @@ _SCHEMAS: dict[str, Any] = {
                 {
                     "shared_terms": _STRINGS,
                     "text": {"type": "string", "description": '"Shares: a, b" or empty.'},
+                    "standout": {
+                        "type": "number",
+                        "description": "How far the answer's score stands out from the "
+                        "article's similarity to every other article, in robust standard "
+                        "deviations above the median (answers below 3 are not offered).",
+                    },
                 }
             ),
         }
@@ -232,8 +312,7 @@ _SEARCH_PARAMETERS: list[dict[str, Any]] = [
     ),
     _query(
         "page",
-        "The page of results. A page past the last one answers 200 with no results and the "
-        "total.",
+        "The page of results. A page past the last one answers 200 with no results and the total.",
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
     ),
     _query(
@@ -246,15 +325,30 @@ _SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "Order of results.",
         {"type": "string", "enum": list(SORTS), "default": "relevance"},
     ),
-    _query(
+    _repeatable(
         "source",
-        "Only articles from this source.",
+        "Only articles from this source (case and spacing aside).",
         {"type": "string", "maxLength": MAX_FILTER_LENGTH},
     ),
-    _query(
+    _repeatable(
         "author",
-        "Only articles by this author.",
+        "Only articles by this author (case and spacing aside).",
         {"type": "string", "maxLength": MAX_FILTER_LENGTH},
+    ),
+    _repeatable(
+        "tag",
+        "Only articles with this tag (case aside).",
+        {"type": "string", "maxLength": MAX_FILTER_LENGTH},
+    ),
+    _repeatable(
+        "lang",
+        "Only articles in this language: a code as the facets list it (en, de, fr, zh ...).",
+        {"type": "string", "maxLength": MAX_FILTER_LENGTH},
+    ),
+    _repeatable(
+        "year",
+        "Only articles published in this year.",
+        {"type": "string", "pattern": r"^\d{4}$"},
     ),
     _query(
         "from",
@@ -275,6 +369,13 @@ _SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "published_time, modified, url, language, tags, description, path; jsonl adds body. "
         'In CSV, authors and tags are joined with "; ".',
         {"type": "string", "enum": list(EXPORT_FORMATS), "default": "json"},
+    ),
+    _query(
+        "verbatim",
+        "1 to search the query exactly as sent. Otherwise, when it finds nothing (or its "
+        "misspelt words match nothing) and a corrected spelling finds articles, the corrected "
+        "query is searched and the response says so (searched, corrected).",
+        {"type": "boolean", "default": False},
     ),
 ]
 

@@ -83,11 +83,16 @@ def check_query(rule: str, method: str, args: MultiDict[str, str]) -> None:
             raise BadRequestError(f"{name} must be {_expected(schema)}, not {values[0]!r}")
 
 
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
 def _typed(value: str, schema: Mapping[str, Any]) -> Any:
-    """The value as the schema's type reads it: integers from their digits (anything else stays
-    a string, which the validator then refuses)."""
+    """The value as the schema's type reads it: integers from their digits, booleans from
+    true/false (and 1/0) (anything else stays a string, which the validator then refuses)."""
     if schema.get("type") == "integer" and _INTEGER.match(value):
         return int(value)
+    if schema.get("type") == "boolean" and value.strip().lower() in _BOOLEANS:
+        return _BOOLEANS[value.strip().lower()]
     return value
 
 

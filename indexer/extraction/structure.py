@@ -1,5 +1,5 @@
-"""The stored body's small Markdown subset: written from trafilatura's result tree, read back as
-plain text.
+"""The stored body's small Markdown subset, written from trafilatura's result tree (read by
+:mod:`indexer.article_body`).
 
 A body is paragraphs separated by a blank line.  Three kinds of paragraph carry a marker, and
 nothing else is marked or escaped (no emphasis, no links):
@@ -10,8 +10,7 @@ nothing else is marked or escaped (no emphasis, no links):
   nested lists are flattened into the same paragraph;
 - a table: one line per row, its cells separated by `` | ``.
 
-Any other paragraph is plain text on one line.  :func:`plain_text` removes the markers again,
-for whoever needs the words only (the benchmarks score plain text).
+Any other paragraph is plain text on one line.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ _MARKED_HEADING_LEVELS = {"h2": "##", "h3": "###", "h4": "####"}
 CELL_SEPARATOR = " | "
 _BLOCK_TAGS = frozenset({"p", "head", "list", "table", "quote", "code", "div", "item"})
 
-_HEADING_MARKER = re.compile(r"^#{2,4} ")
 _ITEM_MARKER = re.compile(r"^(?:- |\d{1,4}\. )")
 
 
@@ -138,22 +136,3 @@ def line_words(line: str) -> str:
     """A line's words for comparing it with other text: lower-case, without its list marker
     ("1. ", "- ") or heading marker."""
     return normalised_words(_ITEM_MARKER.sub("", line, count=1))
-
-
-def plain_text(body: str) -> str:
-    """The body without its markers: headings without ``#``, list items without ``- `` or
-    ``1. ``, table cells separated by a space.  Paragraphs stay separated by a blank line."""
-    return "\n\n".join(_plain_paragraph(p) for p in body.split("\n\n"))
-
-
-def _plain_paragraph(paragraph: str) -> str:
-    # One line is a list only when it starts "- ": "1. Freude und Leichtigkeit" may be a
-    # paragraph's own text, and so may "Title | Site".
-    if _HEADING_MARKER.match(paragraph):
-        return _HEADING_MARKER.sub("", paragraph)
-    lines = paragraph.split("\n")
-    if len(lines) == 1:
-        return paragraph[2:] if paragraph.startswith("- ") else paragraph
-    if all(_ITEM_MARKER.match(line) for line in lines):
-        return "\n".join(_ITEM_MARKER.sub("", line) for line in lines)
-    return "\n".join(line.replace(CELL_SEPARATOR, " ") for line in lines)

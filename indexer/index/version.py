@@ -337,8 +337,10 @@ class IndexVersion:
         segment for all the words, where a look-up each took ~50 µs)."""
         encoded = [word.encode("utf-8") for word in words]
         keys = np.array(encoded, dtype=f"S{KEY_BYTES}")
-        if len(words) and all(s.postings is not None for s in self.segments) and all(
-            len(word) <= KEY_BYTES for word in encoded
+        if (
+            len(words)
+            and all(s.postings is not None for s in self.segments)
+            and all(len(word) <= KEY_BYTES for word in encoded)
         ):
             total = np.zeros(len(words), dtype=np.int64)
             for segment in self.segments:
