@@ -211,13 +211,27 @@ def _count(
     codes = category.codes[mask]
     counts = np.bincount(codes[codes >= 0], minlength=len(category.names))
     chosen_keys = {schema.name_key(value): value for value in chosen}
+    chosen_codes = {
+        code for code, name in enumerate(category.names) if schema.name_key(name) in chosen_keys
+    } if chosen_keys else set()  # fmt: skip
     listed = []
-    for code, name in enumerate(category.names):
+    for code in sorted(set(_contenders(counts, limit).tolist()) | chosen_codes):
+        name = category.names[code]
         selected = chosen_keys.pop(schema.name_key(name), None) is not None
-        if counts[code] or selected:
-            listed.append(FacetValue(name, int(counts[code]), selected=selected))
+        listed.append(FacetValue(name, int(counts[code]), selected=selected))
     listed += [FacetValue(value, 0, selected=True) for value in chosen_keys.values()]
     return _largest_first(listed, limit)
+
+
+def _contenders(counts: np.ndarray, limit: int | None) -> np.ndarray:
+    """The codes with a count that could be among the ``limit`` largest (ties included): the
+    only ones worth making a :class:`FacetValue` for (an archive has thousands of authors)."""
+    nonzero = np.flatnonzero(counts)
+    if limit is None or len(nonzero) <= limit:
+        return nonzero
+    kth = len(nonzero) - limit
+    threshold = np.partition(counts[nonzero], kth)[kth]
+    return nonzero[counts[nonzero] >= threshold]
 
 
 def _largest_first(listed: list[FacetValue], limit: int | None) -> tuple[FacetValue, ...]:
@@ -252,7 +266,7 @@ class _MultiValues:
         chosen_keys = {_key(self.name, value): value for value in chosen}
         listed = [
             FacetValue(self.keys[code], int(counts[code]))
-            for code in np.flatnonzero(counts)
+            for code in _contenders(counts, FACET_LIMIT).tolist()
             if self.keys[code] not in chosen_keys
         ]
         ranked = list(_largest_first(listed, FACET_LIMIT))

@@ -250,20 +250,13 @@ def find_terms(
     folding): the candidates are found by one regular expression, which is most of the saving on
     a long article.
     """
-    rules = language_analysis(language)
-    namespace = rules.namespace
-    wanted = {term for term in terms if term.startswith(namespace) and len(term) > len(namespace)}
-    cjk = any(_CJK.search(term) for term in wanted)
-    if not rules.keeps_initial or cjk or not wanted:
+    finder = _finder(terms if isinstance(terms, frozenset) else frozenset(terms), language)
+    wanted, starts, term_of = finder
+    if starts is None:
         for term, start, end, _ in terms_with_spans(text, language):
             if term in wanted:
                 yield term, start, end
         return
-    initials = {term[len(namespace)] for term in wanted}
-    letters = "".join(sorted(initials | {letter.upper() for letter in initials}))
-    # A word start: a sought initial, or any non-ASCII letter (it may fold to one).
-    starts = re.compile(rf"(?<!{_WORD_CHAR})(?:[{re.escape(letters)}]|[^\x00-\x7f])")
-    term_of = rules.cached_term
     for candidate in starts.finditer(text):
         at = candidate.start()
         if at >= 2 and text[at - 1] == "." and _PLAIN_WORD.match(text[at - 2]):
@@ -274,6 +267,34 @@ def find_terms(
         found = term_of(match.group().lower())
         if found in wanted:
             yield found, match.start(), match.end()
+
+
+_Finder = tuple[frozenset[str], re.Pattern[str] | None, Callable[[str], str | None]]
+
+
+@lru_cache(maxsize=256)
+def _finder(terms: frozenset[str], language: str | None) -> _Finder:
+    """What :func:`find_terms` needs for one set of terms in one language (a page of results
+    looks for the same terms in every hit): the terms of that language's namespace, where their
+    words may start (None: analyse every word), and the language's word-to-term function."""
+    rules = language_analysis(language)
+    namespace = rules.namespace
+    wanted = frozenset(
+        term for term in terms if term.startswith(namespace) and len(term) > len(namespace)
+    )
+    cjk = any(_CJK.search(term) for term in wanted)
+    if not rules.keeps_initial or cjk or not wanted:
+        return wanted, None, rules.cached_term
+    starts = _word_starts(frozenset(term[len(namespace)] for term in wanted))
+    return wanted, starts, rules.cached_term
+
+
+@lru_cache(maxsize=1024)
+def _word_starts(initials: frozenset[str]) -> re.Pattern[str]:
+    """Where a word may start that begins with one of ``initials``, or with any non-ASCII letter
+    (it may fold to one)."""
+    letters = "".join(sorted(initials | {letter.upper() for letter in initials}))
+    return re.compile(rf"(?<!{_WORD_CHAR})(?:[{re.escape(letters)}]|[^\x00-\x7f])")
 
 
 def index_terms(text: str, language: str | None = None) -> list[str]:
