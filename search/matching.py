@@ -385,9 +385,7 @@ class _SparseWalk:
             at[at == len(docs)] = 0
             inside = docs[at] == term_docs
             if inside.any():
-                added[at[inside]] = self.walk.weighted_bm25(
-                    q, term_docs[inside], weights[inside]
-                )
+                added[at[inside]] = self.walk.weighted_bm25(q, term_docs[inside], weights[inside])
             return added
         if isinstance(q, query.Or) and _is_sum(q):
             added = np.zeros(len(docs), dtype=np.float64)
@@ -407,9 +405,7 @@ class _SparseWalk:
 _DENSE_UNION_SHARE = 1 / 16
 
 
-def _summed(
-    parts: list[tuple[np.ndarray, np.ndarray]], size: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _summed(parts: list[tuple[np.ndarray, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray]:
     """The union of sorted document arrays with their scores added up."""
     parts = [part for part in parts if len(part[0])]
     if not parts:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 from whoosh import query
 
@@ -203,6 +204,22 @@ def words_query(branches: Sequence[Mapping[Word, float]], *, require_all: bool) 
     return queries[0] if len(queries) == 1 else query.Or(queries)
 
 
+def _heaviest(weights: dict[str, float], count: int) -> list[tuple[str, float]]:
+    """The ``count`` heaviest items, heaviest first (ties: alphabetical).  The cut-off weight is
+    found by sorting the bare floats (a query's model holds thousands of words), so only the
+    items that can make it are sorted with the tie-breaking key."""
+    if len(weights) > count > 0:
+        cut = sorted(weights.values(), reverse=True)[count - 1]
+        weights = {term: weight for term, weight in weights.items() if weight >= cut}
+    return sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:count]
+
+
+def _feedback_terms(reader: IndexReader, docnum: int) -> Counter[str]:
+    """The terms a document gives feedback from, counted (the start of its indexed body)."""
+    article = reader.article(docnum)
+    return analysed_terms(schema.indexed_body(article)[:FEEDBACK_CHARS], article.language)
+
+
 def feedback_query(
     reader: IndexReader,
     branches: Sequence[Mapping[Word, float]],
@@ -226,20 +243,20 @@ def feedback_query(
     total_weight = sum(doc_weights)
     model: dict[str, float] = {}
     for (docnum, _), doc_weight in zip(first, doc_weights, strict=True):
-        article = reader.article(docnum)
-        text = schema.indexed_body(article)[:FEEDBACK_CHARS]
-        counts = analysed_terms(text, article.language)
+        counts = reader.document_value(
+            "feedback terms", docnum, partial(_feedback_terms, reader, docnum), len
+        )
         length = sum(counts.values()) or 1
         for term, count in counts.items():
             model[term] = model.get(term, 0.0) + (count / length) * (doc_weight / total_weight)
     doc_count = reader.doc_count_all
-    likeliest = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_CANDIDATES]
+    likeliest = _heaviest(model, FEEDBACK_CANDIDATES)
     weighted: dict[str, float] = {}
     for term, weight in likeliest:
         frequency = reader.doc_frequency(schema.BODY, term)
         if frequency >= FEEDBACK_MIN_DF:
             weighted[term] = weight * lucene_idf(doc_count, frequency)
-    chosen = sorted(weighted.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
+    chosen = _heaviest(weighted, FEEDBACK_TERMS)
     chosen_total = sum(weight for _, weight in chosen) or 1.0
     owns: list[Branch] = []
     for branch in branches:

@@ -40,13 +40,14 @@ import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from indexer.article import Article
 from indexer.index import schema
-from indexer.index.analysis import index_terms, language_analysis, terms_with_spans
+from indexer.index.analysis import index_terms, language_analysis, term_counts, terms_with_spans
 from indexer.index.version import IndexReader
 from indexer.words import WORD
 from search.related_words import WEAK_WORDS
@@ -465,11 +466,10 @@ def _with_feedback(
     query_norm = math.sqrt(sum(w * w for w in query.values()))
     added: dict[str, float] = {}
     for docnum in top:
-        match = reader.article(docnum)
-        vector = {
-            text: factor * damped(text)
-            for text, factor in _tf_factors(_article_terms(match, EXPANSION_CHARS).counts).items()
-        }
+        counts = reader.document_value(
+            "related feedback terms", docnum, partial(_expansion_terms, reader, docnum), len
+        )
+        vector = {text: factor * damped(text) for text, factor in _tf_factors(counts).items()}
         norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
         scale = EXPANSION_WEIGHT * query_norm / (norm * len(top))
         for text, weight in vector.items():
@@ -482,6 +482,17 @@ def _with_feedback(
     expanded = _scored_terms(reader, {text: added[text] / damped(text) for text in weightiest})
     rescaled = [dataclasses.replace(t, query_weight=query[t.text]) for t in terms]
     return _content_scores(reader, rescaled + expanded)
+
+
+def _expansion_terms(reader: IndexReader, docnum: int) -> Counter[str]:
+    """What a close match gives feedback from: the terms of its title and the start of its
+    body, counted, weak words left out (as :func:`_article_terms` reads them)."""
+    match = reader.article(docnum)
+    counts = term_counts(match.body[:EXPANSION_CHARS], match.language)
+    counts.update(term_counts(match.title, match.language))
+    for weak in _WEAK_TERMS.intersection(counts):
+        del counts[weak]
+    return counts
 
 
 def _fuller_copy(

@@ -135,6 +135,15 @@ def test_find_terms_finds_what_full_analysis_finds(
     assert list(find_terms(text, terms, language)) == [a for a in analysed if a[0] in terms]
 
 
+def test_find_terms_finds_a_word_right_after_cjk_characters() -> None:
+    text = "日本のSony企業とiPhone, and Sony again"
+    analysed = [(w.term, w.start, w.end) for w in analyse(text)]
+    terms = {"soni", "iphon"}
+    found = list(find_terms(text, terms))
+    assert found == [a for a in analysed if a[0] in terms]
+    assert [text[start:end] for _, start, end in found] == ["Sony", "iPhone", "Sony"]
+
+
 @given(text=st.text(max_size=200))
 def test_term_counts_count_the_indexed_terms(text: str) -> None:
     for language in (None, "fr", "ja"):

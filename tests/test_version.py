@@ -19,6 +19,7 @@ from whoosh.index import open_dir
 
 from indexer.build import WRITER_OPTIONS, build_index
 from indexer.index import schema
+from indexer.index import version as version_module
 from search import SearchRequest, SearchService
 from web.app import create_app
 from web.extension import current_service
@@ -83,6 +84,36 @@ def test_an_update_makes_a_new_version_and_retires_the_old(tmp_path: Path) -> No
     assert after is not before and after.key > before.key
     assert before.retired and not after.retired
     service.close()
+
+
+def test_a_document_is_read_once_per_version_while_the_cache_holds_it(
+    service: SearchService,
+) -> None:
+    with service.store.reader() as reader:
+        first = reader.article(0)
+        assert reader.article(0) is first
+        calls: list[int] = []
+
+        def count_words() -> int:
+            calls.append(1)
+            return len(first.body.split())
+
+        values = [reader.document_value("words", 0, count_words, lambda _: 1) for _ in range(3)]
+    assert values == [len(first.body.split())] * 3 and len(calls) == 1
+    with service.store.reader() as reader:
+        assert reader.article(0) is first  # the next request, same version
+
+
+def test_the_document_cache_keeps_within_its_budget(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(version_module, "DOCUMENT_CACHE_CHARS", 1)
+    service.close()
+    with service.store.reader() as reader:
+        first = reader.article(0)
+        reader.article(1)
+        assert reader.article(0) is not first  # evicted, read again
+        assert reader.article(0) == first
 
 
 def _mapped_deleted_files(folder: Path) -> list[str]:

@@ -8,6 +8,8 @@ it that search reuses across requests:
   field lengths, assembled from each segment's arrays (:mod:`indexer.index.arrays`) when the
   version is opened;
 - a cache of decoded posting lists (live documents only) and of document frequencies;
+- a cache of what is read or derived from one document's stored fields (its :class:`Article`,
+  the term counts feedback reads): the same documents head the results of many queries;
 - a pool of Whoosh searchers on the version.  A searcher is used by one request at a time,
   never by two threads at once (docs/decisions.md, Whoosh rule 2), and never refreshed (rule 1):
   when the index changes, a new version with new searchers replaces this one.
@@ -26,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.searching import Searcher
@@ -49,10 +51,16 @@ POSTINGS_CACHE_ENTRIES = 8_000_000
 # Document frequencies remembered per version: a term lookup costs ~50 microseconds on a
 # segmented index, and one search looks up a hundred or more, mostly the same ones every time.
 FREQUENCY_CACHE_ENTRIES = 200_000
+# Characters of documents (articles and what is derived from them) kept per version: ~4,000
+# typical news articles, ~50 MB of a worker's memory.  Reading a stored document costs ~1 ms
+# (decompressing and decoding its fields) and feedback analyses each of a query's top ten, which
+# are largely the same documents for queries on the same subject.
+DOCUMENT_CACHE_CHARS = 16_000_000
 # Idle searchers kept per version (one per serving thread is enough).
 IDLE_SEARCHERS = 8
 
 _EMPTY_DOCS = np.empty(0, dtype=np.int64)
+_Value = TypeVar("_Value")
 _EMPTY_WEIGHTS = np.empty(0, dtype=np.float64)
 
 
@@ -174,6 +182,7 @@ class IndexVersion:
         self.languages = _languages(self.values)
         self._postings = _Lru(postings_budget)
         self._frequencies = _Lru(FREQUENCY_CACHE_ENTRIES)
+        self._documents = _Lru(DOCUMENT_CACHE_CHARS)
         self._average_lengths = {
             field: float(searcher.avg_field_length(field) or 1.0) for field in schema.LENGTH_FIELDS
         }
@@ -215,6 +224,22 @@ class IndexVersion:
     @property
     def retired(self) -> bool:
         return self._retired
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def document_value(
+        self, kind: str, docnum: int, compute: Callable[[], _Value], size: Callable[[_Value], int]
+    ) -> _Value:
+        """What ``compute`` reads or derives from document ``docnum`` (``kind`` names it), computed
+        once per version while the cache holds it; ``size`` gives its cost in characters.  The
+        value is shared between requests and threads: it must never be changed."""
+        key = (kind, docnum)
+        cached = self._documents.get(key)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        value = compute()
+        self._documents.put(key, value, cost=size(value) + 100)
+        return value
 
     # -- postings ----------------------------------------------------------------------------
 
@@ -440,7 +465,16 @@ class IndexReader:
         return dict(self.searcher.reader().stored_fields(docnum))
 
     def article(self, docnum: int) -> Article:
-        return schema.from_stored(self.stored(docnum))
+        """The article of document ``docnum`` (shared through the version's document cache)."""
+        return self.version.document_value(
+            "article", docnum, lambda: schema.from_stored(self.stored(docnum)), _article_size
+        )
+
+    def document_value(
+        self, kind: str, docnum: int, compute: Callable[[], _Value], size: Callable[[_Value], int]
+    ) -> _Value:
+        """See :meth:`IndexVersion.document_value`."""
+        return self.version.document_value(kind, docnum, compute, size)
 
     def document_number(self, article_id: str) -> int | None:
         if not article_id:
@@ -455,6 +489,10 @@ class IndexReader:
     def spelling_frequencies(self, words: list[str]) -> np.ndarray:
         """For each word, in how many documents it occurs as written ("did you mean")."""
         return self.version.spelling_frequencies(self.searcher, words)
+
+
+def _article_size(article: Article) -> int:
+    return len(article.body) + len(article.title)
 
 
 # --- assembling per-document values ---------------------------------------------------------------
