@@ -224,32 +224,21 @@ def _weightiest(reader: IndexReader, factors: dict[str, float], most: int) -> di
     """
     if len(factors) <= most:
         return factors
-    n = max(reader.doc_count, 1)
-
-    def weight(text: str) -> float:
-        df = max(reader.doc_frequency(schema.BODY, text), reader.doc_frequency(schema.TITLE, text))
-        return factors[text] * _idf(n, df) ** IDF_POWER
-
-    chosen = sorted(factors, key=lambda text: (-weight(text), text))[:most]
+    damped = _damped_idfs(reader, list(factors))
+    weight = {text: factors[text] * damped[text] for text in factors}
+    chosen = sorted(factors, key=lambda text: (-weight[text], text))[:most]
     return {text: factors[text] for text in chosen}
 
 
-class _DampedIdf:
-    """idf ** IDF_POWER of terms, from the cached posting arrays, remembered for one request."""
-
-    def __init__(self, reader: IndexReader) -> None:
-        self.reader = reader
-        self.n = max(reader.doc_count, 1)
-        self.known: dict[str, float] = {}
-
-    def __call__(self, text: str) -> float:
-        found = self.known.get(text)
-        if found is None:
-            body = self.reader.term_docs(schema.BODY, text)
-            title = self.reader.term_docs(schema.TITLE, text)
-            found = _idf(self.n, max(len(body), len(title))) ** IDF_POWER
-            self.known[text] = found
-        return found
+def _damped_idfs(reader: IndexReader, texts: list[str]) -> dict[str, float]:
+    """idf ** IDF_POWER of each term, from the index's document frequencies (deleted documents
+    included, as Whoosh and Lucene count them), looked up for all terms at once."""
+    frequencies = np.maximum(
+        reader.doc_frequencies(schema.BODY, texts), reader.doc_frequencies(schema.TITLE, texts)
+    )
+    n = max(reader.doc_count, 1)
+    idfs = (1.0 + np.log((1 + n) / (1 + frequencies))) ** IDF_POWER
+    return dict(zip(texts, idfs.tolist(), strict=True))
 
 
 def _tf_factors(counts: Counter[str]) -> dict[str, float]:
@@ -461,15 +450,18 @@ def _with_feedback(
     top = [d for d in ranked if d != exclude[1]][:EXPANSION_DOCS]
     if not top:
         return content
-    damped = _DampedIdf(reader)
     query = {t.text: t.query_weight for t in terms}
     query_norm = math.sqrt(sum(w * w for w in query.values()))
     added: dict[str, float] = {}
-    for docnum in top:
-        counts = reader.document_value(
+    matches = [
+        reader.document_value(
             "related feedback terms", docnum, partial(_expansion_terms, reader, docnum), len
         )
-        vector = {text: factor * damped(text) for text, factor in _tf_factors(counts).items()}
+        for docnum in top
+    ]
+    damped = _damped_idfs(reader, sorted(set().union(*matches)))
+    for counts in matches:
+        vector = {text: factor * damped[text] for text, factor in _tf_factors(counts).items()}
         norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
         scale = EXPANSION_WEIGHT * query_norm / (norm * len(top))
         for text, weight in vector.items():
@@ -479,7 +471,7 @@ def _with_feedback(
                 added[text] = added.get(text, 0.0) + weight * scale
     weightiest = sorted(added, key=lambda text: (-added[text], text))[:EXPANSION_TERMS]
     # Back to tf factors: _scored_terms multiplies each by the term's damped idf.
-    expanded = _scored_terms(reader, {text: added[text] / damped(text) for text in weightiest})
+    expanded = _scored_terms(reader, {text: added[text] / damped[text] for text in weightiest})
     rescaled = [dataclasses.replace(t, query_weight=query[t.text]) for t in terms]
     return _content_scores(reader, rescaled + expanded)
 

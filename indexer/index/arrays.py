@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,6 +243,18 @@ class PostingArrays:
         Whoosh counts), or None when the arrays cannot tell."""
         found = self.span(field, btext)
         return None if found is None else found[1]
+
+    def frequencies(self, field: str, btexts: Sequence[bytes]) -> np.ndarray | None:
+        """:meth:`frequency` of many terms at once (one binary search for all), or None when the
+        arrays cannot tell for some of them."""
+        code = _FIELD_CODES.get(field)
+        if code is None or any(len(code) + len(btext) > KEY_BYTES for btext in btexts):
+            return None
+        if not len(self.keys) or not btexts:
+            return np.zeros(len(btexts), dtype=np.int64)
+        keys = np.array([code + btext for btext in btexts], dtype=self.keys.dtype)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[at] == keys, self.spans[at, 1], 0).astype(np.int64)
 
     def words_starting(self, field: str, prefix: bytes) -> list[bytes] | None:
         """The segment's words of ``field`` that start with ``prefix`` (None: ask Whoosh)."""
