@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,10 @@ from gunicorn.config import Config
 from whoosh.index import open_dir
 
 from indexer.build import WRITER_OPTIONS, build_index
+from indexer.errors import IndexNotFoundError
 from indexer.index import schema
 from indexer.index import version as version_module
+from indexer.index.store import IndexStore
 from search import SearchRequest, SearchService
 from web.app import create_app
 from web.extension import current_service
@@ -114,6 +117,24 @@ def test_the_document_cache_keeps_within_its_budget(
         reader.article(1)
         assert reader.article(0) is not first  # evicted, read again
         assert reader.article(0) == first
+
+
+def test_an_index_of_another_format_says_to_rebuild_it_and_the_next_build_does(
+    tmp_path: Path,
+) -> None:
+    corpus, index = _copy_of_corpus(tmp_path)
+    manifest = IndexStore(index).manifest_path()
+    with sqlite3.connect(manifest) as db:  # as an older artsearch left it
+        db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(IndexNotFoundError, match=r"index format 4.*--rebuild"):
+        SearchService(index).search(SearchRequest(q="lantern"))
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index)}).test_client()
+    answer = client.get("/api/search?q=lantern")
+    assert answer.status_code == 503
+    assert "--rebuild" in answer.get_json()["error"]["message"]
+    build_index(corpus, index, workers=1)  # an incremental run rebuilds it
+    assert SearchService(index).search(SearchRequest(q="lantern")).total == 1
 
 
 def _mapped_deleted_files(folder: Path) -> list[str]:

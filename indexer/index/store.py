@@ -34,7 +34,9 @@ import contextlib
 import fcntl
 import logging
 import os
+import pickle
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -47,7 +49,7 @@ from whoosh.searching import Searcher
 
 from indexer.errors import IndexBusyError, IndexNotFoundError
 from indexer.index.arrays import DocumentArrays, PostingArrays
-from indexer.index.schema import SCHEMA
+from indexer.index.schema import SCHEMA, SCHEMA_VERSION
 from indexer.index.version import IndexReader, IndexVersion, VersionKey
 from indexer.index.whoosh_private import segment_files
 
@@ -108,12 +110,33 @@ class IndexStore:
         return True
 
     def open(self) -> Index:
-        """The live Whoosh index, reopened only when a swap has replaced the generation."""
+        """The live Whoosh index, reopened only when a swap has replaced the generation.
+
+        An index another version of artsearch wrote (another schema version, or files this
+        version's classes cannot unpickle) raises IndexNotFoundError saying to rebuild it.
+        """
         generation = self.current_generation()
         with self._lock:
             if self._open is None or self._open[0] != generation.name:
-                self._open = (generation.name, whoosh_index.open_dir(str(generation)))
+                self._open = (generation.name, self._open_generation(generation))
             return self._open[1]
+
+    def _open_generation(self, generation: Path) -> Index:
+        rebuild = f"run `artsearch index CORPUS --index {self.root} --rebuild`"
+        written = written_schema_version(generation / MANIFEST_FILE)
+        if written is not None and written != SCHEMA_VERSION:
+            raise IndexNotFoundError(
+                f"the index at {self.root} was written by another version of artsearch (index "
+                f"format {written}, this version reads {SCHEMA_VERSION}): {rebuild}"
+            )
+        try:
+            return whoosh_index.open_dir(str(generation))
+        except (AttributeError, ImportError, EOFError, ValueError, pickle.UnpicklingError) as error:
+            # Whoosh unpickles its table of contents, which names the codec's classes.
+            raise IndexNotFoundError(
+                f"the index at {self.root} cannot be read by this version of artsearch "
+                f"({type(error).__name__}: {error}): {rebuild}"
+            ) from error
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[IndexReader]:
@@ -307,3 +330,14 @@ def _holder(handle: object) -> str:
     except (OSError, ValueError, UnicodeDecodeError):
         return ""
     return f" (pid {pid})"
+
+
+def written_schema_version(manifest: Path) -> str | None:
+    """The index format version a generation's manifest records, or None when it records none
+    (or cannot be read: Whoosh's own check then decides)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{manifest}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
