@@ -251,10 +251,15 @@ class _MultiValues:
     def __init__(self, reader: IndexReader, name: str) -> None:
         self.name = name
         self.field = _MULTI_VALUE_FIELDS[name]
-        self.keys = tuple(sorted(reader.expand(self.field, "")))
-        docs = [reader.term_docs(self.field, key) for key in self.keys]
-        self.docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
-        self.codes = np.repeat(np.arange(len(self.keys), dtype=np.int64), [len(d) for d in docs])
+        found = reader.field_values(self.field)
+        if found is not None:
+            self.keys, self.docs, self.codes = found
+        else:  # an index written before the value arrays: read each value's posting list
+            self.keys = tuple(sorted(reader.expand(self.field, "")))
+            docs = [reader.term_docs(self.field, key) for key in self.keys]
+            self.docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
+            counts = [len(d) for d in docs]
+            self.codes = np.repeat(np.arange(len(self.keys), dtype=np.int64), counts)
         self._code_of = {key: code for code, key in enumerate(self.keys)}
         self._labels: dict[str, str] = {}
         self._lock = threading.Lock()

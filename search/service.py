@@ -307,12 +307,13 @@ def _highlight_terms(reader: IndexReader, main: query.Query) -> frozenset[str]:
     whoosh_reader = reader.searcher.reader()
     terms = set()
     for leaf in main.leaves():
-        if leaf.field() not in wanted:
+        field = leaf.field()
+        if field is None or field not in wanted:
             continue
         if type(leaf) is query.Prefix:
             # From the posting arrays' sorted words: Whoosh's expansion walks its term files
             # (~4 ms for a short prefix at 21,578 articles, a third of the query).
-            terms.update(reader.expand(leaf.field(), leaf.text))
+            terms.update(reader.expand(field, leaf.text))
             continue
         for _, text in leaf.expanded_terms(whoosh_reader, phrases=True):
             terms.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))

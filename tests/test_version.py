@@ -23,6 +23,7 @@ from indexer.errors import IndexNotFoundError
 from indexer.index import schema
 from indexer.index import version as version_module
 from indexer.index.store import IndexStore
+from indexer.index.version import IndexReader
 from search import SearchRequest, SearchService
 from web.app import create_app
 from web.extension import current_service
@@ -135,6 +136,42 @@ def test_an_index_of_another_format_says_to_rebuild_it_and_the_next_build_does(
     assert "--rebuild" in answer.get_json()["error"]["message"]
     build_index(corpus, index, workers=1)  # an incremental run rebuilds it
     assert SearchService(index).search(SearchRequest(q="lantern")).total == 1
+
+
+def _values_from_terms(reader: IndexReader, field: str) -> dict[str, list[int]]:
+    return {key: sorted(reader.term_docs(field, key).tolist()) for key in reader.expand(field, "")}
+
+
+def _values_from_arrays(reader: IndexReader, field: str) -> dict[str, list[int]]:
+    found = reader.field_values(field)
+    assert found is not None
+    names, docs, codes = found
+    assert list(names) == sorted(names)
+    return {name: sorted(docs[codes == code].tolist()) for code, name in enumerate(names)}
+
+
+def test_author_and_tag_values_come_from_arrays_as_the_terms_give_them(tmp_path: Path) -> None:
+    corpus, index = _copy_of_corpus(tmp_path)
+    (corpus / "wikinews" / "lantern-festival-in-taipei.html").unlink()
+    shutil.copy(CORPUS / "wikinews" / "lantern-festival-in-taipei.html", corpus / "again.html")
+    build_index(corpus, index, workers=1)  # a second segment, and a deleted document
+    service = SearchService(index)
+    with service.store.reader() as reader:
+        assert len(reader.version.segments) > 1 and reader.doc_count < reader.doc_count_all
+        for field in schema.VALUE_ARRAY_FIELDS:
+            from_arrays = _values_from_arrays(reader, field)
+            assert from_arrays == _values_from_terms(reader, field)
+            assert sum(map(len, from_arrays.values())) > 10
+    facets = service.search(SearchRequest(q="said")).facets
+    service.close()
+    for written in index.glob("gen-*/*.arr_values.npz"):  # as an index written before them
+        written.unlink()
+    service = SearchService(index)
+    with service.store.reader() as reader:
+        assert reader.field_values(schema.TAGS) is None
+    assert service.search(SearchRequest(q="said")).facets == facets
+    assert facets["author"] and facets["tag"]
+    service.close()
 
 
 def _mapped_deleted_files(folder: Path) -> list[str]:

@@ -64,8 +64,9 @@ _WEIGHTS = ".arr_weights.npy"
 _STARTS = ".arr_starts.npy"
 _DELTAS = ".arr_deltas.npy"
 _DOCUMENTS = ".arr_documents.npz"
+_VALUES = ".arr_values.npz"
 ARRAY_EXTENSIONS = (
-    _WORDS, _WORD_COUNTS, _KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _DOCUMENTS,
+    _WORDS, _WORD_COUNTS, _KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _DOCUMENTS, _VALUES,
 )  # fmt: skip
 
 
@@ -94,9 +95,15 @@ class PostingArraysRecorder:
         self._words: list[bytes] = []
         self._word_counts = array("i")
 
+        # The values of VALUE_ARRAY_FIELDS: per field, its terms, how many documents have each
+        # and those documents, one term after the other.
+        self._values: _ValuePostings | None = None
+        self._value_postings = {field: _ValuePostings() for field in schema.VALUE_ARRAY_FIELDS}
+
     def start_field(self, field: str, positions: bool) -> None:
         self._code = _FIELD_CODES.get(field) if positions else None
         self._spelling = field == schema.SPELLING_FIELD
+        self._values = self._value_postings.get(field)
 
     def start_term(self, btext: bytes) -> None:
         self._btext = btext
@@ -104,10 +111,16 @@ class PostingArraysRecorder:
         if self._spelling and len(btext) <= KEY_BYTES:
             self._words.append(btext)
             self._word_counts.append(0)
+        if self._values is not None:
+            self._values.terms.append(btext)
+            self._values.counts.append(0)
 
     def add(self, docnum: int, weight: float, value: bytes) -> None:
         if self._spelling and self._words and self._words[-1] == self._btext:
             self._word_counts[-1] += 1
+        if self._values is not None:
+            self._values.counts[-1] += 1
+            self._values.docs.append(docnum)
         if self._code is not None:
             self._docs.append(docnum)
             self._weights.append(weight)
@@ -144,8 +157,25 @@ class PostingArraysRecorder:
         order = np.argsort(words, kind="stable")
         np.save(self._files(_WORD_COUNTS), np.frombuffer(self._word_counts, dtype=np.int32)[order])
         np.save(self._files(_WORDS), words[order])
-        for ext, values in arrays.items():
-            np.save(self._files(ext), values)
+        values: dict[str, np.ndarray] = {}
+        for field, postings in self._value_postings.items():
+            # Whoosh writes a field's terms in order: the arrays are sorted.
+            values[f"names:{field}"] = np.array([t.decode("utf-8") for t in postings.terms], str)
+            values[f"counts:{field}"] = np.frombuffer(postings.counts, dtype=np.int32)
+            values[f"docs:{field}"] = np.frombuffer(postings.docs, dtype=np.int32)
+        with open(self._files(_VALUES), "wb") as handle:
+            np.savez(handle, **values)  # type: ignore[arg-type]
+        for ext, values_array in arrays.items():
+            np.save(self._files(ext), values_array)
+
+
+class _ValuePostings:
+    """One keyword field's terms, how many documents have each, and those documents."""
+
+    def __init__(self) -> None:
+        self.terms: list[bytes] = []
+        self.counts = array("i")
+        self.docs = array("i")
 
 
 class DocumentArraysRecorder:
@@ -223,6 +253,9 @@ class PostingArrays:
     deltas: np.ndarray
     words: np.ndarray  # the spelling field's words, sorted
     word_counts: np.ndarray  # in how many documents each occurs (deleted ones included)
+    # Per field of VALUE_ARRAY_FIELDS: its values (sorted), how many documents have each, and
+    # those documents one value after the other (none for segments written before these were).
+    values: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     @classmethod
     def load(cls, files: SegmentFiles) -> PostingArrays | None:
@@ -230,13 +263,15 @@ class PostingArrays:
         try:
             # Plain arrays over the mapped memory: slicing numpy's memmap subclass costs several
             # times more, and a search slices thousands of times.
-            arrays = [
+            keys, spans, docs, weights, starts, deltas, words, word_counts = (
                 np.load(files(ext), mmap_mode="r").view(np.ndarray)
                 for ext in (_KEYS, _SPANS, _DOCS, _WEIGHTS, _STARTS, _DELTAS, _WORDS, _WORD_COUNTS)
-            ]
+            )
         except (OSError, ValueError):
             return None
-        return cls(*arrays)
+        return cls(
+            keys, spans, docs, weights, starts, deltas, words, word_counts, _load_values(files)
+        )
 
     def frequency(self, field: str, btext: bytes) -> int | None:
         """In how many of the segment's documents the term occurs (deleted ones included, as
@@ -330,6 +365,19 @@ class PostingArrays:
         sums = np.cumsum(deltas)
         before = np.repeat(sums[run_first] - deltas[run_first], counts)
         return sums - before, counts
+
+
+def _load_values(
+    files: SegmentFiles,
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    try:
+        with np.load(files(_VALUES), allow_pickle=False) as saved:
+            return {
+                f: (saved[f"names:{f}"], saved[f"counts:{f}"], saved[f"docs:{f}"])
+                for f in schema.VALUE_ARRAY_FIELDS
+            }
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @dataclass(frozen=True)

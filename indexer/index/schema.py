@@ -59,6 +59,9 @@ ARTICLE = "article"
 # Fields whose postings (with word positions) are also written as arrays: those queries score
 # and phrases search.
 POSTING_ARRAY_FIELDS = (BODY, TITLE)
+# Keyword fields whose values are written as arrays, each value with the documents that have it
+# (the author and tag facets read them whole once per index version).
+VALUE_ARRAY_FIELDS = (AUTHOR_KEY, TAGS)
 # Fields whose per-document lengths are written as arrays (BM25's length normalisation).
 LENGTH_FIELDS = (BODY, TITLE)
 # Columns written as arrays of codes into a table of their values (filters and facets).

@@ -392,6 +392,34 @@ class IndexVersion:
             [reader.doc_frequency(schema.SPELLING_FIELD, word) for word in encoded], dtype=np.int64
         )
 
+    def field_values(self, field: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray] | None:
+        """Every value of a keyword field of :data:`~indexer.index.schema.VALUE_ARRAY_FIELDS`,
+        sorted, with the live documents that have each: ``(values, docs, codes)``, ``codes[i]``
+        the value of ``docs[i]``; None when a segment has no value arrays (read the terms
+        instead).  Built from the arrays in a few vectorised steps, where reading each value's
+        posting list through Whoosh took ~0.1 ms a value."""
+        parts = []
+        for segment in self.segments:
+            values = segment.postings.values if segment.postings else None
+            if values is None or field not in values:
+                return None
+            names, counts, docs = values[field]
+            parts.append((names, counts, docs.astype(np.int64) + segment.offset))
+        if not parts:
+            return (), _EMPTY_DOCS, _EMPTY_DOCS
+        everything = np.unique(np.concatenate([names for names, _, _ in parts]))
+        all_docs, all_codes = [], []
+        for names, counts, docs in parts:
+            codes = np.repeat(np.searchsorted(everything, names), counts)
+            live = self.values.live[docs]
+            all_docs.append(docs[live])
+            all_codes.append(codes[live])
+        return (
+            tuple(str(name) for name in everything),
+            np.concatenate(all_docs),
+            np.concatenate(all_codes).astype(np.int64),
+        )
+
     def words_starting(self, searcher: Searcher, field: str, prefix: str) -> list[str]:
         """The index's words of ``field`` that start with ``prefix``, sorted."""
         btext = prefix.encode("utf-8")
@@ -506,6 +534,10 @@ class IndexReader:
     def expand(self, field: str, prefix: str) -> list[str]:
         """The index words of ``field`` that start with ``prefix``, sorted."""
         return self.version.words_starting(self.searcher, field, prefix)
+
+    def field_values(self, field: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray] | None:
+        """See :meth:`IndexVersion.field_values`."""
+        return self.version.field_values(field)
 
     def spelling_frequencies(self, words: list[str]) -> np.ndarray:
         """For each word, in how many documents it occurs as written ("did you mean")."""
