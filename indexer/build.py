@@ -435,7 +435,7 @@ def _refuse_to_shrink(store: IndexStore, entries: _Entries, corpus: Path) -> Non
         return
     manifest = Manifest(store.manifest_path())
     try:
-        known = manifest.files()
+        known = manifest.paths()
     finally:
         manifest.close()
     gone = [path for path in known if not entries.keeps(path)]

