@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml.html import HtmlElement
 
-from indexer.extraction import body
+from indexer.extraction import body, extract_page
 from indexer.extraction.body import extract_body, unwrap_layout_tables, without_page_furniture
 from indexer.extraction.htmlparse import load_page, parse_html
 
@@ -236,3 +236,47 @@ def test_the_pages_address_and_date_lines_in_its_language_are_furniture() -> Non
     assert without_page_furniture("2024年3月12日\n\n" + LONG, language="zh") == LONG
     kept = "Seit 1999 werden hier Pressemitteilungen veröffentlicht"
     assert without_page_furniture(f"{kept}\n\n{LONG}", language="de") == f"{kept}\n\n{LONG}"
+
+
+def test_a_short_article_flattened_into_one_paragraph_is_split_back_into_its_blocks() -> None:
+    # trafilatura's rescue of a short article returns title, byline, caption and paragraphs as
+    # one paragraph; split where the page's blocks are, the title and byline lines go.
+    data = (PAGES / "extract-short-article-flattened.html").read_bytes()
+    flattened = body.extractor_paragraphs(load_page(data))
+    assert len(flattened) == 1 and flattened[0].startswith("Harbour Board Sets")
+    [article] = extract_page(data, "extract-short-article-flattened.html")
+    assert article.body.split("\n\n") == [
+        "Cranes at the container terminal at dusk, seen from the north pier. (Coastal Courier)",
+        "PORTLAND, March 4 - The harbour board declared a dividend of 12 cents a share.",
+        "Payable April 2 to holders of record.",
+        "The board met on Tuesday.",
+    ]
+
+
+def test_one_paragraph_holding_one_block_or_words_found_in_it_by_chance_stays_whole() -> None:
+    tree = parse_html(
+        "<body><p>The board (PPD) met on Tuesday and voted.</p><ul><li>PPD</li></ul>"
+        "<p>Board</p></body>"
+    )
+    paragraph = ["The board (PPD) met on Tuesday and voted."]
+    assert body.with_blocks_restored(tree, paragraph) == paragraph
+    flattened = ["Harbour news The board met on Tuesday. It voted."]
+    tree = parse_html(
+        "<body><h1>Harbour news</h1><p>The board met on Tuesday.</p><p>It voted.</p></body>"
+    )
+    assert body.with_blocks_restored(tree, flattened) == [
+        "Harbour news",
+        "The board met on Tuesday.",
+        "It voted.",
+    ]
+
+
+def test_code_and_drawings_are_dropped_but_json_data_and_tail_text_stay() -> None:
+    tree = parse_html(
+        "<body><p>Tolls rise.<script>var a = 1;</script> Ferries too.</p>"
+        "<style>p {color: red}</style><svg><text>logo</text></svg>"
+        '<script type="application/ld+json">{"@type": "NewsArticle"}</script></body>'
+    )
+    body.drop_code(tree)
+    assert [e.tag for e in tree.iter("script", "style", "svg")] == ["script"]
+    assert tree.find(".//p").text_content() == "Tolls rise. Ferries too."

@@ -74,6 +74,18 @@ EXTRACTOR_SETTINGS = ExtractorSettings(fast=False, favor_precision=False)
 # card); it is taken only when trafilatura's precision focus confirms it.
 SHORT_TEXT_CHARS = 250
 SHORT_TEXT_SETTINGS = ExtractorSettings(fast=True, favor_precision=True)
+# trafilatura's rescue of a short article (fewer characters than its floor) returns the whole
+# text of the page's <article> (or <body>) as one paragraph: title, byline and paragraphs glued
+# together.  When that one paragraph holds this many of the page's blocks, it is split back
+# where they begin and end, so that the line rules below see the title and byline lines.
+_FLATTENED_MIN_BLOCKS = 2
+# A block found in the paragraph has this many words: one word ("PPD", a tag) is found inside
+# any text.
+_FLATTENED_BLOCK_MIN_WORDS = 2
+_BLOCKS = etree.XPath(
+    "//body//*[self::p or self::h1 or self::h2 or self::h3 or self::h4 or self::li"
+    " or self::figcaption]"
+)
 
 # A continuation block of an article cut into several holds this many paragraphs and words.
 _CONTINUATION_MIN_PARAGRAPHS = 2
@@ -127,6 +139,8 @@ def extract_body(
         paragraphs = _article_paragraphs(tree, site, EXTRACTOR_SETTINGS)
         if sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS:
             paragraphs = _article_paragraphs(tree, site, SHORT_TEXT_SETTINGS)
+        else:
+            paragraphs = with_blocks_restored(tree, paragraphs)
     origin = "extractor"
     if ld_body:
         from_ld = ld_body_paragraphs(ld_body)
@@ -141,6 +155,46 @@ def extract_body(
     if not paragraphs:
         return None
     return Found("\n\n".join(paragraphs), origin)
+
+
+def with_blocks_restored(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs, or, when they are one paragraph holding the text of several of the
+    page's blocks (paragraphs, headings, list items, captions), none inside another, that
+    paragraph split where each of those blocks begins and ends (see _FLATTENED_MIN_BLOCKS):
+    an extraction keeps blocks apart, a flattened dump of the page does not.  No text is
+    dropped."""
+    if len(paragraphs) != 1:
+        return paragraphs
+    text = paragraphs[0]
+    inside: list[HtmlElement] = []
+    pieces: list[str] = []
+    cursor = 0
+    for block in _BLOCKS(tree):
+        block_text = clean_text(block.text_content())
+        if word_count(block_text) < _FLATTENED_BLOCK_MIN_WORDS or len(block_text) >= len(text):
+            continue
+        at = _find_words(text, block_text, cursor)
+        if at < 0 or any(b in inside for b in block.iterancestors()):
+            continue
+        inside.append(block)
+        pieces += [text[cursor:at], block_text]
+        cursor = at + len(block_text)
+    if len(inside) < _FLATTENED_MIN_BLOCKS:
+        return paragraphs
+    pieces.append(text[cursor:])
+    return [piece for piece in (p.strip() for p in pieces) if piece]
+
+
+def _find_words(text: str, words: str, start: int) -> int:
+    """Where `words` occur in `text` from `start` on, not inside a longer word; -1 if nowhere."""
+    at = text.find(words, start)
+    while at >= 0:
+        end = at + len(words)
+        starts_word = at == 0 or not text[at - 1].isalnum()
+        if starts_word and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(words, at + 1)
+    return -1
 
 
 def _article_paragraphs(
@@ -443,6 +497,20 @@ def is_end_furniture(text: str) -> bool:
     if words <= sel.COPYRIGHT_LINE_MAX_WORDS and sel.COPYRIGHT_LINE.search(text):
         return True
     return words <= 12 and bool(sel.BYLINE_PREFIX.match(text))
+
+
+# Scripts (but their JSON data: JSON-LD, settings), styles and SVG drawings: no text of them is
+# article text, and trafilatura, which copies the tree several times, drops them itself.
+_CODE = etree.XPath("//script[not(contains(@type, 'json'))]|//style|//svg")
+
+
+def drop_code(tree: HtmlElement) -> None:
+    """Remove the tree's code and drawings (see _CODE), which the body extractor never reads:
+    half of a typical page's elements once its rails are pruned, and as much of trafilatura's
+    copying.  Their tail text stays."""
+    for element in _CODE(tree):
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def _is_huge(tree: HtmlElement, elements: int | None) -> bool:
