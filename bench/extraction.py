@@ -24,7 +24,8 @@ One run prints:
     .venv/bin/python bench/extraction.py --generate 2000
 
 Other modes: --date-disagreements (the pages where artsearch and htmldate disagree, with the
-evidence each page gives, to label bench/published_days.tsv); --skip-ablation.
+evidence each page gives, to label bench/published_days.tsv); --skip-ablation; --rules REGEX
+(ablate only the rules whose name matches).
 """
 
 from __future__ import annotations
@@ -348,7 +349,6 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
          [(body, "EXTRACTOR_SETTINGS", body.ExtractorSettings(fast=True, favor_precision=True))]),
         ("short text confirmed", [(body, "SHORT_TEXT_CHARS", 0)]),
         ("continuation blocks", [(body, "with_continuations", lambda tree, p: p)]),
-        ("JSON-LD articleBody", [(body, "ld_body_paragraphs", lambda text: [])]),
         ("second copies", [(body, "without_repeated_runs", lambda p: p)]),
         ("teasers (all)", [(body, "without_link_lines", lambda tree, p, site: p)]),
         ("teasers: labels", [(body, "TEASER_LABEL_MAX_WORDS", -1000),
@@ -358,6 +358,8 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
         ("title/address lines", [(page, "without_page_furniture", furniture_without_labels)]),
         ("bare date lines", [(body, "is_bare_date_line", lambda text, language=None: False)]),
         ("byline/notice at ends", [(body, "is_end_furniture", lambda text: False)]),
+        ("byline at ends", [(body, "is_byline", lambda text: False)]),
+        ("copyright notice at ends", [(body, "is_copyright_notice", lambda text: False)]),
         ("pruning (rails, blocks)", [(rails.Layout, "prune", lambda self: None)]),
         ("navigation menus", [(rails, "_navigation", lambda tree, protected: iter(()))]),
         ("text-share guard", [(rails, "MAIN_TEXT_SHARE", 100.0)]),
@@ -366,11 +368,13 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
     ]  # fmt: skip
 
 
-def ablation_table(sets: list[PageSet], ours: dict[str, Score]) -> None:
+def ablation_table(sets: list[PageSet], ours: dict[str, Score], only: str | None = None) -> None:
     print("\n== 3. ablation: F1 with the rule turned off minus F1 with it (negative: the rule")
     print("   wins there); a rule is kept only if it loses on no set (no positive entry)")
     print(f"{'rule':36s} " + " ".join(f"{p.name:>11s}" for p in sets) + "  verdict")
     for name, changes in rules():
+        if only is not None and not re.search(only, name):
+            continue
         cells, loses = [], False
         for pages in sets:
             with patched(changes):
@@ -555,6 +559,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="a make_html_corpus.py folder instead")
     parser.add_argument("--seed", type=int, default=1987)
     parser.add_argument("--skip-ablation", action="store_true")
+    parser.add_argument("--rules", metavar="REGEX", help="ablate only the rules whose name matches")
     parser.add_argument("--skip-base", action="store_true", help="no /work/base columns")
     parser.add_argument("--date-disagreements", action="store_true")
     args = parser.parse_args()
@@ -570,7 +575,7 @@ def main() -> None:
     ours = body_table(sets, with_base=not args.skip_base)
     date_table(folder)
     if not args.skip_ablation:
-        ablation_table(sets, ours)
+        ablation_table(sets, ours, args.rules)
     if not args.skip_base:
         speed_table([s for s in sets if s.name != "traf-eval"])
     if folder is not None:

@@ -98,7 +98,6 @@ def _main_article(view: PageView, path: str) -> Article | None:
     drop_code(view.tree)
     body = extract_body(
         view.tree,
-        ld_string(view.article_ld, "articleBody"),
         elements=view.elements,
         page_url=metadata.url,
     )
