@@ -439,7 +439,7 @@ def without_page_furniture(body: str, *labels: str | None, language: str | None 
     """The body without the lines extractors pick up around a short article: a line repeating
     one of `labels` (the article's title, its heading on the page, its address), a bare date
     line ("Feb 26, 1987", "2 hours ago", "12 de marzo de 2024"), a line without a word ("·"), a
-    byline or a copyright notice at either end.  Dates are read in `language` (the article's) as
+    byline at either end.  Dates are read in `language` (the article's) as
     well as in English.  Empty when nothing else is left."""
     label_words = {normalised_words(label) for label in labels if label}
     paragraphs = [
@@ -457,18 +457,10 @@ def without_page_furniture(body: str, *labels: str | None, language: str | None 
 
 
 def is_end_furniture(text: str) -> bool:
-    """A byline ("By Jane Doe") or a copyright notice ("© 2015 Pacific Wire — all rights
-    reserved"): furniture when it is the body's first or last paragraph."""
-    return is_byline(text) or is_copyright_notice(text)
-
-
-def is_byline(text: str) -> bool:
+    """A byline ("By Jane Doe"): furniture when it is the body's first or last paragraph.
+    (Not a copyright notice: the Zyte pages' bodies keep the wire's "© 2019 Associated Press.
+    All rights reserved." and drop a site's own, so dropping them lost there.)"""
     return len(WORD.findall(text)) <= 12 and bool(sel.BYLINE_PREFIX.match(text))
-
-
-def is_copyright_notice(text: str) -> bool:
-    words = len(WORD.findall(text))
-    return words <= sel.COPYRIGHT_LINE_MAX_WORDS and bool(sel.COPYRIGHT_LINE.search(text))
 
 
 # Scripts (but their JSON data: JSON-LD, settings), styles and SVG drawings: no text of them is

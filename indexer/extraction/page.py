@@ -103,7 +103,7 @@ def _main_article(view: PageView, path: str) -> Article | None:
     )
     if body is None:
         return None
-    # Extractors keep the title, a date line, the page's address or a copyright notice around
+    # Extractors keep the title, a date line, the page's address or a byline around
     # short articles.
     heading = element_text(view.heading) if view.heading is not None else None
     language = find_language(view, body.value)  # date lines are read in it
