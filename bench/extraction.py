@@ -293,7 +293,7 @@ def median_ms(cpu: list[float]) -> float:
     return statistics.median(cpu) * 1e3 if cpu else 0.0
 
 
-def body_table(sets: list[PageSet], with_base: bool) -> dict[str, Score]:
+def body_table(sets: list[PageSet], with_base: bool, libraries: bool = True) -> dict[str, Score]:
     print("\n== 1. body text (P, R, F1; pages without an article; median CPU ms per page)")
     print(f"{'set':10s} {'system':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'no art.':>7s} {'ms':>6s}")
     ours: dict[str, Score] = {}
@@ -303,7 +303,8 @@ def body_table(sets: list[PageSet], with_base: bool) -> dict[str, Score]:
         ]
         if with_base:
             systems.append(("artsearch before", lambda p=pages: run_base(p)))  # type: ignore[misc]
-        systems += [(n, lambda p=pages, f=f: run_library(p, f)) for n, f in LIBRARIES.items()]  # type: ignore[misc]
+        if libraries:
+            systems += [(n, lambda p=pages, f=f: run_library(p, f)) for n, f in LIBRARIES.items()]  # type: ignore[misc]
         for name, run in systems:
             out = run()
             found = score(pages, out)
@@ -560,6 +561,10 @@ def main() -> None:
     parser.add_argument("--rules", metavar="REGEX", help="ablate only the rules whose name matches")
     parser.add_argument("--skip-base", action="store_true", help="no /work/base columns")
     parser.add_argument("--date-disagreements", action="store_true")
+    parser.add_argument(
+        "--no-libraries", action="store_true", help="no library rows (their figures are exact)"
+    )
+    parser.add_argument("--skip-generated-dates", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.date_disagreements:
@@ -570,8 +575,8 @@ def main() -> None:
         folder = args.out / "generated"
         generate_corpus(folder, args.generate, args.seed)
     sets = [zyte_set(), traf_eval_set()] + ([generated_set(folder)] if folder else [])
-    ours = body_table(sets, with_base=not args.skip_base)
-    date_table(folder)
+    ours = body_table(sets, with_base=not args.skip_base, libraries=not args.no_libraries)
+    date_table(None if args.skip_generated_dates else folder)
     if not args.skip_base:
         speed_table([s for s in sets if s.name != "traf-eval"])
     if folder is not None:
