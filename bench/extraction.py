@@ -24,7 +24,8 @@ One run prints:
     .venv/bin/python bench/extraction.py --generate 2000
 
 Other modes: --date-disagreements (the pages where artsearch and htmldate disagree, with the
-evidence each page gives, to label bench/published_days.tsv); --skip-ablation.
+evidence each page gives, to label bench/published_days.tsv); --skip-ablation; --rules REGEX
+(ablate only the rules whose name matches).
 """
 
 from __future__ import annotations
@@ -292,7 +293,7 @@ def median_ms(cpu: list[float]) -> float:
     return statistics.median(cpu) * 1e3 if cpu else 0.0
 
 
-def body_table(sets: list[PageSet], with_base: bool) -> dict[str, Score]:
+def body_table(sets: list[PageSet], with_base: bool, libraries: bool = True) -> dict[str, Score]:
     print("\n== 1. body text (P, R, F1; pages without an article; median CPU ms per page)")
     print(f"{'set':10s} {'system':22s} {'P':>6s} {'R':>6s} {'F1':>6s} {'no art.':>7s} {'ms':>6s}")
     ours: dict[str, Score] = {}
@@ -302,7 +303,8 @@ def body_table(sets: list[PageSet], with_base: bool) -> dict[str, Score]:
         ]
         if with_base:
             systems.append(("artsearch before", lambda p=pages: run_base(p)))  # type: ignore[misc]
-        systems += [(n, lambda p=pages, f=f: run_library(p, f)) for n, f in LIBRARIES.items()]  # type: ignore[misc]
+        if libraries:
+            systems += [(n, lambda p=pages, f=f: run_library(p, f)) for n, f in LIBRARIES.items()]  # type: ignore[misc]
         for name, run in systems:
             out = run()
             found = score(pages, out)
@@ -348,7 +350,6 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
          [(body, "EXTRACTOR_SETTINGS", body.ExtractorSettings(fast=True, favor_precision=True))]),
         ("short text confirmed", [(body, "SHORT_TEXT_CHARS", 0)]),
         ("continuation blocks", [(body, "with_continuations", lambda tree, p: p)]),
-        ("JSON-LD articleBody", [(body, "ld_body_paragraphs", lambda text: [])]),
         ("second copies", [(body, "without_repeated_runs", lambda p: p)]),
         ("teasers (all)", [(body, "without_link_lines", lambda tree, p, site: p)]),
         ("teasers: labels", [(body, "TEASER_LABEL_MAX_WORDS", -1000),
@@ -357,7 +358,7 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
         ("teasers: same site only", [(body, "points_elsewhere_on_site", lambda a, s: True)]),
         ("title/address lines", [(page, "without_page_furniture", furniture_without_labels)]),
         ("bare date lines", [(body, "is_bare_date_line", lambda text, language=None: False)]),
-        ("byline/notice at ends", [(body, "is_end_furniture", lambda text: False)]),
+        ("byline at ends", [(body, "is_end_furniture", lambda text: False)]),
         ("pruning (rails, blocks)", [(rails.Layout, "prune", lambda self: None)]),
         ("navigation menus", [(rails, "_navigation", lambda tree, protected: iter(()))]),
         ("text-share guard", [(rails, "MAIN_TEXT_SHARE", 100.0)]),
@@ -366,11 +367,13 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
     ]  # fmt: skip
 
 
-def ablation_table(sets: list[PageSet], ours: dict[str, Score]) -> None:
+def ablation_table(sets: list[PageSet], ours: dict[str, Score], only: str | None = None) -> None:
     print("\n== 3. ablation: F1 with the rule turned off minus F1 with it (negative: the rule")
     print("   wins there); a rule is kept only if it loses on no set (no positive entry)")
     print(f"{'rule':36s} " + " ".join(f"{p.name:>11s}" for p in sets) + "  verdict")
     for name, changes in rules():
+        if only is not None and not re.search(only, name):
+            continue
         cells, loses = [], False
         for pages in sets:
             with patched(changes):
@@ -555,8 +558,13 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="a make_html_corpus.py folder instead")
     parser.add_argument("--seed", type=int, default=1987)
     parser.add_argument("--skip-ablation", action="store_true")
+    parser.add_argument("--rules", metavar="REGEX", help="ablate only the rules whose name matches")
     parser.add_argument("--skip-base", action="store_true", help="no /work/base columns")
     parser.add_argument("--date-disagreements", action="store_true")
+    parser.add_argument(
+        "--no-libraries", action="store_true", help="no library rows (their figures are exact)"
+    )
+    parser.add_argument("--skip-generated-dates", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.date_disagreements:
@@ -567,14 +575,14 @@ def main() -> None:
         folder = args.out / "generated"
         generate_corpus(folder, args.generate, args.seed)
     sets = [zyte_set(), traf_eval_set()] + ([generated_set(folder)] if folder else [])
-    ours = body_table(sets, with_base=not args.skip_base)
-    date_table(folder)
-    if not args.skip_ablation:
-        ablation_table(sets, ours)
+    ours = body_table(sets, with_base=not args.skip_base, libraries=not args.no_libraries)
+    date_table(None if args.skip_generated_dates else folder)
     if not args.skip_base:
         speed_table([s for s in sets if s.name != "traf-eval"])
     if folder is not None:
         generated_checks(folder)
+    if not args.skip_ablation:  # last: the longest part
+        ablation_table(sets, ours, args.rules)
 
 
 if __name__ == "__main__":

@@ -180,6 +180,9 @@ def test_navigation_menus_are_pruned() -> None:
 def test_other_stories_cards_beside_the_titled_article_are_pruned() -> None:
     tree, layout = layout_of(
         f"<article><h1>Harbour plans</h1><p>{LONG}</p><p>{LONG}</p><p>{LONG}</p></article>"
-        '<article class="card"><p>Ferry fares rise again.</p></article>'
+        '<article class="card"><h3>Ferry fares rise again</h3><p>Teaser.</p></article>'
+        '<article class="linked"><a href="/fares">Ferry fares rise again this May</a></article>'
+        '<article class="box"><p>Fossils are remains of plants or animals.</p></article>'
     )
-    assert [e.get("class") for e in layout.boilerplate] == ["card"]
+    # A card of another story has a title of its own; an untitled box is the story's own.
+    assert [e.get("class") for e in layout.boilerplate] == ["card", "linked"]

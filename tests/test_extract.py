@@ -457,3 +457,21 @@ def test_json_ld_nested_100000_levels_is_an_ordinary_page() -> None:
     )
     articles = extract_page(page.encode("utf-8"), "deep-json-ld.html")
     assert articles[0].title == "Harbour opens"
+
+
+def test_an_article_beside_the_titled_one_is_another_story_only_when_it_has_a_title() -> None:
+    from indexer.extraction.htmlparse import parse_html
+    from indexer.extraction.rails import is_other_story
+
+    tree = parse_html(
+        "<body><article id=main><h1>Where does the thick air come from?</h1><p>Text.</p>"
+        "</article><article id=box><p>Fossils are remains of plants or animals.</p></article>"
+        "<article id=card><h3>Ferry fares frozen for the winter</h3><p>Teaser.</p></article>"
+        '<article id=linked><a href="/ferry">Ferry fares frozen for the winter</a></article>'
+        "</body>"
+    )
+    main = tree.get_element_by_id("main")
+    assert not is_other_story(tree.get_element_by_id("box"), main)
+    assert is_other_story(tree.get_element_by_id("card"), main)
+    assert is_other_story(tree.get_element_by_id("linked"), main)
+    assert not is_other_story(tree.get_element_by_id("card"), None)

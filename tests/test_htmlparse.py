@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lxml.html import HtmlElement
 
 from indexer.errors import ExtractionError
 from indexer.extraction import htmlparse
@@ -206,3 +207,14 @@ def test_a_file_over_the_limit_is_refused_by_its_size_before_reading() -> None:
     with pytest.raises(ExtractionError, match="larger than the 50 MB limit"):
         refuse_oversized(MAX_PAGE_BYTES + 1)
     refuse_oversized(MAX_PAGE_BYTES)
+
+
+def test_every_element_of_a_parsed_page_is_an_html_element_forms_included() -> None:
+    # The element classes are chosen in C (no form classes): every element still has the
+    # HtmlElement methods the extractor calls.
+    tree = load_page(
+        b"<html><body><form><input name=q><select><option>A</option></select>"
+        b"</form><p>Text</p></body></html>"
+    )
+    assert all(isinstance(e, HtmlElement) for e in tree.iter())
+    assert tree.find(".//form").text_content() == "A"

@@ -597,3 +597,30 @@ def test_htmldate_comes_before_a_time_element_far_from_the_title() -> None:
         mtime=MTIME,
     )
     assert value(find_published(view)) == "2019-11-18"
+
+
+def test_relative_date_in_a_web_archive_copy_counts_back_from_its_capture_time() -> None:
+    # Most of the copy's links carry the capture time (2016-03-30 10:12:29 UTC); one older
+    # capture of another page does not count, and neither does the file's time.
+    view = fixture_view("relative-date-archived-copy.html", mtime=MTIME)
+    metadata = read_metadata(view)
+    assert metadata.published == "2016-03-27"  # "vor 3 Tagen" on 2016-03-30
+    assert metadata.provenance["published_reference"] == "capture"
+
+
+def test_a_page_citing_one_archived_copy_is_no_archive_copy() -> None:
+    html = (
+        "<html><head><meta name=language content=en></head><body><h1>Plague cases</h1>"
+        "<p>2 days ago</p><p>Three cases were confirmed, the ministry said on Tuesday.</p>"
+        '<p>Source: <a href="https://web.archive.org/web/20191113015611/http://a.example/">'
+        'archived notice</a>, <a href="/news/">more news</a>, <a href="/">home</a></p>'
+        "</body></html>"
+    )
+    metadata = read_metadata(view_of(html, mtime=MTIME))
+    assert metadata.published == "2020-02-29"  # "2 days ago" on the file's 2020-03-02
+    assert metadata.provenance["published_reference"] == "file-mtime"
+
+
+def test_a_page_without_links_has_no_capture_time() -> None:
+    metadata = read_metadata(view_of("<html><body><p>3 days ago</p></body></html>", mtime=MTIME))
+    assert metadata.provenance.get("published_reference") in (None, "file-mtime")

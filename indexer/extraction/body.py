@@ -11,7 +11,6 @@ on every benchmark set (bench/extraction.py's ablation table replaces them one a
 from __future__ import annotations
 
 import copy
-import html
 import logging
 import re
 from collections import Counter
@@ -31,22 +30,6 @@ from indexer.extraction.structure import body_paragraphs, line_words
 from indexer.extraction.view import Found
 
 log = logging.getLogger(__name__)
-
-_HTML_BREAK = re.compile(r"</p\s*>|<br\s*/?>|</div\s*>|</h[1-6]\s*>", re.I)
-_HTML_END = re.compile(r"</(?:p|div|a|em|strong|b|i|span|h[1-6])\s*>|<br\s*/?>", re.I)
-_HTML_TAG = re.compile(
-    r"<(?:p|br|div|h[1-6]|a|em|strong|b|i|span)\b[^>]*>|</(?:a|em|strong|b|i|span|p|div|h[1-6])>",
-    re.I,
-)
-# A JSON-LD articleBody is the page's text when it is at least this long...
-_LD_BODY_MIN_WORDS = 40
-# ...and this share of its probe windows is found verbatim in the page's visible text.
-_LD_BODY_MIN_SHARE = 0.8
-# ...and it is not much shorter than what the extractor found.
-_LD_BODY_MIN_RATIO = 0.6
-_PROBE_WINDOWS = 12
-_PROBE_WORDS = 8
-
 
 MAX_BODY_CHARS = 1_000_000
 """A body is cut after this many characters (about 170,000 words; the longest benchmark
@@ -74,6 +57,18 @@ EXTRACTOR_SETTINGS = ExtractorSettings(fast=False, favor_precision=False)
 # card); it is taken only when trafilatura's precision focus confirms it.
 SHORT_TEXT_CHARS = 250
 SHORT_TEXT_SETTINGS = ExtractorSettings(fast=True, favor_precision=True)
+# trafilatura's rescue of a short article (fewer characters than its floor) returns the whole
+# text of the page's <article> (or <body>) as one paragraph: title, byline and paragraphs glued
+# together.  When that one paragraph holds this many of the page's blocks, it is split back
+# where they begin and end, so that the line rules below see the title and byline lines.
+_FLATTENED_MIN_BLOCKS = 2
+# A block found in the paragraph has this many words: one word ("PPD", a tag) is found inside
+# any text.
+_FLATTENED_BLOCK_MIN_WORDS = 2
+_BLOCKS = etree.XPath(
+    "//body//*[self::p or self::h1 or self::h2 or self::h3 or self::h4 or self::li"
+    " or self::figcaption]"
+)
 
 # A continuation block of an article cut into several holds this many paragraphs and words.
 _CONTINUATION_MIN_PARAGRAPHS = 2
@@ -105,7 +100,6 @@ _MIN_PARAGRAPH_WORDS = 5
 
 def extract_body(
     tree: HtmlElement,
-    ld_body: str | None = None,
     *,
     elements: int | None = None,
     page_url: str | None = None,
@@ -113,10 +107,9 @@ def extract_body(
     """The article text of a page in the stored format, or None when it has none.
 
     trafilatura reads the tree (it copies it: the caller's is not modified); its text is
-    completed with the article's continuation blocks.  A JSON-LD articleBody that is long and
-    consistent with the page's visible text is preferred to that: it is the publisher's own
-    account of the body.  Either is then rid of second copies of the article and of teasers
-    (links to other pages of the site `page_url` belongs to, alone or with a short label).
+    completed with the article's continuation blocks, and rid of second copies of the article
+    and of teasers (links to other pages of the site `page_url` belongs to, alone or with a
+    short label).
     `elements`, when known, is at least the tree's number of elements (the page's count before
     pruning): small pages then need no counting.
     """
@@ -127,20 +120,51 @@ def extract_body(
         paragraphs = _article_paragraphs(tree, site, EXTRACTOR_SETTINGS)
         if sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS:
             paragraphs = _article_paragraphs(tree, site, SHORT_TEXT_SETTINGS)
-    origin = "extractor"
-    if ld_body:
-        from_ld = ld_body_paragraphs(ld_body)
-        # A truncated articleBody (a teaser, a paywall's first paragraphs) is not the body.
-        if (
-            from_ld
-            and _words(from_ld) >= _LD_BODY_MIN_RATIO * _words(paragraphs)
-            and _is_page_text(from_ld, tree)
-        ):
-            from_ld = _with_page_breaks(from_ld, paragraphs)
-            paragraphs, origin = without_link_lines(tree, from_ld, site), "json-ld"
+        else:
+            paragraphs = with_blocks_restored(tree, paragraphs)
     if not paragraphs:
         return None
-    return Found("\n\n".join(paragraphs), origin)
+    return Found("\n\n".join(paragraphs), "extractor")
+
+
+def with_blocks_restored(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The paragraphs, or, when they are one paragraph holding the text of several of the
+    page's blocks (paragraphs, headings, list items, captions), none inside another, that
+    paragraph split where each of those blocks begins and ends (see _FLATTENED_MIN_BLOCKS):
+    an extraction keeps blocks apart, a flattened dump of the page does not.  No text is
+    dropped."""
+    if len(paragraphs) != 1:
+        return paragraphs
+    text = paragraphs[0]
+    inside: list[HtmlElement] = []
+    pieces: list[str] = []
+    cursor = 0
+    for block in _BLOCKS(tree):
+        block_text = clean_text(block.text_content())
+        if word_count(block_text) < _FLATTENED_BLOCK_MIN_WORDS or len(block_text) >= len(text):
+            continue
+        at = _find_words(text, block_text, cursor)
+        if at < 0 or any(b in inside for b in block.iterancestors()):
+            continue
+        inside.append(block)
+        pieces += [text[cursor:at], block_text]
+        cursor = at + len(block_text)
+    if len(inside) < _FLATTENED_MIN_BLOCKS:
+        return paragraphs
+    pieces.append(text[cursor:])
+    return [piece for piece in (p.strip() for p in pieces) if piece]
+
+
+def _find_words(text: str, words: str, start: int) -> int:
+    """Where `words` occur in `text` from `start` on, not inside a longer word; -1 if nowhere."""
+    at = text.find(words, start)
+    while at >= 0:
+        end = at + len(words)
+        starts_word = at == 0 or not text[at - 1].isalnum()
+        if starts_word and (end == len(text) or not text[end].isalnum()):
+            return at
+        at = text.find(words, at + 1)
+    return -1
 
 
 def _article_paragraphs(
@@ -148,10 +172,6 @@ def _article_paragraphs(
 ) -> list[str]:
     paragraphs = with_continuations(tree, extractor_paragraphs(tree, settings))
     return without_link_lines(tree, without_repeated_runs(paragraphs), site)
-
-
-def _words(paragraphs: list[str]) -> int:
-    return sum(len(WORD.findall(p)) for p in paragraphs)
 
 
 # --- second copies ------------------------------------------------------------------------------
@@ -419,7 +439,7 @@ def without_page_furniture(body: str, *labels: str | None, language: str | None 
     """The body without the lines extractors pick up around a short article: a line repeating
     one of `labels` (the article's title, its heading on the page, its address), a bare date
     line ("Feb 26, 1987", "2 hours ago", "12 de marzo de 2024"), a line without a word ("·"), a
-    byline or a copyright notice at either end.  Dates are read in `language` (the article's) as
+    byline at either end.  Dates are read in `language` (the article's) as
     well as in English.  Empty when nothing else is left."""
     label_words = {normalised_words(label) for label in labels if label}
     paragraphs = [
@@ -437,12 +457,24 @@ def without_page_furniture(body: str, *labels: str | None, language: str | None 
 
 
 def is_end_furniture(text: str) -> bool:
-    """A byline ("By Jane Doe") or a copyright notice ("© 2015 Pacific Wire — all rights
-    reserved"): furniture when it is the body's first or last paragraph."""
-    words = len(WORD.findall(text))
-    if words <= sel.COPYRIGHT_LINE_MAX_WORDS and sel.COPYRIGHT_LINE.search(text):
-        return True
-    return words <= 12 and bool(sel.BYLINE_PREFIX.match(text))
+    """A byline ("By Jane Doe"): furniture when it is the body's first or last paragraph.
+    (Not a copyright notice: the Zyte pages' bodies keep the wire's "© 2019 Associated Press.
+    All rights reserved." and drop a site's own, so dropping them lost there.)"""
+    return len(WORD.findall(text)) <= 12 and bool(sel.BYLINE_PREFIX.match(text))
+
+
+# Scripts (but their JSON data: JSON-LD, settings), styles and SVG drawings: no text of them is
+# article text, and trafilatura, which copies the tree several times, drops them itself.
+_CODE = etree.XPath("//script[not(contains(@type, 'json'))]|//style|//svg")
+
+
+def drop_code(tree: HtmlElement) -> None:
+    """Remove the tree's code and drawings (see _CODE), which the body extractor never reads:
+    half of a typical page's elements once its rails are pruned, and as much of trafilatura's
+    copying.  Their tail text stays."""
+    for element in _CODE(tree):
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def _is_huge(tree: HtmlElement, elements: int | None) -> bool:
@@ -496,50 +528,3 @@ def _capped(paragraphs: Iterable[str]) -> list[str]:
         kept.append(paragraph)
         size += len(paragraph) + 2
     return kept
-
-
-def ld_body_paragraphs(ld_body: str) -> list[str]:
-    text = ld_body
-    # Some publishers put the body's HTML in the JSON; "<I>" alone is a ticker symbol in a
-    # text ("First Interstate Bancorp <I>"), so a closing tag or a break must show it is HTML.
-    if _HTML_TAG.search(text) and _HTML_END.search(text):
-        text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub("\n", text)))
-    paragraphs = [clean_text(p) for p in re.split(r"\n", text)]
-    paragraphs = [p for p in paragraphs if p]
-    if sum(len(WORD.findall(p)) for p in paragraphs) < _LD_BODY_MIN_WORDS:
-        return []
-    return paragraphs
-
-
-def _is_page_text(paragraphs: list[str], tree: HtmlElement) -> bool:
-    # Probe windows spread over the articleBody must appear in the page's visible text: a
-    # summary, another article's body or a stale copy fails this.
-    words = WORD.findall(" ".join(paragraphs).lower())
-    page = normalised_words(_visible_text(tree))
-    step = max(1, (len(words) - _PROBE_WORDS) // _PROBE_WINDOWS)
-    probes = [
-        " ".join(words[i : i + _PROBE_WORDS]) for i in range(0, len(words) - _PROBE_WORDS + 1, step)
-    ]
-    probes = probes[:_PROBE_WINDOWS] or [" ".join(words)]
-    found = sum(1 for probe in probes if probe in page)
-    return found >= _LD_BODY_MIN_SHARE * len(probes)
-
-
-_VISIBLE_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
-)
-
-
-def _visible_text(tree: HtmlElement) -> str:
-    # Not itertext(): the JSON-LD <script> itself must not count as the page showing its text.
-    return " ".join(str(t) for t in _VISIBLE_TEXT(tree))
-
-
-def _with_page_breaks(ld_paragraphs: list[str], page_paragraphs: list[str]) -> list[str]:
-    """An unbroken articleBody split where the page breaks its paragraphs."""
-    if len(ld_paragraphs) > 1 or len(page_paragraphs) < 2:
-        return ld_paragraphs
-    block = normalised_words(ld_paragraphs[0])
-    inside = [p for p in page_paragraphs if normalised_words(p) and normalised_words(p) in block]
-    covered = sum(len(normalised_words(p)) for p in inside)
-    return inside if covered >= 0.9 * len(block) else ld_paragraphs

@@ -86,9 +86,10 @@ def read_metadata(view: PageView) -> Metadata:
 
 
 def read_head_with_reference(tree: HtmlElement, mtime: float | None = None) -> PageHead:
-    """The page's :class:`PageHead`, its reference time read from its <meta> or ``mtime``."""
+    """The page's :class:`PageHead`, its reference time read from its <meta>, its Web Archive
+    links or ``mtime``."""
     head = read_head(tree)
-    return replace(head, reference=find_reference_time(head, mtime))
+    return replace(head, reference=find_reference_time(head, mtime, tree))
 
 
 def read_view(tree: HtmlElement, *, mtime: float | None = None) -> PageView:

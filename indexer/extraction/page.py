@@ -18,7 +18,12 @@ from lxml.html import HtmlElement
 
 from indexer.article import Article, article_id
 from indexer.errors import ExtractionError
-from indexer.extraction.body import extract_body, unwrap_layout_tables, without_page_furniture
+from indexer.extraction.body import (
+    drop_code,
+    extract_body,
+    unwrap_layout_tables,
+    without_page_furniture,
+)
 from indexer.extraction.headline import choose_article_ld, find_main_heading, header_region
 from indexer.extraction.htmlparse import load_page
 from indexer.extraction.language import find_language
@@ -89,16 +94,16 @@ def _extract_page(data: bytes, path: str, mtime: float | None) -> list[Article]:
 
 
 def _main_article(view: PageView, path: str) -> Article | None:
-    metadata = read_metadata(view)
+    metadata = read_metadata(view)  # htmldate's search, in there, reads the page's scripts too
+    drop_code(view.tree)
     body = extract_body(
         view.tree,
-        ld_string(view.article_ld, "articleBody"),
         elements=view.elements,
         page_url=metadata.url,
     )
     if body is None:
         return None
-    # Extractors keep the title, a date line, the page's address or a copyright notice around
+    # Extractors keep the title, a date line, the page's address or a byline around
     # short articles.
     heading = element_text(view.heading) if view.heading is not None else None
     language = find_language(view, body.value)  # date lines are read in it

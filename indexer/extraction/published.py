@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -38,16 +39,48 @@ _UPDATED = re.compile(r"updat|modif|edit|revis", re.I)
 _PUBLISHED = re.compile(r"publish|posted|pubdate|created|date-?line|story-?time|entry-?date", re.I)
 
 
-def find_reference_time(head: PageHead, mtime: float | None) -> Found[datetime] | None:
+# A Web Archive copy's links are rewritten to the archive's copies of their targets, each address
+# holding the capture time (UTC, YYYYmmddHHMMSS) of this page: "/web/20070228213001/http://...".
+_ARCHIVED_LINK = re.compile(r"(?:^|web\.archive\.org)/web/(\d{14})(?:[a-z]{2}_)?/")
+# A page is a Web Archive copy when at least this share of its link addresses are archived.
+ARCHIVED_LINKS_SHARE = 0.5
+_LINK_ADDRESSES = etree.XPath("//a/@href|//link/@href|//img/@src|//script/@src")
+
+
+def find_reference_time(
+    head: PageHead, mtime: float | None, tree: etree._Element | None = None
+) -> Found[datetime] | None:
     """When the page was generated or fetched (relative dates count back from it): a <meta> that
-    says so, else the file's modification time."""
+    says so, else, for a Web Archive copy, the capture time its links carry, else the file's
+    modification time (when the page was saved, for a page saved by a browser or a crawler)."""
     for _, content in head.meta_values(sel.REFERENCE_TIME_META):
         parsed = parse_date(content)
         if parsed is not None:
             return Found(parsed.moment, "meta")
+    if tree is not None and (captured := archive_capture_time(tree)) is not None:
+        return Found(captured, "capture")
     if mtime is not None:
         return Found(datetime.fromtimestamp(mtime, tz=UTC), "file-mtime")
     return None
+
+
+def archive_capture_time(tree: etree._Element) -> datetime | None:
+    """The capture time of a page saved from the Web Archive (most of its links point into the
+    archive): the time most of those links carry (a few point to other captures of other
+    pages).  None for other pages, which may cite an archived copy or two."""
+    addresses = _LINK_ADDRESSES(tree)
+    times = Counter(
+        match.group(1)
+        for address in addresses
+        if (match := _ARCHIVED_LINK.search(str(address))) is not None
+    )
+    if not times or times.total() < ARCHIVED_LINKS_SHARE * len(addresses):
+        return None
+    stamp, _ = times.most_common(1)[0]
+    try:
+        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:  # "20071399..." is no time
+        return None
 
 
 def find_published(view: PageView) -> Found[str] | None:

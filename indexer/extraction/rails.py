@@ -204,10 +204,23 @@ def _navigation(tree: HtmlElement, protected: set[HtmlElement]) -> Iterator[Html
             yield nav
 
 
+# A headline link is at least this long (characters): "More", "Share" are not titles.
+_CARD_TITLE_MIN_CHARS = 20
+# A story card's own title: a heading, or a link of a headline's length.
+_STORY_TITLE = etree.XPath(
+    "boolean(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6"
+    f"|.//a[@href][string-length(normalize-space(.)) >= {_CARD_TITLE_MIN_CHARS}])"
+)
+
+
 def is_other_story(article: HtmlElement, main_article: HtmlElement | None) -> bool:
-    """An <article> element outside the one that holds the page's title (a teaser card of
-    another story) when the page marks its own story with <article>."""
-    return main_article is not None and main_article not in article.iterancestors()
+    """An <article> element outside the one that holds the page's title, when the page marks
+    its own story with <article>, that has a title of its own (a heading or a headline link):
+    a teaser card of another story.  Some content systems wrap every block of the page's one
+    story in an <article> (a box beside the text, a caption): untitled, those stay."""
+    if main_article is None or main_article in article.iterancestors():
+        return False
+    return bool(_STORY_TITLE(article))
 
 
 def visible_chars(element: HtmlElement) -> int:

@@ -79,9 +79,6 @@ LINK_TEASER = re.compile(
     r"related (?:story|article|coverage|video)|more on this|read next)\s*:",
     re.I,
 )
-# A copyright or rights notice printed as the body's first or last paragraph.
-COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.I)
-COPYRIGHT_LINE_MAX_WORDS = 25
 # Class/id/itemprop words of an article's metadata lines (never body text of a rail item).
 META_MARKER = _word_start(
     "meta|byline|author|source|publisher|provider|date|time|timestamp|posted|dateline|"
