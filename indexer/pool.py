@@ -6,7 +6,9 @@ What a hostile archive does to a plain ``ProcessPoolExecutor`` (each seen in iss
   pipe and, being forked, holding the index's write lock.  Here workers are forked from a
   *forkserver* (a clean process started by exec: it inherits no open file of the build, so no lock),
   ask the kernel to kill them when their parent dies (``PR_SET_PDEATHSIG``), and exit when their
-  pipe to the build closes.  The forkserver itself exits when the build's end of its pipe closes.
+  pipe to the build closes.  The forkserver asks the same about the build before it imports
+  anything else (:mod:`indexer.pool_forkserver`): left to itself it exits only once every worker
+  has, so a killed build's busy workers and a forkserver still starting lived on for seconds.
 - One dead worker broke the whole pool with a ``BrokenProcessPool`` traceback.  Here each worker
   has its own pipe; a page whose worker dies is retried once in a new worker, and skipped with the
   reason if it kills that one too.
@@ -52,7 +54,11 @@ _JOBS_IN_FLIGHT = 2
 # else's doing, e.g. the OOM killer choosing a worker while another process used the memory).
 RETRIES = 1
 
-_PR_SET_PDEATHSIG = 1
+PR_SET_PDEATHSIG = 1
+# Preloaded first by the forkserver (never imported here: importing it arms the guard).
+_FORKSERVER_GUARD = "indexer.pool_forkserver"
+# The build's pid, for the guard to check that its parent is still the build.
+FORKSERVER_PARENT_VARIABLE = "ARTSEARCH_FORKSERVER_PARENT"
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -76,7 +82,7 @@ def _die_with_parent(build_pid: int) -> None:
     """Ask the kernel to kill this process when its parent (the forkserver) dies, then make sure
     the build did not die before we asked."""
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
     try:
         os.kill(build_pid, 0)
@@ -122,7 +128,10 @@ def _serve(conn: Connection, function: Callable[[Any], Any], build_pid: int, mem
 
 def _context(preload: str) -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([preload])
+    # The guard first: it makes the forkserver die with the build even while it still imports
+    # the extraction code (indexer/pool_forkserver.py says why).
+    os.environ[FORKSERVER_PARENT_VARIABLE] = str(os.getpid())
+    context.set_forkserver_preload([_FORKSERVER_GUARD, preload])
     return context
 
 
