@@ -11,7 +11,9 @@ code (0.5 s idle, 3-6 s on the loaded 2-core machine: `bench/chaos.py`'s kill pr
 forkserver and multiprocessing's resource tracker alive 3 s after the kill in 5 of 12 rounds).
 With ``PR_SET_PDEATHSIG`` on the forkserver, the kernel kills it when the build dies, which kills
 its workers (theirs is set in :func:`indexer.pool._serve`), which closes the resource tracker's
-pipe, which ends it.
+pipe, which ends it.  The kernel sends the signal when the *thread* that started the forkserver
+ends: a pool used from a thread that ends before the build loses its forkserver, and
+multiprocessing starts a new one at the next worker start.
 """
 
 from __future__ import annotations

@@ -27,6 +27,10 @@ def run_job(job: str) -> str:
         if not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)
+    elif kind == "spin":
+        end = time.process_time() + float(argument)
+        while time.process_time() < end:
+            pass
     elif kind == "allocate":
         _ = bytearray(int(argument) * 1048576)
     return f"done {job}"
@@ -57,12 +61,25 @@ def test_a_job_that_kills_its_worker_twice_is_failed_with_the_signal() -> None:
     assert results[1].endswith("twice on this page")
 
 
-def test_a_job_past_its_deadline_is_cut_off_and_the_rest_go_on() -> None:
+def test_a_job_over_its_cpu_time_is_cut_off_and_the_rest_go_on() -> None:
     started = time.monotonic()
-    results = list(pool(workers=1, seconds=0.5).map(["sleep:30", "sleep:0"]))
+    results = list(pool(workers=1, seconds=0.5, wall_seconds=60).map(["spin:30", "sleep:0"]))
     assert time.monotonic() - started < 10
     assert results == [
-        "failed sleep:30: took longer than 0.5 s to extract: cut off (PAGE_SECONDS)",
+        "failed spin:30: used more than 0.5 s of CPU time: cut off (PAGE_SECONDS)",
+        "done sleep:0",
+    ]
+
+
+def test_a_job_that_waits_is_cut_off_only_by_the_time_on_the_clock() -> None:
+    # base: one deadline on the clock, which pages of example.com passed on the loaded 2-core
+    # machine (waiting for a core is not the page's cost)
+    jobs = ["sleep:1.5", "sleep:30", "sleep:0"]
+    results = list(pool(workers=1, seconds=0.5, wall_seconds=3).map(jobs))
+    assert results == [
+        "done sleep:1.5",
+        "failed sleep:30: took longer than 3 s to extract (on a busy machine or a slow disk): "
+        "cut off (PAGE_SECONDS x WALL_FACTOR)",
         "done sleep:0",
     ]
 
