@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import gzip
 import json
 import os
@@ -104,20 +105,15 @@ def run_index(artsearch: Path, corpus: Path, index: Path, *extra: str) -> tuple[
 
 
 def article_ids(artsearch: Path, index: Path) -> set[str]:
-    ids: set[str] = set()
-    page = 1
-    while True:
-        out = subprocess.run(
-            [str(artsearch), "search", "", "--index", str(index), "--json", "--limit", "100",
-             "--page", str(page)], capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        if out.returncode != 0:
-            return ids
-        results = json.loads(out.stdout)["results"]
-        ids |= {r["id"] for r in results}
-        if len(results) < 100:
-            return ids
-        page += 1
+    """The ids of every article in the index (one `artsearch export`); fails loudly, so that two
+    unreadable indexes never compare equal."""
+    out = subprocess.run(
+        [str(artsearch), "export", "--index", str(index), "--format", "csv"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"artsearch export --index {index} failed: {out.stderr[-500:]}")
+    return {row["id"] for row in csv.DictReader(out.stdout.splitlines())}
 
 
 class Server:
@@ -224,40 +220,89 @@ def make_hostile_corpus(root: Path) -> tuple[int, int]:
     return len(goods) + 1, bad
 
 
-def probe_hostile_build(artsearch: Path, work: Path) -> Row:
+def _as_user() -> list[str]:
+    """A command prefix that runs without root's right to read any folder (util-linux's setpriv),
+    so that an unreadable folder is unreadable as it is for an ordinary user."""
+    if os.geteuid() != 0:
+        return []
+    drop = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+
+
+def _peak_rss_while(process: subprocess.Popen[bytes]) -> int:
+    """The largest resident size of any descendant (an extraction worker) until ``process`` ends."""
+    peak = 0
+    while process.poll() is None:
+        for pid in descendants(process.pid):
+            with contextlib.suppress(OSError):
+                pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+                peak = max(peak, pages * os.sysconf("SC_PAGE_SIZE"))
+        time.sleep(0.05)
+    return peak
+
+
+def probe_hostile_build(artsearch: Path, work: Path) -> list[Row]:
     corpus = work / "hostile"
+    index = work / "hostile-index"
     goods, bads = make_hostile_corpus(corpus)
     goods += 1  # truncated.html.gz yields the part that arrived (a good page, cut short)
+    locked = corpus / "locked"
+    locked.mkdir()
+    (locked / "inside.html").write_bytes(page("Behind an unreadable folder"))
+    locked.chmod(0)
+    bads += 1
+    command = [*_as_user(), str(artsearch), "index", str(corpus), "--index", str(index), "--json"]
     started = time.perf_counter()
-    code, output = run_index(artsearch, corpus, work / "hostile-index", "--json")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = _peak_rss_while(process)
+    output = process.communicate()[0].decode(errors="replace")
     seconds = time.perf_counter() - started
-    if code != 0 or "{" not in output:
-        return Row(
-            "hostile corpus build", goods + bads, goods + bads, f"aborted: {output[-200:]!r}"
-        )
+    if process.returncode != 0 or "{" not in output:
+        return [Row("hostile corpus build", goods + bads, goods + bads,
+                    f"aborted: {output[-200:]!r}")]  # fmt: skip
     report = json.loads(output[output.index("{") :])
     indexed = report["indexed"]
-    named = {s["path"] for s in report["skipped"]}
+    named = {s["path"]: s["reason"] for s in report["skipped"]}
     missing_good = goods - indexed
     unnamed = bads - 1 - len(named)  # bads counts truncated.html.gz too
-    stats = subprocess.run([str(artsearch), "stats", "--index", str(work / "hostile-index")],
+    stats = subprocess.run([str(artsearch), "stats", "--index", str(index)],
                            capture_output=True, text=True)  # fmt: skip
-    in_stats = "cannot" in stats.stdout or "Skipped:" in stats.stdout
-    return Row(
-        "hostile corpus build",
-        goods + bads,
-        max(0, missing_good) + max(0, unnamed) + (not in_stats),
-        f"{indexed}/{goods} good indexed, {len(named)} bad named, {seconds:.1f} s",
-    )
+    in_stats = "Skipped:" in stats.stdout or "skipped" in stats.stdout.lower()
+    rows = [
+        Row("hostile corpus build", goods + bads,
+            max(0, missing_good) + max(0, unnamed) + (not in_stats) + (not all(named.values())),
+            f"{indexed}/{goods} good indexed, {len(named)}/{bads - 1} bad named with a reason, "
+            f"{seconds:.1f} s"),
+        # Targets: no page costs a worker more than ~500 MB (1 GB file, 200 MB gzip bomb, ...).
+        Row("  largest extraction worker", 1, int(peak > 700e6), f"{peak / 1e6:.0f} MB resident"),
+    ]  # fmt: skip
+    # The report stays true across incremental runs: nothing changed, the same entries skipped.
+    again = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    second = json.loads(again.stdout[again.stdout.index("{") :]) if "{" in again.stdout else {}
+    named_again = {s["path"] for s in second.get("skipped", [])}
+    on_disk = set()
+    generation = index / (index / "CURRENT").read_text().strip()
+    for line in (generation / "skipped.jsonl").read_text(encoding="utf-8").splitlines():
+        on_disk.add(json.loads(line)["path"])
+    same = named_again == set(named) == on_disk
+    failed = int(again.returncode != 0 or not same)
+    rows.append(Row("  incremental re-run: skipped report", 1, failed,
+                    f"exit {again.returncode}, {len(named_again)} named again, "
+                    f"{len(on_disk)} in skipped.jsonl, same set: {same}"))  # fmt: skip
+    locked.chmod(0o755)
+    return rows
 
 
 def probe_kills(artsearch: Path, corpus: Path, work: Path, rounds: int) -> list[Row]:
     clean = work / "clean-index"
+    started = time.monotonic()
     run_index(artsearch, corpus, clean)
+    build_seconds = time.monotonic() - started
     expected = article_ids(artsearch, clean)
     index = work / "kill-index"
     shutil.copytree(clean, index)
     leftovers = blocked = 0
+    slowest = 0.0  # seconds from the indexer's death until the last process it had was gone
     rng = random.Random(11)
     for n in range(rounds):
         signum = signal.SIGKILL if n % 2 == 0 else signal.SIGTERM
@@ -265,11 +310,17 @@ def probe_kills(artsearch: Path, corpus: Path, work: Path, rounds: int) -> list[
             [str(artsearch), "index", str(corpus), "--index", str(index), "--rebuild"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        time.sleep(rng.uniform(1.0, 8.0))
+        # "At any moment": half the kills in the first seconds (walk, forkserver start, first
+        # pages), half anywhere in the build (extraction, writing, commit).
+        early = (n // 2) % 2 == 0
+        time.sleep(rng.uniform(1.0, 8.0) if early else rng.uniform(8.0, max(9.0, build_seconds)))
         below = descendants(process.pid)
         process.send_signal(signum)
         process.wait(60)
-        time.sleep(3)
+        died = time.monotonic()
+        while alive(below) and time.monotonic() - died < 3:
+            time.sleep(0.02)
+        slowest = max(slowest, time.monotonic() - died)
         leftovers += len(alive(below))
         for pid in alive(below):  # clean up so that the next round is independent
             os.kill(pid, signal.SIGKILL)
@@ -279,7 +330,8 @@ def probe_kills(artsearch: Path, corpus: Path, work: Path, rounds: int) -> list[
     same = article_ids(artsearch, index) == expected
     rows = [
         Row("kill indexer (SIGKILL/SIGTERM)", rounds, int(leftovers > 0) + blocked + partial,
-            f"{leftovers} processes left, next run exit {code}, "
+            f"{leftovers} processes left after 3 s (last gone after {slowest:.2f} s), "
+            f"next run exit {code}, "
             f"{'no' if not partial else 'some'} partial generations"),
         Row("next run = clean build", 1, int(not same),
             f"{len(expected)} articles, same set: {same}"),
@@ -308,15 +360,32 @@ def probe_kills(artsearch: Path, corpus: Path, work: Path, rounds: int) -> list[
     return rows
 
 
-def probe_shrink(artsearch: Path, work: Path) -> Row:
+def probe_shrink(artsearch: Path, corpus: Path, work: Path) -> Row:
+    """Runs that would remove all or most of the live index: an empty folder, a corpus that is
+    not there (an unmounted share), a corpus with 40 % of its pages (a half-synced folder)."""
     index = work / "clean-index"
     before = article_ids(artsearch, index)
     empty = work / "empty"
     empty.mkdir(exist_ok=True)
-    code, output = run_index(artsearch, empty, index)
-    after = article_ids(artsearch, index)
-    return Row("empty corpus on live index", 1, int(code == 0 or after != before),
-               f"exit {code}, articles {len(before)} -> {len(after)}")  # fmt: skip
+    partial = work / "partial-corpus"
+    pages = sorted(p for p in corpus.rglob("*") if p.is_file())
+    for path in pages[: len(pages) * 2 // 5]:
+        target = partial / path.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    notes = []
+    failed = 0
+    for name, folder in (("empty", empty), ("missing", work / "not-mounted"), ("40 %", partial)):
+        code, _ = run_index(artsearch, folder, index)
+        after = article_ids(artsearch, index)
+        failed += code == 0 or after != before
+        notes.append(f"{name}: exit {code}, {len(before)} -> {len(after)}")
+    # The user says so: the same 40 % run with --allow-shrink goes through.
+    code, _ = run_index(artsearch, partial, index, "--allow-shrink")
+    shrunk = article_ids(artsearch, index)
+    failed += code != 0 or not 0 < len(shrunk) < len(before)
+    notes.append(f"40 % --allow-shrink: exit {code}, -> {len(shrunk)}")
+    return Row("shrinking runs on a live index", 4, failed, "; ".join(notes))
 
 
 # -- serving ---------------------------------------------------------------------------------
@@ -390,11 +459,22 @@ def probe_worst_queries(
     outcomes: list[tuple[float, int]] = []
     lock = threading.Lock()
 
+    bad_busy = 0  # a 503 must be JSON with Retry-After (Targets: "Serving")
+
     def client(n: int) -> None:
+        nonlocal bad_busy
         while not stop.is_set():
-            result = timed_get(server, queries[n % len(queries)], timeout=120)
+            started = time.perf_counter()
+            try:
+                status, headers, _ = server.get(queries[n % len(queries)], timeout=120)
+            except OSError:
+                status, headers = 0, {}
             with lock:
-                outcomes.append(result)
+                outcomes.append((time.perf_counter() - started, status))
+                bad_busy += status == 503 and not (
+                    "Retry-After" in headers
+                    and headers.get("Content-Type", "").startswith("application/json")
+                )
 
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
     for thread in threads:
@@ -412,9 +492,9 @@ def probe_worst_queries(
     return [
         Row(f"{clients} concurrent worst-case queries", len(latencies), slow, describe(latencies)),
         Row("  the worst-case queries themselves", len(outcomes),
-            sum(n for s, n in statuses.items() if s not in (200, 503)),
-            f"statuses {dict(sorted(statuses.items()))}, p50 {statistics.median(worst):.2f} s, "
-            f"max {max(worst):.2f} s"),
+            sum(n for s, n in statuses.items() if s not in (200, 503)) + bad_busy,
+            f"statuses {dict(sorted(statuses.items()))} ({bad_busy} 503 without JSON and "
+            f"Retry-After), p50 {statistics.median(worst):.2f} s, max {max(worst):.2f} s"),
     ]  # fmt: skip
 
 
@@ -455,9 +535,37 @@ def probe_limits(server: Server) -> Row:
 # -- soak ------------------------------------------------------------------------------------
 
 
-def process_figures(pids: list[int]) -> tuple[int, int, int]:
-    """(RSS bytes, open fds, bytes of deleted files still open or mapped) summed over pids."""
-    rss = fds = deleted = 0
+@dataclass(frozen=True)
+class Figures:
+    """Resources of the server's workers, summed over them."""
+
+    rss: int  # bytes resident
+    fds: int  # open file descriptors
+    index_fds: int  # of which on files of the index folder
+    deleted: int  # bytes of deleted files still open or mapped
+    segments: int  # live segments of the index when sampled
+
+    @property
+    def other_fds(self) -> int:
+        return self.fds - self.index_fds
+
+    @property
+    def fds_per_segment(self) -> float:
+        return self.index_fds / max(1, self.segments)
+
+
+def live_segments(index: Path) -> int:
+    """Segments of the live generation (each has one terms file)."""
+    try:
+        generation = index / (index / "CURRENT").read_text().strip()
+        return len(list(generation.glob("*.trm")))
+    except OSError:
+        return 0
+
+
+def process_figures(pids: list[int], index: Path) -> Figures:
+    rss = fds = index_fds = deleted = 0
+    inside = str(index.resolve()) + "/"
     for pid in pids:
         try:
             rss += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf(
@@ -467,6 +575,7 @@ def process_figures(pids: list[int]) -> tuple[int, int, int]:
             for fd in Path(f"/proc/{pid}/fd").iterdir():
                 fds += 1
                 target = os.readlink(fd)
+                index_fds += target.startswith(inside)
                 if target.endswith(" (deleted)"):
                     seen.add(target)
             for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
@@ -476,7 +585,7 @@ def process_figures(pids: list[int]) -> tuple[int, int, int]:
                 deleted += _deleted_size(pid, target[: -len(" (deleted)")])
         except OSError:
             continue
-    return rss, fds, deleted
+    return Figures(rss, fds, index_fds, deleted, live_segments(index))
 
 
 def _deleted_size(pid: int, name: str) -> int:
@@ -523,7 +632,7 @@ def probe_soak(
     for thread in threads:
         thread.start()
     pages = sorted(p for p in live_corpus.rglob("*.html"))
-    samples: list[tuple[float, int, int, int]] = []
+    samples: list[Figures] = []
     updates = update_failures = 0
     started = time.monotonic()
     end = started + minutes * 60
@@ -531,8 +640,8 @@ def probe_soak(
     warm = None
     while time.monotonic() < end:
         time.sleep(5)
-        figures = process_figures(server.workers())
-        samples.append((time.monotonic() - started, *figures))
+        figures = process_figures(server.workers(), index)
+        samples.append(figures)
         if warm is None and time.monotonic() - started >= min(60, minutes * 30):
             warm = figures
         if time.monotonic() >= next_update:
@@ -542,23 +651,46 @@ def probe_soak(
             code, _ = run_index(artsearch, live_corpus, index)
             updates += 1
             update_failures += code != 0
-            next_update += 30
+            next_update = max(next_update + 30, time.monotonic() + 5)
+    soaked = process_figures(server.workers(), index)
+    # Then two full rebuilds (a generation swap each) while the clients go on: the second one
+    # deletes the generation the first replaced, which the workers had open.
+    swaps = swap_failures = 0
+    for _ in range(2):
+        code, _ = run_index(artsearch, live_corpus, index, "--rebuild")
+        swaps += 1
+        swap_failures += code != 0
+        time.sleep(20)
     stop.set()
     for thread in threads:
         thread.join(60)
-    final = process_figures(server.workers())
+    time.sleep(6)  # an idle moment: searchers of retired versions are closed when checked in
+    final = process_figures(server.workers(), index)
     server.stop()
-    warm = warm or samples[0][1:]
-    rss_growth = (final[0] - warm[0]) / warm[0] * 100
+    warm = warm or samples[0]
+    samples.append(soaked)
+    rss_growth = (soaked.rss - warm.rss) / warm.rss * 100
     generations = len([p for p in index.iterdir() if p.name.startswith("gen-")])
+    per_segment_growth = soaked.fds_per_segment > warm.fds_per_segment * 1.25
     return [
-        Row(f"soak {minutes:g} min: requests", total, failures,
-            f"{updates} incremental updates ({update_failures} failed)"),
+        Row(f"soak {minutes:g} min + 2 rebuilds: requests", total, failures,
+            f"{updates} incremental updates ({update_failures} failed), then {swaps} --rebuild "
+            f"({swap_failures} failed)"),
         Row("  worker RSS growth after warm-up", 1, int(rss_growth >= 10),
-            f"{warm[0] / 1e6:.0f} -> {final[0] / 1e6:.0f} MB ({rss_growth:+.1f} %)"),
-        Row("  open file descriptors", 1, int(final[1] > warm[1] + 4), f"{warm[1]} -> {final[1]}"),
-        Row("  deleted files still held", 1, int(final[2] > 0),
-            f"{final[2] / 1e6:.1f} MB held by workers, {generations} generations on disk"),
+            f"{warm.rss / 1e6:.0f} -> {soaked.rss / 1e6:.0f} MB ({rss_growth:+.1f} %), "
+            f"max {max(f.rss for f in samples) / 1e6:.0f} MB; after the rebuilds "
+            f"{final.rss / 1e6:.0f} MB"),
+        Row("  open fds, not on index files", 1, int(soaked.other_fds > warm.other_fds + 4),
+            f"{warm.other_fds} -> {soaked.other_fds} (all fds {warm.fds} -> {soaked.fds}, "
+            f"max {max(f.fds for f in samples)}; after the rebuilds {final.fds})"),
+        Row("  open fds on index files", 1, int(per_segment_growth),
+            f"{warm.index_fds} -> {soaked.index_fds} for {warm.segments} -> {soaked.segments} "
+            f"live segments ({warm.fds_per_segment:.1f} -> {soaked.fds_per_segment:.1f} per "
+            f"segment)"),
+        Row("  deleted files still held", 2, int(soaked.deleted > 0) + int(final.deleted > 0
+            or generations > 2),
+            f"{soaked.deleted / 1e6:.1f} MB after the soak, {final.deleted / 1e6:.1f} MB after "
+            f"the rebuilds; {generations} generations on disk"),
     ]  # fmt: skip
 
 
@@ -577,7 +709,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--artsearch", type=Path, default=DEFAULT_ARTSEARCH)
     parser.add_argument("--soak-minutes", type=float, default=2.0)
-    parser.add_argument("--kill-rounds", type=int, default=6)
+    parser.add_argument("--kill-rounds", type=int, default=12)
     parser.add_argument("--serve-index", type=Path, help="an index of --corpus to serve "
                         "(built by the probe when not given)")  # fmt: skip
     parser.add_argument("--only", default="", help="comma-separated probe groups: build,kills,"
@@ -593,10 +725,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="chaos-") as folder:
         work = Path(folder)
         if wanted("build"):
-            rows.append(probe_hostile_build(args.artsearch, work))
+            rows += probe_hostile_build(args.artsearch, work)
         if wanted("kills") or wanted("shrink"):
             rows += probe_kills(args.artsearch, args.corpus, work, args.kill_rounds)
-            rows.append(probe_shrink(args.artsearch, work))
+            rows.append(probe_shrink(args.artsearch, args.corpus, work))
         if wanted("slow-headers") or wanted("worst-queries") or wanted("limits"):
             index = args.serve_index or work / "serve-index"
             if not args.serve_index:

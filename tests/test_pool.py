@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from indexer.pool import Limits, WorkerPool
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_job(job: str) -> str:
@@ -22,6 +27,10 @@ def run_job(job: str) -> str:
         if not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)
+    elif kind == "spin":
+        end = time.process_time() + float(argument)
+        while time.process_time() < end:
+            pass
     elif kind == "allocate":
         _ = bytearray(int(argument) * 1048576)
     return f"done {job}"
@@ -52,12 +61,25 @@ def test_a_job_that_kills_its_worker_twice_is_failed_with_the_signal() -> None:
     assert results[1].endswith("twice on this page")
 
 
-def test_a_job_past_its_deadline_is_cut_off_and_the_rest_go_on() -> None:
+def test_a_job_over_its_cpu_time_is_cut_off_and_the_rest_go_on() -> None:
     started = time.monotonic()
-    results = list(pool(workers=1, seconds=0.5).map(["sleep:30", "sleep:0"]))
+    results = list(pool(workers=1, seconds=0.5, wall_seconds=60).map(["spin:30", "sleep:0"]))
     assert time.monotonic() - started < 10
     assert results == [
-        "failed sleep:30: took longer than 0.5 s to extract: cut off (PAGE_SECONDS)",
+        "failed spin:30: used more than 0.5 s of CPU time: cut off (PAGE_SECONDS)",
+        "done sleep:0",
+    ]
+
+
+def test_a_job_that_waits_is_cut_off_only_by_the_time_on_the_clock() -> None:
+    # base: one deadline on the clock, which pages of example.com passed on the loaded 2-core
+    # machine (waiting for a core is not the page's cost)
+    jobs = ["sleep:1.5", "sleep:30", "sleep:0"]
+    results = list(pool(workers=1, seconds=0.5, wall_seconds=3).map(jobs))
+    assert results == [
+        "done sleep:1.5",
+        "failed sleep:30: took longer than 3 s to extract (on a busy machine or a slow disk): "
+        "cut off (PAGE_SECONDS x WALL_FACTOR)",
         "done sleep:0",
     ]
 
@@ -65,3 +87,118 @@ def test_a_job_past_its_deadline_is_cut_off_and_the_rest_go_on() -> None:
 def test_a_job_over_the_memory_limit_fails_with_the_limit_named() -> None:
     results = list(pool(workers=1, memory_bytes=64 * 1048576).map(["allocate:200", "allocate:1"]))
     assert results == ["failed allocate:200: needs more than 64 MB of memory", "done allocate:1"]
+
+
+# A build in its own process: its pool runs two 60-second jobs from a module whose import (in the
+# forkserver, which preloads it) takes IMPORT_SECONDS.
+_JOBS_MODULE = """
+import os, time
+time.sleep(float(os.environ.get("IMPORT_SECONDS", "0")))
+def sleep(seconds):
+    time.sleep(seconds)
+    return "slept"
+"""
+_BUILD = """
+import os, sys
+import slow_jobs
+from indexer.pool import WorkerPool
+os.environ["IMPORT_SECONDS"] = sys.argv[1]  # only the forkserver's import of slow_jobs is slow
+pool = WorkerPool(slow_jobs.sleep, workers=2, on_failure=lambda job, reason: reason)
+list(pool.map([60.0, 60.0]))
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _kill_build_when(
+    tmp_path: Path, import_seconds: float, ready: Callable[[int, set[int]], bool]
+) -> tuple[set[int], float]:
+    """Start the build, SIGKILL it once ``ready(pid, descendants)``; (the processes it had then,
+    seconds until the last of them was gone)."""
+    (tmp_path / "slow_jobs.py").write_text(_JOBS_MODULE)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    build = subprocess.Popen(
+        [sys.executable, "-c", _BUILD, str(import_seconds)], env=environment, cwd=tmp_path
+    )
+    below = _descendants(build.pid)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready(build.pid, below):
+            assert time.monotonic() < deadline, "the build never got ready"
+            time.sleep(0.05)
+            below = _descendants(build.pid)
+        build.kill()
+        build.wait(10)
+        killed = time.monotonic()
+        while _alive(below) and time.monotonic() - killed < 30:
+            time.sleep(0.05)
+        return below, time.monotonic() - killed
+    finally:
+        build.kill()
+        for pid in _alive(below):  # what the base left behind
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_killing_the_build_kills_its_busy_workers_at_once(tmp_path: Path) -> None:
+    # base: the workers finished their 60 s jobs first (the forkserver waited for them, and their
+    # parent-death signal was tied to the forkserver)
+    first_seen: list[float] = []
+
+    def two_workers_busy(build: int, below: set[int]) -> bool:
+        if not first_seen and len([pid for pid in below if _parent(pid) != build]) >= 2:
+            first_seen.append(time.monotonic())
+        return bool(first_seen) and time.monotonic() - first_seen[0] > 1.0  # jobs started
+
+    below, seconds = _kill_build_when(tmp_path, 0, two_workers_busy)
+    assert seconds < 2, f"{len(_alive(below))} processes outlived the build by {seconds:.1f} s"
+
+
+def test_killing_the_build_while_its_forkserver_starts_leaves_no_process(tmp_path: Path) -> None:
+    # base: the forkserver lived until it had imported the job module (chaos kill probe: the
+    # forkserver and the resource tracker alive 3-6 s after the kill)
+    def forkserver_started(build: int, below: set[int]) -> bool:
+        return any("multiprocessing.forkserver" in _cmdline(pid) for pid in below)
+
+    below, seconds = _kill_build_when(tmp_path, 30, forkserver_started)
+    assert seconds < 2, f"{len(_alive(below))} processes outlived the build by {seconds:.1f} s"
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return -1
