@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 from whoosh.analysis import STOP_WORDS
 
-from indexer.index.schema import STOP_WORDS as PRODUCT_STOP_WORDS
+from indexer.index.analysis import STOP_WORDS as PRODUCT_STOP_WORDS
 
 QUERY_COUNT = 500
 # Articles read for the vocabulary and co-occurrence statistics: enough for a stable ranking,

@@ -118,13 +118,11 @@ def _view(reader: IndexReader, arrays: StoryArrays) -> StoryView | None:
     keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
     if len(keys) != size:
         return None
-    rows = np.minimum(np.searchsorted(arrays.doc_keys, keys), max(len(arrays.doc_keys) - 1, 0))
-    found = values.live.copy()
-    if len(arrays.doc_keys):
-        found &= arrays.doc_keys[rows] == keys
-    else:
-        found[:] = False
-    story = np.where(found, arrays.doc_story[rows] if len(rows) else -1, -1).astype(np.int64)
+    if not len(arrays.doc_keys):
+        return None  # no text has a story: documents as they are
+    rows = np.minimum(np.searchsorted(arrays.doc_keys, keys), len(arrays.doc_keys) - 1)
+    found = values.live & (arrays.doc_keys[rows] == keys)
+    story = np.where(found, arrays.doc_story[rows], -1).astype(np.int64)
     has_story = story >= 0
     row = np.where(has_story, story, 0)
     stories = len(arrays.story_ids)
@@ -136,7 +134,7 @@ def _view(reader: IndexReader, arrays: StoryArrays) -> StoryView | None:
         return np.where(has_story, values_of_story[row], otherwise)
 
     texts = per_story(arrays.story_texts, 1)
-    copies = np.where(found, arrays.doc_copies[rows] if len(rows) else 1, 1)
+    copies = np.where(found, arrays.doc_copies[rows], 1)
     versions = per_story(arrays.story_versions, copies)
     first = per_story(arrays.story_first, 0)
     published = np.where(first > 0, first, np.where(values.dated, values.published, 0))

@@ -7,12 +7,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
 from indexer.build import build_index
+from indexer.index.version import Category
 from search import SearchService, parse_request
 from search.results import SearchResults
+from search.stories import StoryView, collapse, day_of_long, distinct_counts
 from tests.story_pages import BRIDGE_OUTLETS, FROST, PAGES, page_html, write_story_corpus
 from web.app import create_app
 
@@ -44,6 +47,56 @@ def bridge_ids(service: SearchService) -> set[str]:
     """The texts (document ids) of the bridge story."""
     found = search(service, q="bridge", group="none")
     return {hit.article.id for hit in found.hits}
+
+
+def five_documents() -> StoryView:
+    """Documents 0, 2 and 3 are one story (3 its main text); 1 and 4 are stories alone."""
+    group = np.array([0, 5, 0, 0, 7])
+    shared = np.array([True, False, True, True, False])
+    none = np.zeros(5, dtype=np.int64)
+    return StoryView(
+        group=group,
+        shared=shared,
+        main=np.array([False, True, False, True, True]),
+        versions=np.array([4, 1, 4, 4, 1]),
+        texts=np.array([3, 1, 3, 3, 1]),
+        published=none,
+        dated=np.zeros(5, dtype=bool),
+        last_updated=none,
+        year=Category(np.full(5, -1, dtype=np.int32), ()),
+        outlets=Category(np.empty(0, dtype=np.int32), ("A", "B")),
+        outlet_keys={"a": 0, "b": 1},
+        pair_docs=np.array([0, 2, 3, 1]),
+        pair_outlets=np.array([0, 1, 1, 0]),
+    )
+
+
+def test_collapse_keeps_the_best_scoring_text_of_each_story() -> None:
+    view = five_documents()
+    mask = np.ones(5, dtype=bool)
+    scores = np.array([0.5, 0.1, 0.9, 0.2, 0.3])
+    assert np.flatnonzero(collapse(view, mask, scores)).tolist() == [1, 2, 4]
+    # Without scores the story's main text stands for it; a story not matched stays out.
+    assert np.flatnonzero(collapse(view, mask, None)).tolist() == [1, 3, 4]
+    only = np.array([True, False, True, False, False])
+    assert np.flatnonzero(collapse(view, only, None)).tolist() == [0]
+
+
+def test_distinct_counts_count_a_story_once_per_value() -> None:
+    view = five_documents()
+    docs, codes = view.pair_docs, view.pair_outlets
+    # Outlet A: the story (doc 0) and doc 1; outlet B: the story twice (docs 2, 3) -> once.
+    assert distinct_counts(view, docs, codes, 2).tolist() == [2, 1]
+    assert distinct_counts(None, docs, codes, 2).tolist() == [2, 2]
+
+
+def test_whoosh_datetimes_read_back_as_days() -> None:
+    from datetime import datetime
+
+    from whoosh.util.times import datetime_to_long
+
+    assert day_of_long(int(datetime_to_long(datetime(2024, 3, 5, 9)))) == "2024-03-05"
+    assert day_of_long(0) is None
 
 
 def test_a_build_keeps_every_copy_and_counts_the_stories(tmp_path: Path, corpus: Path) -> None:
