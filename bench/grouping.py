@@ -873,6 +873,8 @@ def build_and_search_cost(args: argparse.Namespace) -> None:
         python = args.base_python if label == "before" else None
         timings[label] = _timed_searches(code, index, listed, args.passes, python)
     say(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.rounds:  # searches only, on the indexes an earlier run built
+        builds = {k: [{"wall_s": math.nan, "cpu_s": math.nan}] for k in builds}
     before_build = statistics.median(r["wall_s"] for r in builds["before"])
     before_cpu = statistics.median(r["cpu_s"] for r in builds["before"])
     say("")
@@ -962,7 +964,9 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="Python to run --base with (default: its .venv; give ours for a plain checkout)",
     )
-    parser.add_argument("--rounds", type=int, default=2, help="full builds per code")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="full builds per code (0: search the last ones)"
+    )
     parser.add_argument("--queries", type=int, default=300, help="queries of the search mix")
     parser.add_argument("--passes", type=int, default=3, help="timed runs per query")
     parser.add_argument("--hundred", action="store_true", help="the 100-page case")
