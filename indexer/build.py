@@ -59,6 +59,7 @@ from indexer.index.schema import (
 )
 from indexer.index.store import MANIFEST_FILE, SKIP_REPORT_FILE, IndexStore
 from indexer.index.stories import Signature, text_signature
+from indexer.index.whoosh_private import delete_uncommitted, next_segment_docnum
 from indexer.pool import Limits, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -390,18 +391,33 @@ class _SegmentedWriter:
         self._ix = ix
         self._segment_docs = segment_docs
         self._pending = 0
+        # Documents added to the segment being written: id -> number in that segment.
+        self._uncommitted: dict[str, int] = {}
         self._writer = self._open()
 
     def _open(self) -> Any:
         return self._ix.writer(limitmb=WRITER_LIMIT_MB, **WRITER_OPTIONS)
 
     def add(self, document: dict[str, Any]) -> None:
+        self._uncommitted[document[ID]] = next_segment_docnum(self._writer)
         self._writer.add_document(**document)
         self._pending += 1
         if self._segment_docs and self._pending >= self._segment_docs:
             self._writer.commit(merge=False)
             self._writer = self._open()
             self._pending = 0
+            self._uncommitted = {}
+
+    def replace(self, document: dict[str, Any]) -> None:
+        """Replace a document this build wrote, in the segment being written (a document of an
+        earlier segment is deleted there): no segment of its own, which would slow every search
+        (docs/stories.md)."""
+        found = self._uncommitted.pop(document[ID], None)
+        if found is None:
+            self._writer.update_document(**document)
+            return
+        delete_uncommitted(self._writer, found)
+        self.add(document)
 
     def update(self, document: dict[str, Any]) -> None:
         self._writer.update_document(**document)
@@ -412,14 +428,6 @@ class _SegmentedWriter:
     def commit(self) -> None:
         # Merging the segments of a full build would rewrite every posting on one core.
         self._writer.commit(merge=not self._segment_docs)
-
-    def flush(self) -> None:
-        """Commit the documents added so far as a segment (a full build's writer can then
-        replace them: Whoosh cannot replace what its own uncommitted writer added)."""
-        if self._pending:
-            self._writer.commit(merge=False)
-            self._writer = self._open()
-            self._pending = 0
 
     def cancel(self) -> None:
         self._writer.cancel()
@@ -775,13 +783,12 @@ class _Run:
         if self.report.rebuilt:
             # Each page's article was written when it came, with its own outlet; the texts that
             # other outlets printed too are written again with all of theirs.
-            again = [i for i in self.manifest.multi_outlet_ids() if i in self.written]
-            if again:
-                writer.flush()
-            for article_id in again:
+            for article_id in self.manifest.multi_outlet_ids():
+                if article_id not in self.written:
+                    continue
                 preferred = self.manifest.preferred(article_id)
                 assert preferred is not None
-                writer.update(to_document(preferred, self.manifest.outlets(article_id)))
+                writer.replace(to_document(preferred, self.manifest.outlets(article_id)))
         if self.affected:
             _write_preferred(ix, writer, self.manifest, sorted(self.affected), self.changed)
 
