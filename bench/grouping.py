@@ -864,14 +864,25 @@ def build_and_search_cost(args: argparse.Namespace) -> None:
         "after (group=story)": [q.params() | {"group": "story"} for q in mix],
         "after (group=none)": [q.params() | {"group": "none"} for q in mix],
     }
-    timings: dict[str, dict[str, list[float]]] = {}
-    for label, params in per_group.items():
-        listed = args.out / f"queries-{label.split()[0]}-{label[-6:-1]}.json"
-        listed.write_text(json.dumps(params))
-        code = base if label == "before" else ours
-        index = args.out / f"index-{'before' if label == 'before' else 'after'}-{size}"
-        python = args.base_python if label == "before" else None
-        timings[label] = _timed_searches(code, index, listed, args.passes, python)
+    # One pass of the whole mix per process, the three alternated pass by pass, so that a change
+    # of the machine's load falls on all of them; each query's figure is its median over passes.
+    passes: dict[str, list[dict[str, list[float]]]] = {label: [] for label in per_group}
+    for _ in range(args.passes):
+        for label, params in per_group.items():
+            listed = args.out / f"queries-{label.split()[0]}-{label[-6:-1]}.json"
+            listed.write_text(json.dumps(params))
+            code = base if label == "before" else ours
+            index = args.out / f"index-{'before' if label == 'before' else 'after'}-{size}"
+            python = args.base_python if label == "before" else None
+            passes[label].append(_timed_searches(code, index, listed, 1, python))
+    timings = {
+        label: {
+            "wall": [statistics.median(v) for v in zip(*(r["wall"] for r in runs), strict=True)],
+            "cpu": [statistics.median(v) for v in zip(*(r["cpu"] for r in runs), strict=True)],
+            "totals": runs[0]["totals"],
+        }
+        for label, runs in passes.items()
+    }
     say(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.rounds:  # searches only, on the indexes an earlier run built
         builds = {k: [{"wall_s": math.nan, "cpu_s": math.nan}] for k in builds}
