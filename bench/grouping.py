@@ -23,6 +23,14 @@ libraries' MinHash LSH: ``datasketch``, ``datasketch+lead`` (plus an index of ea
 40 shingles), ``rensa``, ``gaoya``.  The candidate stage alone is printed for the sampled index at
 several sampling rates.
 
+The same run then measures the product with stories against the code before them (``--base``,
+a checkout with its own ``.venv``: /work/base), on ``--cost-pages`` generated pages (bench/perf.py's
+corpus, seed 1987): a full build with each code (``artsearch index --rebuild`` under GNU time,
+alternated ``--rounds`` times), the search p50 of bench/query_mix.py's mix through
+``SearchService.search`` in a process of each code (wall and CPU time, median of ``--passes`` per
+query; ours with ``group=story``, the default, and ``group=none``), and the 100-page case (stories
+counted, every version's outlet filter finding its story).
+
 A full run (all sets, 100,000 generated pages: 211,538 versions) takes about an hour on a loaded
 two-core machine; ``--sets reuters,edits`` about fifteen minutes.
 
@@ -30,6 +38,8 @@ Usage::
 
     .venv/bin/python bench/grouping.py                       # all sets, generated at 100,000 pages
     .venv/bin/python bench/grouping.py --sets reuters,edits --methods today,stories,datasketch
+    .venv/bin/python bench/grouping.py --sets reuters --methods today,stories,sweep \
+        --cost-pages 10000                                  # the grouping table and the cost
 
 The comparison libraries are in the ``bench`` extra: ``.venv/bin/pip install -e '.[bench]'``.
 """
@@ -38,11 +48,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
 import os
 import random
+import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -596,7 +609,7 @@ def sign_costs(versions: Sequence[Version], sample: int) -> None:
 
     say(f"  signing {len(texts)} texts (median {words:.0f} words), ms per version, one core:")
     for name, fn in (
-        ("text_signature (blake2b 32-bit shingles)", ours),
+        ("text_signature (crc32 words, mixed 5-grams)", ours),
         ("rensa RMinHash, 128 permutations", with_rensa),
         ("datasketch MinHash, 128 permutations (sha1)", with_datasketch),
     ):
@@ -750,6 +763,195 @@ def evaluate(
             print_kinds(versions, run.story_of_version, signatures)
 
 
+# -- the product with stories against the code before them ------------------------------------
+
+# Run by each code's own Python (cwd: that checkout): times SearchService.search per query.
+_SEARCH_TIMER = """
+import json, statistics, sys, time
+sys.path.insert(0, ".")
+from search import SearchService, parse_request
+index, queries, passes = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3])
+service = SearchService(index)
+service.search(parse_request({"q": "zzqxjv"}))
+walls = [[] for _ in queries]
+cpus = [[] for _ in queries]
+totals = []
+for _ in range(passes):
+    for i, params in enumerate(queries):
+        started, cpu = time.perf_counter(), time.thread_time()
+        results = service.search(parse_request(params))
+        cpus[i].append((time.thread_time() - cpu) * 1e3)
+        walls[i].append((time.perf_counter() - started) * 1e3)
+        if len(totals) < len(queries):
+            totals.append(results.total)
+print(json.dumps({
+    "wall": [statistics.median(w) for w in walls],
+    "cpu": [statistics.median(c) for c in cpus],
+    "totals": totals,
+}))
+"""
+
+
+# `artsearch` of the checkout in the working directory, whichever Python runs it.
+_ARTSEARCH = "import sys; sys.argv[0] = 'artsearch'; from web.cli import main; main()"
+
+
+def _python(code: Path, python: Path | None) -> str:
+    return str(python or code / ".venv" / "bin" / "python")
+
+
+def _timed_build(
+    code: Path, corpus: Path, index: Path, python: Path | None = None
+) -> dict[str, float]:
+    """A full build with one checkout's ``artsearch`` under GNU time (its Python: its own
+    ``.venv`` unless given).  CPU time is the parent process's and the children it waited for."""
+    shutil.rmtree(index, ignore_errors=True)
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
+        command = [
+            "/usr/bin/time", "-o", timing.name, "-f", "%e %U %S %M",
+            _python(code, python), "-c", _ARTSEARCH, "index", str(corpus),
+            "--index", str(index), "--json", "--rebuild",
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, check=True, cwd=code)
+        wall, user, system, rss_kb = timing.read().split()[-4:]
+    report = json.loads(done.stdout)
+    return {
+        "wall_s": float(wall),
+        "cpu_s": float(user) + float(system),
+        "rss_mb": int(rss_kb) / 1024,
+        "articles": report["articles"],
+        "stories": report.get("stories", 0),
+        "versions": report.get("versions", 0),
+    }
+
+
+def _timed_searches(
+    code: Path, index: Path, queries: Path, passes: int, python: Path | None = None
+) -> dict[str, list[float]]:
+    done = subprocess.run(
+        [_python(code, python), "-c", _SEARCH_TIMER, str(index), str(queries), str(passes)],
+        capture_output=True, check=True, cwd=code, text=True,
+    )  # fmt: skip
+    found: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def build_and_search_cost(args: argparse.Namespace) -> None:
+    """Full build and search p50 with stories against the code before them, same corpus, same
+    run, alternated so that both share the machine's load."""
+    from perf_corpus import ensure_corpus, truth_path
+    from query_mix import build_query_mix
+
+    size = args.cost_pages
+    corpus, _ = ensure_corpus(args.out, size, args.seed)
+    ours, base = ROOT, args.base.resolve()
+    say(f"\n== cost: {size:,} generated pages; before = {base}, after = {ours}")
+    say(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    builds: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    for _ in range(args.rounds):
+        for label, code in (("before", base), ("after", ours)):
+            python = args.base_python if label == "before" else None
+            run = _timed_build(code, corpus, args.out / f"index-{label}-{size}", python)
+            builds[label].append(run)
+            say(
+                f"  build {label}: {run['wall_s']:.1f} s wall, {run['cpu_s']:.1f} s CPU,"
+                f" {run['rss_mb']:.0f} MB peak; {run['articles']:,} articles,"
+                f" {run['stories']:,} stories, {run['versions']:,} versions"
+            )
+    mix = build_query_mix(truth_path(args.out, size), args.seed, args.queries)
+    per_group = {
+        "before": [q.params() for q in mix],
+        "after (group=story)": [q.params() | {"group": "story"} for q in mix],
+        "after (group=none)": [q.params() | {"group": "none"} for q in mix],
+    }
+    # One pass of the whole mix per process, the three alternated pass by pass, so that a change
+    # of the machine's load falls on all of them; each query's figure is its median over passes.
+    passes: dict[str, list[dict[str, list[float]]]] = {label: [] for label in per_group}
+    for _ in range(args.passes):
+        for label, params in per_group.items():
+            listed = args.out / f"queries-{label.split()[0]}-{label[-6:-1]}.json"
+            listed.write_text(json.dumps(params))
+            code = base if label == "before" else ours
+            index = args.out / f"index-{'before' if label == 'before' else 'after'}-{size}"
+            python = args.base_python if label == "before" else None
+            passes[label].append(_timed_searches(code, index, listed, 1, python))
+    timings = {
+        label: {
+            "wall": [statistics.median(v) for v in zip(*(r["wall"] for r in runs), strict=True)],
+            "cpu": [statistics.median(v) for v in zip(*(r["cpu"] for r in runs), strict=True)],
+            "totals": runs[0]["totals"],
+        }
+        for label, runs in passes.items()
+    }
+    say(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.rounds:  # searches only, on the indexes an earlier run built
+        builds = {k: [{"wall_s": math.nan, "cpu_s": math.nan}] for k in builds}
+    before_build = statistics.median(r["wall_s"] for r in builds["before"])
+    before_cpu = statistics.median(r["cpu_s"] for r in builds["before"])
+    say("")
+    say(f"| {size:,} pages | full build wall s | CPU s | search p50 ms | CPU p50 ms | p90 ms |")
+    say("|---|---|---|---|---|---|")
+    base_p50 = statistics.median(timings["before"]["wall"])
+    base_cpu = statistics.median(timings["before"]["cpu"])
+    for label, found in timings.items():
+        built = builds["before" if label == "before" else "after"]
+        wall = statistics.median(r["wall_s"] for r in built)
+        cpu = statistics.median(r["cpu_s"] for r in built)
+        p50 = statistics.median(found["wall"])
+        cpu50 = statistics.median(found["cpu"])
+        p90 = float(np.percentile(found["wall"], 90))
+        say(
+            f"| {label} | {wall:.1f} ({wall / before_build:.3f}x) | {cpu:.1f}"
+            f" ({cpu / before_cpu:.3f}x) | {p50:.2f} ({p50 / base_p50:.3f}x) |"
+            f" {cpu50:.2f} ({cpu50 / base_cpu:.3f}x) | {p90:.2f} |"
+        )
+    fewer = sum(
+        a < b for a, b in zip(timings["after (group=story)"]["totals"], timings["before"]["totals"],
+                              strict=True)
+    )  # fmt: skip
+    say(f"  queries whose total counts fewer results with group=story: {fewer} of {len(mix)}")
+
+
+def hundred_pages(args: argparse.Namespace) -> None:
+    """The issue's 100-page case: stories counted, and every version's outlet filter."""
+    from perf_corpus import ensure_corpus
+
+    from indexer.build import build_index
+    from indexer.index.store import MANIFEST_FILE, IndexStore
+    from search import SearchService, parse_request
+
+    corpus, _ = ensure_corpus(args.out, 100, args.seed)
+    index = args.out / "index-100"
+    shutil.rmtree(index, ignore_errors=True)
+    report = build_index(corpus, index, rebuild=True)
+    before = _timed_build(args.base.resolve(), corpus, args.out / "index-before-100")
+    say("\n== the 100-page case (make_html_corpus.py --scale 100 --seed 1987)")
+    say(
+        f"  before: {before['articles']} articles; after: {report.articles} texts,"
+        f" {report.stories} stories, {report.versions} versions"
+    )
+    manifest = sqlite3.connect(IndexStore(index).current_generation() / MANIFEST_FILE)
+    copies = manifest.execute(
+        "SELECT DISTINCT id, source FROM articles WHERE source IS NOT NULL"
+    ).fetchall()
+    manifest.close()
+    service = SearchService(index)
+    found = 0
+    for text_id, source in copies:
+        story = service.article(text_id).story
+        texts = set(story.text_ids) if story is not None else {text_id}
+        params = {"q": "", "source": [source], "group": "none", "per_page": 100}
+        listed = {hit.article.id for hit in service.search(parse_request(params)).hits}
+        found += bool(listed & texts)
+    say(
+        f"  outlet filter finds the story of {found} of {len(copies)} (text, outlet) copies"
+        f" ({found / max(len(copies), 1):.1%})"
+    )
+    total = service.search(parse_request({"q": ""})).total
+    say(f"  stories listed by an empty search: {total}")
+    service.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="reuters,edits,generated")
@@ -763,6 +965,22 @@ def main(argv: list[str] | None = None) -> None:
         default="today,oracle,stories,churn",
         help="methods run on the generated set (the largest)",
     )
+    parser.add_argument(
+        "--cost-pages", type=int, default=0, help="pages for build/search cost (0: none)"
+    )
+    parser.add_argument("--base", type=Path, default=Path("/work/base"), help="code before")
+    parser.add_argument(
+        "--base-python",
+        type=Path,
+        default=None,
+        help="Python to run --base with (default: its .venv; give ours for a plain checkout)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="full builds per code (0: search the last ones)"
+    )
+    parser.add_argument("--queries", type=int, default=300, help="queries of the search mix")
+    parser.add_argument("--passes", type=int, default=3, help="timed runs per query")
+    parser.add_argument("--hundred", action="store_true", help="the 100-page case")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     say(f"bench/grouping.py  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -789,6 +1007,10 @@ def main(argv: list[str] | None = None) -> None:
                 state_dir,
                 (21_578, 100_000),
             )
+    if args.hundred:
+        hundred_pages(args)
+    if args.cost_pages:
+        build_and_search_cost(args)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,83 @@ def article_id(body: str) -> str:
 
 
 @dataclass(frozen=True)
+class Version:
+    """One copy of an article as a page printed it: the same story from another outlet, an
+    updated or shortened take, a related-rail copy (docs/stories.md).
+
+    ``article_id`` is the text it prints (the index holds one document per distinct text).
+    ``relation`` says how it relates to its story's main version ("main", "identical",
+    "near-duplicate", "contained", "contains"), ``reason`` the same in words with the measured
+    ``jaccard`` (share of word 5-grams the two texts have in common) and ``containment`` (share of
+    the smaller text's 5-grams found in the other).
+    """
+
+    article_id: str
+    path: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    embedded: bool = False
+    relation: str = ""
+    reason: str = ""
+    jaccard: float | None = None
+    containment: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Version:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+    @property
+    def published_day(self) -> str | None:
+        return self.published[:10] if self.published else None
+
+
+@dataclass(frozen=True)
+class Story:
+    """The story an article belongs to: every version of every text grouped with it.
+
+    ``first_published`` is the earliest version's publication; ``last_updated`` the latest
+    publication or modification of any version.  ``versions`` lists the main text's copies
+    first, then the other texts'; ``main_id`` is the main text's article id.
+    """
+
+    id: int
+    main_id: str
+    first_published: str | None
+    last_updated: str | None
+    versions: tuple[Version, ...] = ()
+
+    @property
+    def text_ids(self) -> tuple[str, ...]:
+        """The story's texts (article ids), the main one first."""
+        return tuple(dict.fromkeys(v.article_id for v in self.versions))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "main_id": self.main_id,
+            "first_published": self.first_published,
+            "last_updated": self.last_updated,
+            "versions": [v.to_dict() for v in self.versions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Story:
+        return cls(
+            int(data["id"]),
+            str(data["main_id"]),
+            data.get("first_published"),
+            data.get("last_updated"),
+            tuple(Version.from_dict(v) for v in data.get("versions") or ()),
+        )
+
+
+@dataclass(frozen=True)
 class Article:
     """One article as extracted from a page.
 
@@ -74,6 +151,11 @@ class Article:
     to the corpus folder, with ``/`` separators.  ``embedded`` is true for an article found inside
     another page (for example in a "Related Articles" rail) rather than as the page's own article.
     ``provenance`` maps a field name to where its value came from (one of ``PROVENANCE_ORIGINS``).
+
+    Extraction gives one copy; the index keeps one document per distinct text and knows every copy
+    of it: ``versions`` (this text as each page printed it, the indexed copy first) and ``story``
+    (the story's versions of every text) are filled when an article is read from the index with
+    its story (``SearchService.article``), and empty otherwise.
     """
 
     id: str
@@ -92,13 +174,17 @@ class Article:
     license: str | None = None
     embedded: bool = False
     provenance: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    versions: tuple[Version, ...] = field(default=(), compare=False, hash=False)
+    story: Story | None = field(default=None, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every field (tuples become lists)."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["authors"] = list(self.authors)
         data["tags"] = list(self.tags)
         data["provenance"] = dict(self.provenance)
+        data["versions"] = [v.to_dict() for v in self.versions]
+        data["story"] = self.story.to_dict() if self.story is not None else None
         return data
 
     @classmethod
@@ -108,6 +194,9 @@ class Article:
         known["authors"] = tuple(known.get("authors") or ())
         known["tags"] = tuple(known.get("tags") or ())
         known["provenance"] = dict(known.get("provenance") or {})
+        known["versions"] = tuple(Version.from_dict(v) for v in known.get("versions") or ())
+        story = known.get("story")
+        known["story"] = Story.from_dict(story) if story else None
         return cls(**known)
 
     @property

@@ -47,10 +47,19 @@ from indexer.corpus import CorpusListing, content_hash, corpus_root, is_archive,
 from indexer.errors import ExtractionError, IndexerError, ShrinkRefusedError
 from indexer.extraction import extract_page
 from indexer.extraction.htmlparse import MAX_PAGE_BYTES, refuse_oversized
-from indexer.index.arrays import arrays_codec
+from indexer.index.arrays import STORY_ARRAYS_PREFIX, arrays_codec, story_arrays_path
 from indexer.index.manifest import FileRecord, Manifest
-from indexer.index.schema import ID, SCHEMA_VERSION, from_stored, to_document
+from indexer.index.schema import (
+    ID,
+    SCHEMA_VERSION,
+    SOURCE,
+    from_stored,
+    outlets_field,
+    to_document,
+)
 from indexer.index.store import MANIFEST_FILE, SKIP_REPORT_FILE, IndexStore
+from indexer.index.stories import Signature, text_signature
+from indexer.index.whoosh_private import delete_uncommitted, next_segment_docnum
 from indexer.pool import Limits, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -114,7 +123,9 @@ class BuildReport:
     kind (:data:`indexer.archives.RECORD_KINDS`), over every archive in the corpus.
     ``articles`` is the number of distinct articles in the index afterwards; ``embedded`` the
     articles found inside other pages this run; ``duplicates`` the extracted articles that were
-    copies of another one and so not indexed twice.
+    copies of another one and so not indexed twice.  ``versions`` counts every extracted copy
+    (each kept, with its outlet, URL and dates), ``stories`` the stories they form
+    (docs/stories.md).
     """
 
     corpus: str
@@ -129,6 +140,8 @@ class BuildReport:
     articles: int = 0
     embedded: int = 0
     duplicates: int = 0
+    stories: int = 0
+    versions: int = 0
     records: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -151,6 +164,8 @@ class BuildReport:
             "articles": self.articles,
             "embedded": self.embedded,
             "duplicates": self.duplicates,
+            "stories": self.stories,
+            "versions": self.versions,
             "records": dict(self.records),
             "seconds": round(self.seconds, 3),
         }
@@ -167,6 +182,8 @@ class _Extracted:
     unchanged: bool
     articles: tuple[Article, ...]
     reason: str | None
+    # One per article: its text for the story grouping (signed here, in the worker).
+    signatures: tuple[Signature, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,7 +251,16 @@ def _extract_capture(job: _CaptureJob) -> _Extracted:
         articles, reason = tuple(with_capture(extracted, record)), None
     except ExtractionError as error:
         articles, reason = (), str(error)
-    return _Extracted(record.path, record.size, record.captured_ns, sha, False, articles, reason)
+    return _Extracted(
+        record.path,
+        record.size,
+        record.captured_ns,
+        sha,
+        False,
+        articles,
+        reason,
+        _signed(articles),
+    )
 
 
 def _extract_file(job: _Job) -> _Extracted:
@@ -268,7 +294,14 @@ def _extract_file(job: _Job) -> _Extracted:
         reason = None
     except ExtractionError as error:
         articles, reason = (), str(error)
-    return _Extracted(job.path, info.st_size, info.st_mtime_ns, sha, False, articles, reason)
+    return _Extracted(
+        job.path, info.st_size, info.st_mtime_ns, sha, False, articles, reason, _signed(articles)
+    )
+
+
+def _signed(articles: tuple[Article, ...]) -> tuple[Signature, ...]:
+    """Each article's body as the story grouping compares texts (docs/stories.md)."""
+    return tuple(text_signature(article.body) for article in articles)
 
 
 def _run_extraction(
@@ -358,18 +391,33 @@ class _SegmentedWriter:
         self._ix = ix
         self._segment_docs = segment_docs
         self._pending = 0
+        # Documents added to the segment being written: id -> number in that segment.
+        self._uncommitted: dict[str, int] = {}
         self._writer = self._open()
 
     def _open(self) -> Any:
         return self._ix.writer(limitmb=WRITER_LIMIT_MB, **WRITER_OPTIONS)
 
     def add(self, document: dict[str, Any]) -> None:
+        self._uncommitted[document[ID]] = next_segment_docnum(self._writer)
         self._writer.add_document(**document)
         self._pending += 1
         if self._segment_docs and self._pending >= self._segment_docs:
             self._writer.commit(merge=False)
             self._writer = self._open()
             self._pending = 0
+            self._uncommitted = {}
+
+    def replace(self, document: dict[str, Any]) -> None:
+        """Replace a document this build wrote, in the segment being written (a document of an
+        earlier segment is deleted there): no segment of its own, which would slow every search
+        (docs/stories.md)."""
+        found = self._uncommitted.pop(document[ID], None)
+        if found is None:
+            self._writer.update_document(**document)
+            return
+        delete_uncommitted(self._writer, found)
+        self.add(document)
 
     def update(self, document: dict[str, Any]) -> None:
         self._writer.update_document(**document)
@@ -400,19 +448,36 @@ def _write_preferred(
             if path is None:
                 writer.delete(article_id)
                 continue
-            if path not in changed and _indexed_path(searcher, article_id) == path:
+            outlets = manifest.outlets(article_id)
+            if path not in changed and _indexed_copy(searcher, article_id) == (
+                path,
+                outlets_field(outlets),
+            ):
                 continue
             preferred = manifest.preferred(article_id)
             assert preferred is not None
-            writer.update(to_document(preferred))
+            writer.update(to_document(preferred, outlets))
 
 
-def _indexed_path(searcher: Any, article_id: str) -> str | None:
-    """The file the index's copy of an article came from (None when it has none)."""
+def _indexed_copy(searcher: Any, article_id: str) -> tuple[str, str] | None:
+    """The file the index's copy of an article came from and the outlets its ``source`` field
+    holds (None when the index has no copy)."""
     docnum = searcher.document_number(**{ID: article_id})
     if docnum is None:
         return None
-    return from_stored(searcher.reader().stored_fields(docnum)).path
+    stored = searcher.reader().stored_fields(docnum)
+    return from_stored(stored).path, str(stored.get(SOURCE) or "")
+
+
+def _write_story_arrays(ix: Any, generation: Path, manifest: Manifest) -> None:
+    """Save the stories of the index version just committed beside it, and drop those of
+    versions before the previous one (a reader may still be opening that one)."""
+    toc = int(ix.latest_generation() or 0)
+    manifest.story_arrays().save(story_arrays_path(generation, toc))
+    for old in generation.glob(f"{STORY_ARRAYS_PREFIX}*.npz"):
+        number = old.name[len(STORY_ARRAYS_PREFIX) : -len(".npz")]
+        if number.isdigit() and int(number) < toc - 1:
+            old.unlink(missing_ok=True)
 
 
 def _schema_changed(store: IndexStore) -> bool:
@@ -630,6 +695,8 @@ class _Run:
         self.changed: set[str] = set()
         self.written: set[str] = set()
         self.deferred: set[str] = set()
+        # Opened before any change: creating the story tables would commit the transaction.
+        manifest.grouper()
 
     def jobs(self) -> list[_Job | _CaptureJob]:
         """The entries to read: new pages, pages whose size or modification time changed, and
@@ -686,6 +753,7 @@ class _Run:
         self.manifest.replace_file(
             FileRecord(result.path, result.size, result.mtime_ns, result.sha, result.reason),
             result.articles,
+            result.signatures,
         )
         if result.reason is not None:
             return  # listed by _record_skips from the manifest
@@ -711,7 +779,16 @@ class _Run:
         for article_id in sorted(self.deferred - self.written):
             preferred = self.manifest.preferred(article_id)
             if preferred is not None:
-                writer.add(to_document(preferred))
+                writer.add(to_document(preferred, self.manifest.outlets(article_id)))
+        if self.report.rebuilt:
+            # Each page's article was written when it came, with its own outlet; the texts that
+            # other outlets printed too are written again with all of theirs.
+            for article_id in self.manifest.multi_outlet_ids():
+                if article_id not in self.written:
+                    continue
+                preferred = self.manifest.preferred(article_id)
+                assert preferred is not None
+                writer.replace(to_document(preferred, self.manifest.outlets(article_id)))
         if self.affected:
             _write_preferred(ix, writer, self.manifest, sorted(self.affected), self.changed)
 
@@ -742,9 +819,13 @@ def _update(
     except BaseException:
         writer.cancel()
         raise
+    _write_story_arrays(ix, run.generation, run.manifest)
     # The manifest is committed after the index: if we die in between, the next run sees the
     # same files as changed and redoes the same (idempotent) updates.
     run.manifest.commit()
     run.report.articles = ix.doc_count()
     run.report.duplicates = run.manifest.copy_count()
+    tables = run.manifest.grouper()
+    run.report.stories = tables.story_count()
+    run.report.versions = tables.version_count()
     ix.close()

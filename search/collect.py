@@ -29,10 +29,11 @@ import numpy as np
 from whoosh.util.times import datetime_to_long
 
 from indexer.index import schema
-from indexer.index.version import Category, DocValues, IndexReader, IndexVersion
+from indexer.index.version import Category, IndexReader, IndexVersion
 from search.matching import Matches
 from search.request import FILTER_PARAMETERS, SearchRequest
 from search.results import FacetValue, TimelineBar
+from search.stories import StoryView, collapse, distinct_counts, story_view
 
 # Values listed per facet group (sources, authors, tags), the largest first; chosen values are
 # listed whatever their rank.  Years and languages are listed whole.
@@ -73,8 +74,10 @@ class Filters:
 
 
 def filters_of(reader: IndexReader, request: SearchRequest) -> Filters:
-    """The masks of ``request``'s filters over ``reader``'s documents."""
+    """The masks of ``request``'s filters over ``reader``'s documents.  With stories, a source
+    is any copy's outlet, and dates and years are the story's first publication."""
     values = reader.values
+    view = story_view(reader)
     size = len(values.live)
     groups: dict[str, np.ndarray] = {}
     for name in FILTER_PARAMETERS:
@@ -85,21 +88,55 @@ def filters_of(reader: IndexReader, request: SearchRequest) -> Filters:
             allowed = np.zeros(size, dtype=bool)
             for value in chosen:
                 allowed[reader.term_docs(_MULTI_VALUE_FIELDS[name], _key(name, value))] = True
+        elif name == "source" and view is not None:
+            codes = [view.outlet_code(value) for value in chosen]
+            allowed = np.zeros(size, dtype=bool)
+            allowed[view.pair_docs[np.isin(view.pair_outlets, codes)]] = True
         elif name == "source":
             codes = [values.source_code(value) for value in chosen]
             allowed = np.isin(values.source.codes, codes)
         else:
-            category = values.categories[_CATEGORY_COLUMNS[name]]
+            category = _category(reader, view, name)
             allowed = np.isin(category.codes, [category.code_of(value) for value in chosen])
         groups[name] = allowed
     dates = None
     if request.date_from or request.date_to:
-        dates = values.dated.copy()
+        published, dated = _dates(reader, view)
+        dates = dated.copy()
         if request.date_from:
-            dates &= values.published >= day_bound(request.date_from, end=False)
+            dates &= published >= day_bound(request.date_from, end=False)
         if request.date_to:
-            dates &= values.published <= day_bound(request.date_to, end=True)
+            dates &= published <= day_bound(request.date_to, end=True)
     return Filters(groups, dates)
+
+
+def _category(reader: IndexReader, view: StoryView | None, name: str) -> Category:
+    """A category facet's values per document (the year of the story's date with stories)."""
+    if name == "year" and view is not None:
+        return view.year
+    return reader.values.categories[_CATEGORY_COLUMNS[name]]
+
+
+def _dates(reader: IndexReader, view: StoryView | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's date for sorting, filters and the timeline, and whether it has one: its
+    story's first publication with stories, its own otherwise."""
+    if view is not None:
+        return view.published, view.dated
+    return reader.values.published, reader.values.dated
+
+
+def grouping(reader: IndexReader, request: SearchRequest) -> StoryView | None:
+    """The stories to show each once, or None when results are documents (``group=none``, or
+    an index without stories)."""
+    return story_view(reader) if request.group == "story" else None
+
+
+def shown(reader: IndexReader, matches: Matches, request: SearchRequest) -> Matches:
+    """The matches as results show them: one document per story with ``group=story``."""
+    view = grouping(reader, request)
+    if view is None:
+        return matches
+    return Matches(collapse(view, matches.mask, matches.scores), matches.scores)
 
 
 def filter_mask(reader: IndexReader, request: SearchRequest) -> np.ndarray | None:
@@ -124,11 +161,13 @@ def day_bound(day: str, *, end: bool) -> int:
 def page_of_documents(
     reader: IndexReader, matches: Matches, request: SearchRequest
 ) -> list[tuple[int, float]]:
-    """``(docnum, score)`` for the requested page, in the requested order."""
+    """``(docnum, score)`` for the requested page, in the requested order (``matches`` as
+    :func:`shown` gives them, when stories are shown once)."""
     start = (request.page - 1) * request.per_page
     wanted = request.page * request.per_page
     if request.sort != "relevance" or matches.scores is None:
-        docs = by_date(reader.values, matches.mask, newest=request.sort != "oldest")
+        published, dated = _dates(reader, story_view(reader))
+        docs = by_date(published, dated, matches.mask, newest=request.sort != "oldest")
         return [(int(d), 0.0) for d in docs[start:wanted]]
     docs, scores = top_documents(matches.mask, matches.scores, wanted)
     return [(int(d), float(s)) for d, s in zip(docs[start:], scores[start:], strict=True)]
@@ -151,12 +190,13 @@ def top_documents(
     return docs[order], doc_scores[order]
 
 
-def by_date(values: DocValues, mask: np.ndarray, *, newest: bool) -> np.ndarray:
-    """Matching documents by publication date; undated ones last, ties by document number."""
+def by_date(
+    published: np.ndarray, dated: np.ndarray, mask: np.ndarray, *, newest: bool
+) -> np.ndarray:
+    """Matching documents by date; undated ones last, ties by document number."""
     docs = np.flatnonzero(mask)
-    published = values.published[docs]
-    when = -published if newest else published
-    order = np.lexsort((docs, when, ~values.dated[docs]))
+    when = -published[docs] if newest else published[docs]
+    order = np.lexsort((docs, when, ~dated[docs]))
     return docs[order]
 
 
@@ -174,18 +214,28 @@ def facet_counts(
     the others listed.  Sources, authors and tags come largest first; years in date order;
     languages largest first.
     """
-    values = reader.values
+    view = story_view(reader)
+    stories = grouping(reader, request)
     facets: dict[str, tuple[FacetValue, ...]] = {}
     for name in FILTER_PARAMETERS:
         allowed = filters.mask(leave_out=name)
         mask = matched if allowed is None else matched & allowed
         chosen = request.selected(name)
         if name in _MULTI_VALUE_FIELDS:
-            facets[name] = _multi_values(reader, name).count(reader, mask, chosen)
+            facets[name] = _multi_values(reader, name).count(reader, mask, chosen, stories)
+        elif name == "source" and view is not None:
+            held = mask[view.pair_docs]
+            names = view.outlets.names
+            counts = distinct_counts(
+                stories, view.pair_docs[held], view.pair_outlets[held], len(names)
+            )
+            facets[name] = _listed(names, counts, chosen, limit=FACET_LIMIT)
         else:
-            category = values.categories[_CATEGORY_COLUMNS[name]]
+            category = _category(reader, view, name)
             limit = FACET_LIMIT if name == "source" else None
-            facets[name] = _count(category, mask, chosen, limit=limit)
+            docs = np.flatnonzero(mask)
+            counts = distinct_counts(stories, docs, category.codes[docs], len(category.names))
+            facets[name] = _listed(category.names, counts, chosen, limit=limit)
     facets["year"] = tuple(sorted(facets["year"], key=lambda v: v.value))
     return facets
 
@@ -193,9 +243,21 @@ def facet_counts(
 def all_facets(reader: IndexReader) -> dict[str, tuple[FacetValue, ...]]:
     """Source and year counts over the whole index, unabridged (for statistics)."""
     values = reader.values
+    view = story_view(reader)
+    if view is None:
+        return {
+            "source": _count(values.source, values.live, limit=None),
+            "year": _count(values.year, values.live, limit=None),
+        }
+    live = values.live
+    sources = distinct_counts(
+        view, view.pair_docs, view.pair_outlets, len(view.outlets.names)
+    )  # every pair is of a live document
+    docs = np.flatnonzero(live)
+    years = distinct_counts(view, docs, view.year.codes[docs], len(view.year.names))
     return {
-        "source": _count(values.source, values.live, limit=None),
-        "year": _count(values.year, values.live, limit=None),
+        "source": _listed(view.outlets.names, sources, (), limit=None),
+        "year": _listed(view.year.names, years, (), limit=None),
     }
 
 
@@ -210,13 +272,23 @@ def _count(
     even when no match has them, so that they can be removed."""
     codes = category.codes[mask]
     counts = np.bincount(codes[codes >= 0], minlength=len(category.names))
+    return _listed(category.names, counts, chosen, limit=limit)
+
+
+def _listed(
+    names: tuple[str, ...],
+    counts: np.ndarray,
+    chosen: tuple[str, ...] = (),
+    limit: int | None = FACET_LIMIT,
+) -> tuple[FacetValue, ...]:
+    """The values with a count, chosen ones marked and always listed (see :func:`_count`)."""
     chosen_keys = {schema.name_key(value): value for value in chosen}
     chosen_codes = {
-        code for code, name in enumerate(category.names) if schema.name_key(name) in chosen_keys
+        code for code, name in enumerate(names) if schema.name_key(name) in chosen_keys
     } if chosen_keys else set()  # fmt: skip
     listed = []
     for code in sorted(set(_contenders(counts, limit).tolist()) | chosen_codes):
-        name = category.names[code]
+        name = names[code]
         selected = chosen_keys.pop(schema.name_key(name), None) is not None
         listed.append(FacetValue(name, int(counts[code]), selected=selected))
     listed += [FacetValue(value, 0, selected=True) for value in chosen_keys.values()]
@@ -265,9 +337,14 @@ class _MultiValues:
         self._lock = threading.Lock()
 
     def count(
-        self, reader: IndexReader, mask: np.ndarray, chosen: tuple[str, ...]
+        self,
+        reader: IndexReader,
+        mask: np.ndarray,
+        chosen: tuple[str, ...],
+        stories: StoryView | None = None,
     ) -> tuple[FacetValue, ...]:
-        counts = np.bincount(self.codes[mask[self.docs]], minlength=len(self.keys))
+        held = mask[self.docs]
+        counts = distinct_counts(stories, self.docs[held], self.codes[held], len(self.keys))
         chosen_keys = {_key(self.name, value): value for value in chosen}
         listed = [
             FacetValue(self.keys[code], int(counts[code]))
@@ -330,9 +407,11 @@ def warm(reader: IndexReader) -> None:
 def timeline(reader: IndexReader, mask: np.ndarray) -> tuple[TimelineBar, ...]:
     """The dated matches counted per year, or per month when they span at most
     :data:`MONTHS_UP_TO_YEARS` calendar years; every period from the first to the last, empty
-    ones included (a gap in the coverage is worth seeing).  Empty when fewer than two periods."""
-    values = reader.values
-    published = values.published[mask & values.dated]
+    ones included (a gap in the coverage is worth seeing).  Empty when fewer than two periods.
+    With stories, by their first publication (``mask`` holds one document per story when
+    stories are counted)."""
+    dates, dated = _dates(reader, story_view(reader))
+    published = dates[mask & dated]
     if not len(published):
         return ()
     months = ((published - _UNIX_EPOCH).astype("datetime64[us]")).astype("datetime64[M]")

@@ -53,6 +53,7 @@ from indexer.words import WORD
 from search.related_words import WEAK_WORDS
 from search.results import Hit, RelatedHit
 from search.snippets import make_snippet
+from search.stories import story_view
 
 IDF_POWER = 0.35
 TITLE_TF_WEIGHT = 0.5
@@ -319,8 +320,9 @@ def find_related(
     min_score: float = MIN_RELATED_SCORE,
 ) -> tuple[RelatedHit, ...]:
     """Up to ``limit`` articles related to ``article`` (index document ``docnum``), best first,
-    each scoring at least ``min_score`` of the article's own score and standing out from the rest
-    of the archive by at least ``min_standout`` (None: no floor at all)."""
+    one per story and none of the article's own story, each scoring at least ``min_score`` of
+    the article's own score and standing out from the rest of the archive by at least
+    ``min_standout`` (None: no floor at all)."""
     if limit <= 0:
         return ()
     seen = [shingles(article.body)]
@@ -338,6 +340,7 @@ def find_related(
     values = reader.values
     ranking = content * recency_factors(values.published, values.dated, docnum)
     ranking[story_docnum] = 0.0
+    stories = _OncePerStory(reader, docnum, ranking)
     own_score = float(content[story_docnum]) or 1.0
     background = _background(reader, content / own_score, (docnum, story_docnum))
     related: list[RelatedHit] = []
@@ -358,11 +361,14 @@ def find_related(
                 continue
             if len(why[candidate_docnum]) < MIN_SHARED_TERMS:
                 continue
+            if stories.seen(candidate_docnum):
+                continue
             candidate = reader.article(candidate_docnum)
             candidate_shingles = shingles(candidate.body)
             if any(is_copy(candidate_shingles, other) for other in seen):
                 continue
             seen.append(candidate_shingles)
+            stories.take(candidate_docnum)
             marked = why[candidate_docnum][:SHARED_TERMS_SHOWN]
             # Related lists show no snippet on the page; the API's marks the shared terms in the
             # story's opening, which is cheap to analyse whatever the story's length.
@@ -377,6 +383,25 @@ def find_related(
                 break
         wanted *= 4
     return tuple(related)
+
+
+class _OncePerStory:
+    """Never a version of the article itself, and each related story once (docs/stories.md):
+    the article's own story is taken out of ``ranking`` at once, the others as they are listed."""
+
+    def __init__(self, reader: IndexReader, docnum: int, ranking: npt.NDArray[np.float64]) -> None:
+        self._view = story_view(reader)
+        self._seen: set[int] = set()
+        if self._view is not None:
+            ranking[self._view.story_docs(docnum)] = 0.0
+            self.take(docnum)
+
+    def seen(self, docnum: int) -> bool:
+        return self._view is not None and int(self._view.group[docnum]) in self._seen
+
+    def take(self, docnum: int) -> None:
+        if self._view is not None:
+            self._seen.add(int(self._view.group[docnum]))
 
 
 def _score_in_its_language(

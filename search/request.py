@@ -15,6 +15,8 @@ from typing import Any
 from search.errors import BadRequestError
 
 SORTS = ("relevance", "newest", "oldest")
+# ``story`` shows each story once (its best-matching version), ``none`` every text apart.
+GROUPS = ("story", "none")
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 
@@ -67,6 +69,7 @@ class SearchRequest:
     date_from: str | None = None
     date_to: str | None = None
     verbatim: bool = False
+    group: str = "story"
 
     def selected(self, parameter: str) -> tuple[str, ...]:
         """The values chosen for one filter parameter (a key of :data:`FILTER_PARAMETERS`)."""
@@ -90,6 +93,7 @@ class SearchRequest:
             "from": self.date_from,
             "to": self.date_to,
             "verbatim": self.verbatim,
+            "group": self.group,
         }
 
 
@@ -183,7 +187,7 @@ def _flag(params: Mapping[str, Any], name: str) -> bool:
 
 
 def parse_request(params: Mapping[str, Any]) -> SearchRequest:
-    """A validated request from ``q, page, per_page, sort, from, to, verbatim`` and the
+    """A validated request from ``q, page, per_page, sort, from, to, verbatim, group`` and the
     repeatable filters ``source, author, tag, lang, year``.
 
     ``params`` is a mapping of parameter names to strings (or lists of strings for repeated
@@ -201,6 +205,11 @@ def parse_request(params: Mapping[str, Any]) -> SearchRequest:
         raise BadRequestError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     # from after to is an empty range (no article matches), as a range query answers: the
     # OpenAPI document allows any two dates, so the API must too.
+    group = str(params.get("group") or "story").strip().lower()
+    if group not in GROUPS:
+        raise BadRequestError(
+            f"group must be story (each story once) or none (every version), not {group!r}"
+        )
     date_from = parse_day(params.get("from"), "from", end=False)
     date_to = parse_day(params.get("to"), "to", end=True)
     filters = {field: _filter_values(params, name) for name, field in FILTER_PARAMETERS.items()}
@@ -212,6 +221,7 @@ def parse_request(params: Mapping[str, Any]) -> SearchRequest:
         date_from=date_from,
         date_to=date_to,
         verbatim=_flag(params, "verbatim"),
+        group=group,
         **filters,
     )
 

@@ -38,6 +38,27 @@ def public_article(article: Article) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class StorySummary:
+    """What a result says of its story: how many versions (copies) and texts it has, every
+    outlet of the shown text's copies, and the story's first publication and last update (days)."""
+
+    versions: int = 1
+    texts: int = 1
+    outlets: tuple[str, ...] = ()
+    first_published: str | None = None
+    last_updated: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "versions": self.versions,
+            "texts": self.texts,
+            "outlets": list(self.outlets),
+            "first_published": self.first_published,
+            "last_updated": self.last_updated,
+        }
+
+
+@dataclass(frozen=True)
 class Hit:
     """One result: the article, its score, a snippet and the title with its matches marked.
 
@@ -49,6 +70,12 @@ class Hit:
     score: float
     snippet: str
     title_html: str = ""
+    story: StorySummary | None = None
+
+    @property
+    def versions(self) -> int:
+        """How many versions the result's story has (1 without stories)."""
+        return self.story.versions if self.story is not None else 1
 
     @property
     def marked_title(self) -> str:
@@ -69,6 +96,8 @@ class Hit:
             "snippet": self.snippet,
             "title_html": self.marked_title,
             "score": round(self.score, 4),
+            "versions": self.versions,
+            "story": self.story.to_dict() if self.story is not None else None,
         }
 
 
@@ -111,6 +140,9 @@ class SearchResults:
 
     ``searched`` is the query these results are for: the request's own, or its corrected
     spelling when the query as typed found nothing and the correction did (``corrected``).
+    ``total`` counts what the results list: stories when ``counts == "stories"`` (each shown
+    once, ``group=story``), documents (distinct texts) otherwise; ``total_documents`` counts
+    the matching texts either way, and the facet counts count what ``counts`` says.
     """
 
     request: SearchRequest
@@ -120,6 +152,12 @@ class SearchResults:
     suggestion: str | None = None
     searched: str | None = None
     timeline: tuple[TimelineBar, ...] = ()
+    total_documents: int | None = None
+    counts: str = "documents"
+
+    @property
+    def documents(self) -> int:
+        return self.total if self.total_documents is None else self.total_documents
 
     @property
     def page_count(self) -> int:
@@ -139,6 +177,10 @@ class SearchResults:
             "searched": self.searched_for,
             "corrected": self.corrected,
             "total": self.total,
+            "counts": self.counts,
+            "total_stories": self.total if self.counts == "stories" else None,
+            "total_documents": self.documents,
+            "group": self.request.group,
             "page": self.request.page,
             "per_page": self.request.per_page,
             "sort": self.request.sort,
@@ -180,6 +222,10 @@ class RelatedHit:
 class IndexStats:
     """What `artsearch stats` prints and ``/api/stats`` returns.
 
+    ``articles`` counts distinct texts, ``stories`` the stories they form (None for an index
+    without stories); source and year counts count stories when there are stories (a story
+    counts once under each outlet that printed it), texts otherwise.
+
     ``path`` and ``corpus`` are folders on the server: they are for the CLI's user and are left out
     of :meth:`to_dict`, which is what the public API serves.
     """
@@ -191,10 +237,12 @@ class IndexStats:
     size_bytes: int
     built_at: str | None
     corpus: str | None
+    stories: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "articles": self.articles,
+            "stories": self.stories,
             "sources": [v.to_dict() for v in self.sources],
             "years": [v.to_dict() for v in self.years],
             "size_bytes": self.size_bytes,

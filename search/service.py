@@ -20,7 +20,7 @@ from whoosh import query
 from indexer.article import Article
 from indexer.errors import IndexNotFoundError
 from indexer.index import schema
-from indexer.index.manifest import Manifest
+from indexer.index.manifest import Manifest, read_story
 from indexer.index.store import IndexStore
 from indexer.index.version import IndexReader
 from search import collect
@@ -40,8 +40,16 @@ from search.ranking import (
 )
 from search.related import MIN_STANDOUT, find_related
 from search.request import SearchRequest
-from search.results import AllMatches, Hit, IndexStats, RelatedHit, SearchResults
+from search.results import (
+    AllMatches,
+    Hit,
+    IndexStats,
+    RelatedHit,
+    SearchResults,
+    StorySummary,
+)
 from search.snippets import highlight, make_snippet
+from search.stories import StoryView, day_of_long, story_view
 from search.suggest import corrects_only_unmatched_words, suggest
 
 log = logging.getLogger(__name__)
@@ -109,7 +117,9 @@ class SearchService:
         try:
             reader = stack.enter_context(self.store.reader())
             matched, _ = _matches(reader, request, parsed)
-            matches = matched.within(collect.filters_of(reader, request).mask())
+            matches = collect.shown(
+                reader, matched.within(collect.filters_of(reader, request).mask()), request
+            )
             count = matches.total if limit is None else min(limit, matches.total)
             everything = dataclasses.replace(request, page=1, per_page=max(1, count))
             docs = [docnum for docnum, _ in collect.page_of_documents(reader, matches, everything)]
@@ -132,8 +142,15 @@ class SearchService:
     # -- articles ----------------------------------------------------------------------------
 
     def article(self, article_id: str) -> Article:
+        """The article with every version of its story (:attr:`Article.story`, read from the
+        manifest; None for an index without stories)."""
         with self.store.reader() as reader:
-            return _load(reader, article_id)[1]
+            article = _load(reader, article_id)[1]
+        story = read_story(self.store.manifest_path(), article_id)
+        if story is None:
+            return article
+        copies = tuple(v for v in story.versions if v.article_id == article_id)
+        return dataclasses.replace(article, versions=copies, story=story)
 
     def related(
         self, article_id: str, limit: int = 5, *, min_standout: float | None = MIN_STANDOUT
@@ -152,6 +169,8 @@ class SearchService:
             sources = facets["source"]
             years = tuple(sorted(facets["year"], key=lambda v: v.value))
             articles = reader.doc_count
+            view = story_view(reader)
+            stories = None if view is None else len(np.unique(view.group[reader.values.live]))
         manifest = Manifest(self.store.manifest_path())
         try:
             meta = manifest.meta()
@@ -165,6 +184,7 @@ class SearchService:
             size_bytes=self.store.size_bytes(),
             built_at=meta.get("built_at"),
             corpus=meta.get("corpus"),
+            stories=stories,
         )
 
 
@@ -243,17 +263,42 @@ def _search(
     allowed = filters.mask()
     matched, terms = _matches(reader, request, parsed)
     matches = matched.within(allowed)
-    total = matches.total
+    documents = matches.total
+    listed = collect.shown(reader, matches, request)
+    view = story_view(reader)
     hits = tuple(
-        _hit(reader.article(docnum), score, terms)
-        for docnum, score in collect.page_of_documents(reader, matches, request)
+        _hit(reader.article(docnum), score, terms, _summary(view, docnum))
+        for docnum, score in collect.page_of_documents(reader, listed, request)
     )
     counts = collect.facet_counts(reader, matched.mask, filters, request) if facets else {}
     suggestion = None
     if offer_suggestion and request.q and not parsed.is_empty:
         suggestion = suggest(reader, parsed, allowed)
-    timeline = collect.timeline(reader, matches.mask)
-    return SearchResults(request, total, hits, counts, suggestion, timeline=timeline)
+    timeline = collect.timeline(reader, listed.mask)
+    grouped = collect.grouping(reader, request) is not None
+    return SearchResults(
+        request,
+        listed.total if grouped else documents,
+        hits,
+        counts,
+        suggestion,
+        timeline=timeline,
+        total_documents=documents,
+        counts="stories" if grouped else "documents",
+    )
+
+
+def _summary(view: StoryView | None, docnum: int) -> StorySummary | None:
+    """What a result says of its story (None for an index without stories)."""
+    if view is None:
+        return None
+    return StorySummary(
+        versions=int(view.versions[docnum]),
+        texts=int(view.texts[docnum]),
+        outlets=view.outlets_of(docnum),
+        first_published=day_of_long(int(view.published[docnum])),
+        last_updated=day_of_long(int(view.last_updated[docnum])),
+    )
 
 
 def _plain_words(
@@ -288,12 +333,18 @@ def _load(reader: IndexReader, article_id: str) -> tuple[int, Article]:
     return docnum, reader.article(docnum)
 
 
-def _hit(article: Article, score: float | None, terms: frozenset[str]) -> Hit:
+def _hit(
+    article: Article,
+    score: float | None,
+    terms: frozenset[str],
+    story: StorySummary | None = None,
+) -> Hit:
     return Hit(
         article,
         float(score or 0.0),
         make_snippet(article.body, terms, language=article.language),
         highlight(article.title, terms, language=article.language),
+        story,
     )
 
 

@@ -41,17 +41,23 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def ids_for(index: Path, q: str) -> list[str]:
-    results = SearchService(index).search(parse_request({"q": q, "per_page": "100"}))
+    results = SearchService(index).search(
+        parse_request({"q": q, "per_page": "100", "group": "none"})
+    )
     return [hit.article.id for hit in results.hits]
 
 
 def paths_and_ids(index: Path, q: str) -> dict[str, str]:
-    results = SearchService(index).search(parse_request({"q": q, "per_page": "100"}))
+    results = SearchService(index).search(
+        parse_request({"q": q, "per_page": "100", "group": "none"})
+    )
     return {hit.article.path: hit.article.id for hit in results.hits}
 
 
 def paths_for(index: Path, q: str) -> list[str]:
-    results = SearchService(index).search(parse_request({"q": q, "per_page": "100"}))
+    results = SearchService(index).search(
+        parse_request({"q": q, "per_page": "100", "group": "none"})
+    )
     return [hit.article.path for hit in results.hits]
 
 

@@ -24,8 +24,10 @@ from indexer.index.whoosh_private import (
     LENGTH_TABLE,
     TappingCodec,
     byte_length,
+    delete_uncommitted,
     is_segment_file,
     matcher_postings,
+    next_segment_docnum,
     position_deltas,
 )
 
@@ -196,3 +198,22 @@ def test_plain_whoosh_codec_still_reads_our_indexes(arrays_index: Path, tmp_path
     writer = ix.writer(codec=W3Codec())
     writer.commit(optimize=True)
     ix.close()
+
+
+def test_a_document_the_writer_has_not_committed_can_be_deleted(tmp_path: Path) -> None:
+    ix = create_in(str(tmp_path), fields.Schema(id=fields.ID(stored=True, unique=True)))
+    writer = ix.writer()
+    writer.add_document(id="a")
+    writer.commit()
+    writer = ix.writer()
+    numbers = {}
+    for name in ("b", "c", "d"):
+        numbers[name] = next_segment_docnum(writer)
+        writer.add_document(id=name)
+    assert numbers == {"b": 0, "c": 1, "d": 2}  # numbered within the new segment
+    delete_uncommitted(writer, numbers["c"])
+    writer.commit(merge=False)
+    reopened = open_dir(str(tmp_path))
+    with reopened.searcher() as searcher:
+        assert sorted(f["id"] for f in searcher.all_stored_fields()) == ["a", "b", "d"]
+        assert searcher.doc_count() == 3

@@ -15,6 +15,7 @@ from search.export import STREAMED_FORMATS
 from search.request import (
     DEFAULT_PER_PAGE,
     DEFAULT_RELATED,
+    GROUPS,
     MAX_FILTER_LENGTH,
     MAX_FILTER_VALUES,
     MAX_PAGE,
@@ -126,7 +127,44 @@ _HIT_PROPERTIES: dict[str, Any] = {
         "description": "HTML: the title escaped, matched terms wrapped in <mark>.",
     },
     "score": {"type": "number"},
+    "versions": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "How many versions (copies, from any outlet or page) the result's story "
+        "has; the article page lists them.",
+    },
+    "story": {
+        "oneOf": [{"type": "null"}, _ref("StorySummary")],
+        "description": "The result's story (null for an index built before stories).",
+    },
 }
+
+_VERSION = _object(
+    {
+        "article_id": {"type": "string", "description": "The text this copy prints."},
+        "path": {"type": "string"},
+        "title": {"type": "string", "description": "The title as this copy printed it."},
+        "source": _NULLABLE_STRING,
+        "url": _NULLABLE_STRING,
+        "published": _NULLABLE_STRING,
+        "modified": _NULLABLE_STRING,
+        "embedded": {"type": "boolean"},
+        "relation": {
+            "type": "string",
+            "description": "main, identical, near-duplicate, contained or contains: how its "
+            "text relates to the story's main version.",
+        },
+        "reason": {"type": "string", "description": "The relation in words."},
+        "jaccard": {
+            "type": ["number", "null"],
+            "description": "Share of word 5-grams the text has in common with the main version.",
+        },
+        "containment": {
+            "type": ["number", "null"],
+            "description": "Share of the smaller text's word 5-grams found in the other.",
+        },
+    }
+)
 
 _FACET_LIST: dict[str, Any] = {"type": "array", "items": _ref("FacetValue")}
 
@@ -149,8 +187,10 @@ _SCHEMAS: dict[str, Any] = {
             },
             "count": {
                 "type": "integer",
-                "description": "Results with this value, counted with every other group's "
-                "filters but not this group's own (so a chosen group still lists the others).",
+                "description": "Results with this value (stories or articles, as the "
+                "response's counts says; a story counts under each outlet that printed it), "
+                "counted with every other group's filters but not this group's own (so a "
+                "chosen group still lists the others).",
             },
             "selected": {"type": "boolean", "description": "Chosen in this request."},
         }
@@ -162,6 +202,25 @@ _SCHEMAS: dict[str, Any] = {
             "from": {"type": "string", "description": "The period's first day (YYYY-MM-DD)."},
             "to": {"type": "string", "description": "The period's last day (YYYY-MM-DD)."},
             "count": {"type": "integer", "minimum": 0},
+        }
+    ),
+    "StorySummary": _object(
+        {
+            "versions": {"type": "integer", "minimum": 1},
+            "texts": {"type": "integer", "minimum": 1},
+            "outlets": _STRINGS,
+            "first_published": _NULLABLE_DAY,
+            "last_updated": _NULLABLE_DAY,
+        }
+    ),
+    "Version": _VERSION,
+    "Story": _object(
+        {
+            "id": {"type": "integer"},
+            "main_id": {"type": "string"},
+            "first_published": _NULLABLE_STRING,
+            "last_updated": _NULLABLE_STRING,
+            "versions": {"type": "array", "items": _ref("Version")},
         }
     ),
     "SearchHit": _object(_HIT_PROPERTIES),
@@ -179,7 +238,20 @@ _SCHEMAS: dict[str, Any] = {
                 "words matched nothing) and its corrected spelling was searched instead; "
                 "send verbatim=1 to search the query as sent.",
             },
-            "total": {"type": "integer", "minimum": 0},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "What the results list: stories (counts = stories) or articles.",
+            },
+            "counts": {
+                "type": "string",
+                "enum": ["stories", "documents"],
+                "description": "What total, the facet counts and the timeline count: stories "
+                "(group=story: each story once) or documents (distinct article texts).",
+            },
+            "total_stories": {"type": ["integer", "null"], "minimum": 0},
+            "total_documents": {"type": "integer", "minimum": 0},
+            "group": {"type": "string", "enum": list(GROUPS)},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "sort": {"type": "string", "enum": list(SORTS)},
@@ -247,6 +319,15 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "Field name -> where its value came from (json-ld, meta, ...).",
                 "additionalProperties": {"type": "string"},
             },
+            "versions": {
+                "type": "array",
+                "items": _ref("Version"),
+                "description": "Every copy of this text (each outlet, URL, date, page).",
+            },
+            "story": {
+                "oneOf": [{"type": "null"}, _ref("Story")],
+                "description": "The story: every version of every text grouped with this one.",
+            },
         }
     ),
     "RelatedHit": _object(
@@ -275,6 +356,7 @@ _SCHEMAS: dict[str, Any] = {
     "IndexStats": _object(
         {
             "articles": {"type": "integer", "minimum": 0},
+            "stories": {"type": ["integer", "null"], "minimum": 0},
             "sources": {"type": "array", "items": _ref("FacetValue")},
             "years": {"type": "array", "items": _ref("FacetValue")},
             "size_bytes": {"type": "integer", "minimum": 0},
@@ -369,6 +451,12 @@ _SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "published_time, modified, url, language, tags, description, path; jsonl adds body. "
         'In CSV, authors and tags are joined with "; ".',
         {"type": "string", "enum": list(EXPORT_FORMATS), "default": "json"},
+    ),
+    _query(
+        "group",
+        "story: each story once (its best-matching version, with how many versions it has); "
+        "none: every article apart.",
+        {"type": "string", "enum": list(GROUPS), "default": "story"},
     ),
     _query(
         "verbatim",

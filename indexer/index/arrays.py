@@ -22,9 +22,15 @@ Postings, for the fields in :data:`~indexer.index.schema.POSTING_ARRAY_FIELDS`:
 
 Per document (``.arr_documents.npz``): each length field's length as Whoosh's one-byte code,
 each category column as codes into a table of its distinct values, the date column in Whoosh's
-datetime units (microseconds) and whether the document is dated.
+datetime units (microseconds), whether the document is dated, and its key
+(:func:`~indexer.index.schema.document_key` of its id).
 
 A segment written by another codec has none of these: readers then fall back to Whoosh.
+
+Per run, beside the segments: :class:`StoryArrays` (``stories-<toc>.npz``, one per Whoosh
+table-of-contents generation), what search needs of each document's story and copies, keyed by
+document key rather than document number (numbers change when segments merge, and a document's
+story changes without the document being written again).
 """
 
 from __future__ import annotations
@@ -190,6 +196,7 @@ class DocumentArraysRecorder:
         self._categories: dict[str, list[str]] = {f: [] for f in schema.CATEGORY_COLUMNS}
         self._dates = array("q")
         self._dated = array("B")
+        self._keys = array("q")
         self._doc: dict[str, Any] = {}
 
     def start_doc(self, docnum: int) -> None:
@@ -216,12 +223,17 @@ class DocumentArraysRecorder:
         self._dated.append(dated)
         # Whoosh keeps a sentinel beyond int64 for undated documents: recorded as 0.
         self._dates.append(int(doc.get(schema.PUBLISHED) or 0) if dated else 0)
+        identifier = doc.get(schema.ID) or b""
+        if isinstance(identifier, bytes):
+            identifier = identifier.decode("utf-8")
+        self._keys.append(schema.document_key(str(identifier)))
         self._count += 1
 
     def close(self) -> None:
         arrays: dict[str, np.ndarray] = {
             "dates": np.frombuffer(self._dates, dtype=np.int64),
             "dated": np.frombuffer(self._dated, dtype=np.uint8).astype(bool),
+            "keys": np.frombuffer(self._keys, dtype=np.int64),
         }
         for field, lengths in self._lengths.items():
             arrays[f"length:{field}"] = np.frombuffer(lengths, dtype=np.uint8)
@@ -389,6 +401,8 @@ class DocumentArrays:
     categories: dict[str, tuple[tuple[str, ...], np.ndarray]]
     dates: np.ndarray
     dated: np.ndarray
+    # int64 document keys (schema.document_key); None for a segment read through Whoosh.
+    keys: np.ndarray | None = None
 
     @classmethod
     def load(cls, files: SegmentFiles) -> DocumentArrays | None:
@@ -403,6 +417,104 @@ class DocumentArrays:
                     f: (tuple(str(n) for n in saved[f"names:{f}"]), saved[f"codes:{f}"])
                     for f in schema.CATEGORY_COLUMNS
                 }
-                return cls(lengths, categories, saved["dates"], saved["dated"])
+                return cls(lengths, categories, saved["dates"], saved["dated"], saved["keys"])
         except (OSError, ValueError, KeyError):
             return None
+
+
+# --- per run: stories ----------------------------------------------------------------------------
+
+STORY_ARRAYS_PREFIX = "stories-"
+_STORY_ARRAYS_SUFFIX = ".npz"
+
+
+def story_arrays_path(folder: str | os.PathLike[str], toc: int) -> str:
+    """Where the story arrays of a generation folder's table of contents ``toc`` are."""
+    return os.path.join(folder, f"{STORY_ARRAYS_PREFIX}{toc}{_STORY_ARRAYS_SUFFIX}")
+
+
+@dataclass(frozen=True)
+class StoryArrays:
+    """Each document's story and the outlets of its copies, for one version of the index.
+
+    Documents are rows sorted by key (:func:`~indexer.index.schema.document_key`): ``doc_story``
+    is a row of the story table (-1: none), ``doc_copies`` how many copies of the text the corpus
+    has; ``pair_docs``/``pair_outlets`` list each document's distinct outlets as codes into
+    ``outlet_names`` (display names, as the first copy in the manifest spells them).  Stories
+    are rows sorted by the grouping's story id: their first publication and last update in
+    Whoosh's datetime units (0: none), how many versions and indexed texts they have, and the
+    key of their main text's document.
+    """
+
+    doc_keys: np.ndarray
+    doc_story: np.ndarray
+    doc_copies: np.ndarray
+    outlet_names: tuple[str, ...]
+    pair_docs: np.ndarray
+    pair_outlets: np.ndarray
+    story_ids: np.ndarray
+    story_first: np.ndarray
+    story_last: np.ndarray
+    story_versions: np.ndarray
+    story_texts: np.ndarray
+    story_main: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        documents: list[tuple[int, int, int]],
+        stories: list[tuple[int, int, int, int, int, int]],
+        outlet_names: list[str],
+        pairs: list[tuple[int, int]],
+    ) -> StoryArrays:
+        """The arrays from ``documents`` (key, the grouping's story id or -1, copies; in any
+        order), ``stories`` (story id, first publication, last update, versions, texts, main
+        text's key; sorted by story id) and ``pairs`` (a row of ``documents``, an outlet code)."""
+        docs = np.array(documents, dtype=np.int64).reshape(-1, 3)
+        table = np.array(stories, dtype=np.int64).reshape(-1, 6)
+        keys = docs[:, 0]
+        order = np.argsort(keys, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        ids = table[:, 0]
+        doc_story = np.full(len(docs), -1, dtype=np.int32)
+        if len(ids):
+            rows = np.minimum(np.searchsorted(ids, docs[:, 1]), len(ids) - 1)
+            doc_story = np.where(ids[rows] == docs[:, 1], rows, -1).astype(np.int32)
+        pair_array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        return cls(
+            doc_keys=keys[order],
+            doc_story=doc_story[order],
+            doc_copies=docs[order, 2].astype(np.int32),
+            outlet_names=tuple(outlet_names),
+            pair_docs=rank[pair_array[:, 0]].astype(np.int32),
+            pair_outlets=pair_array[:, 1].astype(np.int32),
+            story_ids=ids,
+            story_first=table[:, 1],
+            story_last=table[:, 2],
+            story_versions=table[:, 3].astype(np.int32),
+            story_texts=table[:, 4].astype(np.int32),
+            story_main=table[:, 5],
+        )
+
+    def save(self, path: str) -> None:
+        """Write the arrays to ``path`` atomically (a reader never sees half a file)."""
+        temporary = path + ".tmp"
+        arrays = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        arrays["outlet_names"] = np.array(self.outlet_names, dtype=str)
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: str) -> StoryArrays | None:
+        """The arrays saved at ``path``, or None when there are none (or they cannot be read)."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                found = {name: saved[name] for name in cls.__dataclass_fields__}
+        except (OSError, ValueError, KeyError):
+            return None
+        found["outlet_names"] = tuple(str(name) for name in found["outlet_names"])
+        return cls(**found)

@@ -17,18 +17,28 @@ Why the fields look the way they do:
   indexed in neither field, so those words count once, as text.  On the seven classic test
   collections of ``bench/relevance.py`` this beat a separate title field with a field boost.
 - Source and author each have a searchable text field (for ``source:`` and ``author:`` in queries);
-  the source's display name is a column (filters and facets), authors an exact-match keyword field
-  (the author filter).
+  the indexed copy's outlet is a column (the fallback of filters and facets), authors an
+  exact-match keyword field (the author filter).
+- A document is one distinct text.  The ``source`` text field holds the outlet of *every* copy of
+  it (stored, so a run can tell when a new copy brings a new outlet and rewrite the document), so
+  ``source:"Valley Herald"`` finds a text whichever outlet's copy was indexed.  The story a text
+  belongs to, the story's dates and counts, and the outlets of every copy for the source filter
+  and facet are not fields: they change without the text changing (a near-duplicate joins the
+  story).  Each run writes them as arrays keyed by :func:`document_key`
+  (:class:`~indexer.index.arrays.StoryArrays`, docs/stories.md).
 - Per-document values that search reads for every match (source, year, language, publication
-  date, whether dated, and the lengths of the scored fields) are written beside each segment as
-  arrays (:mod:`indexer.index.arrays`): :data:`CATEGORY_COLUMNS`, :data:`LENGTH_FIELDS`.
+  date, whether dated, the lengths of the scored fields, the document key) are written beside each
+  segment as arrays (:mod:`indexer.index.arrays`): :data:`CATEGORY_COLUMNS`,
+  :data:`LENGTH_FIELDS`.
 - The whole article is stored once, as JSON in ``article``: one stored field keeps the stored-field
   format independent of Whoosh's pickling and makes :func:`from_stored` a single ``json.loads``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +50,7 @@ from indexer.index.analysis import LanguageText, name_analyzer, text_analyzer
 # Bump whenever a field, an analyzer or the arrays beside the segments change: an index written
 # under another version is rebuilt by the next `artsearch index`, because incremental updates
 # would mix two analyses of the text.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 ID = "id"
 TITLE = "title"
@@ -88,12 +98,13 @@ def build_schema() -> fields.Schema:
     names = name_analyzer()
     return fields.Schema(
         **{
-            ID: fields.ID(stored=True, unique=True),
+            # A column too: its values become each segment's document keys (document_key).
+            ID: fields.ID(stored=True, unique=True, sortable=True),
             TITLE: fields.TEXT(analyzer=text, spelling=True),
             BODY: fields.TEXT(analyzer=text, spelling=True),
             AUTHOR: fields.TEXT(analyzer=names),
             AUTHOR_KEY: fields.KEYWORD(commas=True, lowercase=True),
-            SOURCE: fields.TEXT(analyzer=names),
+            SOURCE: fields.TEXT(analyzer=names, stored=True),
             SOURCE_NAME: fields.ID(sortable=True),
             PUBLISHED: fields.DATETIME(sortable=True),
             DATED: fields.ID(sortable=True),
@@ -108,6 +119,21 @@ def build_schema() -> fields.Schema:
 SCHEMA = build_schema()
 # The field of whole (unstemmed) words Whoosh keeps beside the body for spelling (Whoosh rule 4).
 SPELLING_FIELD = SCHEMA[BODY].spelling_fieldname(BODY)
+
+
+def document_key(article_id: str) -> int:
+    """A document's id as a signed 64-bit number: the key that joins a segment's documents to the
+    per-run story arrays (document numbers change when segments merge; ids do not)."""
+    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def stored_json(article: Article) -> str:
+    """The article as stored (in the index and the manifest): one copy, without its versions
+    and story, which are read from the manifest when asked for."""
+    data = article.to_dict()
+    del data["versions"], data["story"]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def name_key(name: str) -> str:
@@ -139,21 +165,33 @@ def indexed_body(article: Article) -> str:
     return f"{article.title}\n\n{article.body}" if has_own_title(article) else article.body
 
 
-def to_document(article: Article) -> dict[str, Any]:
-    """The Whoosh document for an article: index fields plus the stored JSON."""
+# Between the outlets of a text's copies in the ``source`` field (a name does not hold it).
+OUTLET_SEPARATOR = " ; "
+
+
+def outlets_field(outlets: Sequence[str]) -> str:
+    """The ``source`` field's value for a text printed by ``outlets`` (each once, in order)."""
+    return OUTLET_SEPARATOR.join(dict.fromkeys(o for o in outlets if o))
+
+
+def to_document(article: Article, outlets: Sequence[str] = ()) -> dict[str, Any]:
+    """The Whoosh document for an article: index fields plus the stored JSON.  ``outlets`` are
+    the outlets of the text's other copies (the article's own is always included)."""
     published = parse_published(article.published)
     doc: dict[str, Any] = {
         ID: article.id,
         # The text fields carry the article's language, which their analysis depends on.
         TITLE: LanguageText(article.title if has_own_title(article) else "", article.language),
         BODY: LanguageText(indexed_body(article), article.language),
-        ARTICLE: json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        ARTICLE: stored_json(article),
     }
     if article.authors:
         doc[AUTHOR] = " ; ".join(article.authors)
         doc[AUTHOR_KEY] = ",".join(name_key(a).replace(",", " ") for a in article.authors)
+    source = outlets_field([article.source or "", *outlets])
+    if source:
+        doc[SOURCE] = source
     if article.source:
-        doc[SOURCE] = article.source
         doc[SOURCE_NAME] = article.source
     if published is not None:
         doc[PUBLISHED] = published

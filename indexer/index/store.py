@@ -184,6 +184,7 @@ class IndexStore:
             key,
             searcher,
             lambda segment: self._segment_arrays(folder, segment),
+            folder=folder,
         )
         version.adopt(searcher)
         retired = None

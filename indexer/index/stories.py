@@ -53,9 +53,9 @@ was made with other grouping parameters: rebuild the index to regroup.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -182,8 +182,25 @@ class Signature:
         return cls(values[1:], int(values[0]))
 
 
-def _shingle_hash(gram: str) -> int:
-    return int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=4).digest(), "little")
+# Shingle hashing: each word's CRC-32 (C speed, one call per word), five of them combined
+# polynomially in 64 bits and mixed by splitmix64's finaliser (every output bit depends on every
+# input bit, so the low bits that sampling reads are as good as the high ones); the top 32 bits
+# are the shingle.  Vectorised over the whole text: 0.07 ms for a 140-word Reuters story against
+# 0.17 ms for a blake2b call per shingle (same machine, same texts), and the signature is computed
+# for every copy of every article in the extraction workers.
+_COMBINE = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(32))
+
+
+def _mixed(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finaliser, element-wise (uint64 arithmetic wraps, as the hash wants)."""
+    values = values ^ (values >> _SHIFTS[0])
+    values = values * _MIX_1
+    values = values ^ (values >> _SHIFTS[1])
+    values = values * _MIX_2
+    return values ^ (values >> _SHIFTS[2])
 
 
 def text_signature(text: str) -> Signature:
@@ -191,12 +208,14 @@ def text_signature(text: str) -> Signature:
     words = _WORD.findall(text.lower())
     if not words:
         return Signature(np.zeros(0, dtype=np.uint32))
-    grams = [
-        " ".join(words[i : i + SHINGLE_WORDS])
-        for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
-    ]
-    hashes = np.fromiter(map(_shingle_hash, grams), dtype=np.uint32, count=len(grams))
-    return Signature(np.unique(hashes), int(hashes[0]))
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    span = min(SHINGLE_WORDS, len(hashes))
+    count = len(hashes) - span + 1
+    grams = hashes[:count].copy()
+    for offset in range(1, span):
+        grams = grams * _COMBINE + hashes[offset : offset + count]
+    shingles = (_mixed(grams) >> _SHIFTS[3]).astype(np.uint32)
+    return Signature(np.unique(shingles), int(shingles[0]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,7 +270,7 @@ class GroupingRule:
     def parameters(self) -> str:
         """What stored grouping depends on: state made under other values is not reused."""
         return (
-            f"shingles={SHINGLE_WORDS}-blake2b32;jaccard={self.jaccard_min};"
+            f"shingles={SHINGLE_WORDS}-crc32mix32;jaccard={self.jaccard_min};"
             f"containment={self.containment_min}/{self.min_contained_shingles};"
             f"representative={self.representative}/{MEMBERS_COMPARED};"
             f"agreement={self.agreement}/{self.containment_agreement}"
@@ -384,17 +403,17 @@ class SampledShingleIndex:
         keys = signature.index_keys
         if not keys:
             return []
+        # Shared keys are counted per text first and the share checked in SQL: returning every
+        # text that shares one common sampled shingle cost a third of an add.  (An integer count
+        # reaches ceil(share * m) exactly when it reaches share * m.)
         rows = self._db.execute(
-            "SELECT k.text_id, COUNT(*), t.key_count FROM story_keys k"
-            " JOIN story_texts t ON t.text_id = k.text_id"
-            f" WHERE k.key IN ({','.join('?' * len(keys))}) GROUP BY k.text_id",
-            keys,
+            "SELECT g.text_id FROM (SELECT text_id, COUNT(*) AS shared FROM story_keys"
+            f" WHERE key IN ({','.join('?' * len(keys))}) GROUP BY text_id) g"
+            " JOIN story_texts t ON t.text_id = g.text_id"
+            " WHERE g.shared >= ? * MIN(?, t.key_count)",
+            [*keys, CANDIDATE_SHARE, len(keys)],
         )
-        return [
-            text_id
-            for text_id, shared, key_count in rows
-            if shared >= math.ceil(CANDIDATE_SHARE * min(len(keys), key_count))
-        ]
+        return [row[0] for row in rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,7 +429,95 @@ class _Text:
     degree: int
 
 
-class StoryGrouper:
+class StoryTables:
+    """Reading the story grouping kept in SQLite tables of ``db`` (made by :class:`StoryGrouper`):
+    what the search service uses, on a read-only connection, to show a story's versions."""
+
+    def __init__(self, db: sqlite3.Connection, *, rule: GroupingRule | None = None) -> None:
+        self._db = db
+        self.rule = rule or GroupingRule()
+
+    def story_of(self, version_id: str) -> Assignment | None:
+        """The version's story, the story's representative version and the reason; None when
+        the version is unknown."""
+        known = self._db.execute(
+            "SELECT 1 FROM story_versions WHERE version_id = ?", (version_id,)
+        ).fetchone()
+        return self._assignment(version_id) if known else None
+
+    def versions_of(self, story_id: int) -> list[str]:
+        """The story's versions: the representative's copies first, then by version id."""
+        rows = self._db.execute(
+            "SELECT v.version_id FROM story_versions v"
+            " JOIN story_texts t ON t.text_id = v.text_id"
+            " JOIN stories s ON s.story_id = t.story_id"
+            " WHERE t.story_id = ? ORDER BY t.text_id != s.representative, v.version_id",
+            (story_id,),
+        )
+        return [row[0] for row in rows]
+
+    def stories(self) -> Iterator[tuple[int, list[str]]]:
+        """Every story with its versions (by story id, then version id)."""
+        rows = self._db.execute(
+            "SELECT t.story_id, v.version_id FROM story_versions v"
+            " JOIN story_texts t ON t.text_id = v.text_id ORDER BY t.story_id, v.version_id"
+        )
+        story: int | None = None
+        versions: list[str] = []
+        for story_id, version_id in rows:
+            if story_id != story and story is not None:
+                yield story, versions
+                versions = []
+            story = story_id
+            versions.append(version_id)
+        if story is not None:
+            yield story, versions
+
+    def story_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
+
+    def version_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM story_versions").fetchone()[0])
+
+    def _representative_of(self, story_id: int) -> int:
+        row = self._db.execute(
+            "SELECT representative FROM stories WHERE story_id = ?", (story_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def _text(self, text_id: int) -> _Text:
+        row = self._db.execute(
+            "SELECT story_id, signature, degree FROM story_texts WHERE text_id = ?", (text_id,)
+        ).fetchone()
+        return _Text(text_id, row[0], Signature.from_bytes(row[1]).shingles, row[2])
+
+    def _signature(self, text_id: int) -> Signature:
+        row = self._db.execute(
+            "SELECT signature FROM story_texts WHERE text_id = ?", (text_id,)
+        ).fetchone()
+        return Signature.from_bytes(row[0])
+
+    def _assignment(self, version_id: str) -> Assignment:
+        text_id, story_id, representative = self._db.execute(
+            "SELECT v.text_id, t.story_id, s.representative FROM story_versions v"
+            " JOIN story_texts t ON t.text_id = v.text_id"
+            " JOIN stories s ON s.story_id = t.story_id WHERE v.version_id = ?",
+            (version_id,),
+        ).fetchone()
+        first = self._db.execute(
+            "SELECT MIN(version_id) FROM story_versions WHERE text_id = ?", (representative,)
+        ).fetchone()[0]
+        if text_id == representative:
+            kind: ReasonKind = "representative" if version_id == first else "identical"
+            reason = Reason(kind, 1.0, 1.0)
+        else:
+            reason = _reason(
+                self._text(text_id).shingles, self._text(representative).shingles, self.rule
+            )
+        return Assignment(version_id, story_id, str(first), reason)
+
+
+class StoryGrouper(StoryTables):
     """Story grouping kept incrementally in SQLite tables of ``db`` (created when missing).
 
     :meth:`add` puts a version in a story (a new one when nothing matches), :meth:`remove`
@@ -425,8 +532,7 @@ class StoryGrouper:
         rule: GroupingRule | None = None,
         candidates: CandidateIndex | None = None,
     ) -> None:
-        self._db = db
-        self.rule = rule or GroupingRule()
+        super().__init__(db, rule=rule)
         parameters = self.rule.parameters() + (
             f";candidates=sampled/{SAMPLE_MODULUS}/{CANDIDATE_SHARE}"
             if candidates is None
@@ -454,25 +560,32 @@ class StoryGrouper:
         A version already present with the same text stays where it is; with another text (an
         edited copy) it is taken out first, and may move to another story.
         """
+        self.place(version_id, signature)
+        return self._assignment(version_id)
+
+    def place(self, version_id: str, signature: Signature) -> int:
+        """:meth:`add` without working out the reason (what a build needs): the story's id."""
         digest = signature.digest
         current = self._db.execute(
-            "SELECT t.digest FROM story_versions v"
+            "SELECT t.digest, t.story_id FROM story_versions v"
             " JOIN story_texts t ON t.text_id = v.text_id WHERE v.version_id = ?",
             (version_id,),
         ).fetchone()
         if current is not None:
             if digest is not None and current[0] == digest:
-                return self._assignment(version_id)
+                return int(current[1])
             self.remove(version_id)
-        text_id = self._existing_text(digest)
-        if text_id is None:
+        found = self._existing_text(digest)
+        if found is None:
             text_id = self._new_text(signature, digest)
+            story_id = self._story_of_text(text_id)
         else:
-            self._changed.add(self._text(text_id).story_id)
+            text_id, story_id = found
+            self._changed.add(story_id)
         self._db.execute(
             "INSERT INTO story_versions (version_id, text_id) VALUES (?, ?)", (version_id, text_id)
         )
-        return self._assignment(version_id)
+        return story_id
 
     def remove(self, version_id: str) -> Removal | None:
         """Take a version out; None when it was not there.
@@ -516,65 +629,28 @@ class StoryGrouper:
             moved = self._revalidate(story_id, 0)
         return Removal(version_id, story_id, story_removed=False, moved=tuple(moved))
 
-    # -- reads -----------------------------------------------------------------------------
-
-    def story_of(self, version_id: str) -> Assignment | None:
-        """The version's story, the story's representative version and the reason; None when
-        the version is unknown."""
-        known = self._db.execute(
-            "SELECT 1 FROM story_versions WHERE version_id = ?", (version_id,)
-        ).fetchone()
-        return self._assignment(version_id) if known else None
-
-    def versions_of(self, story_id: int) -> list[str]:
-        """The story's versions: the representative's copies first, then by version id."""
-        rows = self._db.execute(
-            "SELECT v.version_id FROM story_versions v"
-            " JOIN story_texts t ON t.text_id = v.text_id"
-            " JOIN stories s ON s.story_id = t.story_id"
-            " WHERE t.story_id = ? ORDER BY t.text_id != s.representative, v.version_id",
-            (story_id,),
-        )
-        return [row[0] for row in rows]
-
-    def stories(self) -> Iterator[tuple[int, list[str]]]:
-        """Every story with its versions (by story id, then version id)."""
-        rows = self._db.execute(
-            "SELECT t.story_id, v.version_id FROM story_versions v"
-            " JOIN story_texts t ON t.text_id = v.text_id ORDER BY t.story_id, v.version_id"
-        )
-        story: int | None = None
-        versions: list[str] = []
-        for story_id, version_id in rows:
-            if story_id != story and story is not None:
-                yield story, versions
-                versions = []
-            story = story_id
-            versions.append(version_id)
-        if story is not None:
-            yield story, versions
-
     def take_changed_stories(self) -> set[int]:
         """The stories whose versions or representative changed since the last call (including
         removed ones): what an index must rewrite after a run."""
         changed, self._changed = self._changed, set()
         return changed
 
-    def story_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
-
-    def version_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM story_versions").fetchone()[0])
-
     # -- internals -------------------------------------------------------------------------
 
-    def _existing_text(self, digest: bytes | None) -> int | None:
+    def _existing_text(self, digest: bytes | None) -> tuple[int, int] | None:
+        """The text with this digest and its story, or None."""
         if digest is None:
             return None
         row = self._db.execute(
-            "SELECT text_id FROM story_texts WHERE digest = ?", (digest,)
+            "SELECT text_id, story_id FROM story_texts WHERE digest = ?", (digest,)
         ).fetchone()
-        return int(row[0]) if row else None
+        return (int(row[0]), int(row[1])) if row else None
+
+    def _story_of_text(self, text_id: int) -> int:
+        row = self._db.execute(
+            "SELECT story_id FROM story_texts WHERE text_id = ?", (text_id,)
+        ).fetchone()
+        return int(row[0])
 
     def _new_text(self, signature: Signature, digest: bytes | None) -> int:
         cursor = self._db.execute(
@@ -712,12 +788,6 @@ class StoryGrouper:
         )
         return int(row[0])
 
-    def _representative_of(self, story_id: int) -> int:
-        row = self._db.execute(
-            "SELECT representative FROM stories WHERE story_id = ?", (story_id,)
-        ).fetchone()
-        return int(row[0])
-
     def _regroup(self, member: _Text, depth: int) -> list[Assignment]:
         """Take a text out of its story and place it again (it cannot rejoin that story, whose
         representative it does not match)."""
@@ -740,34 +810,3 @@ class StoryGrouper:
             (member.text_id,),
         ).fetchall()
         return [self._assignment(row[0]) for row in rows]
-
-    def _text(self, text_id: int) -> _Text:
-        row = self._db.execute(
-            "SELECT story_id, signature, degree FROM story_texts WHERE text_id = ?", (text_id,)
-        ).fetchone()
-        return _Text(text_id, row[0], Signature.from_bytes(row[1]).shingles, row[2])
-
-    def _signature(self, text_id: int) -> Signature:
-        row = self._db.execute(
-            "SELECT signature FROM story_texts WHERE text_id = ?", (text_id,)
-        ).fetchone()
-        return Signature.from_bytes(row[0])
-
-    def _assignment(self, version_id: str) -> Assignment:
-        text_id, story_id, representative = self._db.execute(
-            "SELECT v.text_id, t.story_id, s.representative FROM story_versions v"
-            " JOIN story_texts t ON t.text_id = v.text_id"
-            " JOIN stories s ON s.story_id = t.story_id WHERE v.version_id = ?",
-            (version_id,),
-        ).fetchone()
-        first = self._db.execute(
-            "SELECT MIN(version_id) FROM story_versions WHERE text_id = ?", (representative,)
-        ).fetchone()[0]
-        if text_id == representative:
-            kind: ReasonKind = "representative" if version_id == first else "identical"
-            reason = Reason(kind, 1.0, 1.0)
-        else:
-            reason = _reason(
-                self._text(text_id).shingles, self._text(representative).shingles, self.rule
-            )
-        return Assignment(version_id, story_id, str(first), reason)

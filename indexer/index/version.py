@@ -156,11 +156,14 @@ class IndexVersion:
         load_segment: Callable[[Any], tuple[PostingArrays | None, DocumentArrays | None]],
         *,
         postings_budget: int = POSTINGS_CACHE_ENTRIES,
+        folder: str | None = None,
     ) -> None:
         """``searcher`` is a searcher on the version, read to open it (its caller then
         adopts it); ``load_segment`` gives a segment's arrays (the store shares them
-        between versions)."""
+        between versions); ``folder`` is the generation folder (where the per-run arrays
+        beside the segments are, such as the stories')."""
         self.key = key
+        self.folder = folder
         self._lock = threading.Lock()
         self._idle: list[Searcher] = []
         self._out = 0

@@ -20,6 +20,10 @@ loudly, before anywhere else:
    (``TOC._segment_pattern``).
 5. :func:`byte_length`: how Whoosh quantises a field length into one byte (and back), so that
    lengths recorded at write time equal what ``reader.doc_field_length`` returns.
+6. :func:`next_segment_docnum` and :func:`delete_uncommitted`: a ``SegmentWriter``'s ``docnum``,
+   ``docbase`` and ``newsegment``, to delete a document the writer added and has not committed
+   (``update_document`` deletes only from committed segments); the new segment's deleted set is
+   saved with it in the TOC.
 
 Everything else artsearch does with Whoosh goes through its documented API.
 """
@@ -246,3 +250,17 @@ def length_of_byte(code: int) -> float:
 
 LENGTH_TABLE = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
 """Field lengths by byte code: ``LENGTH_TABLE[codes]`` reads a whole array of codes back."""
+
+
+# --- 6. deleting what a writer has not committed -----------------------------------------------
+
+
+def next_segment_docnum(writer: Any) -> int:
+    """The number, within the segment the writer is writing, of the next document it adds."""
+    return int(writer.docnum - writer.docbase)
+
+
+def delete_uncommitted(writer: Any, segment_docnum: int) -> None:
+    """Delete a document the writer added and has not committed (its number in the new
+    segment, from :func:`next_segment_docnum`)."""
+    writer.newsegment.delete_document(segment_docnum)

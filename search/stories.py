@@ -1,0 +1,217 @@
+"""Stories at search time: each document's story, its dates and its copies' outlets, per version.
+
+The index holds one document per distinct text; the build writes, beside each version of the
+index, which story every text belongs to and the outlet of every copy
+(:class:`~indexer.index.arrays.StoryArrays`, docs/stories.md).  :func:`story_view` maps those onto
+the version's document numbers once per version, so that a search can
+
+- filter and count sources over every copy's outlet (:attr:`StoryView.pair_docs`);
+- date a document by its story's first publication (sorting, date filters, the year facet and
+  the timeline all use :attr:`StoryView.published`, so they agree);
+- show a story once (:func:`collapse`: the best-matching text of each story) and count stories
+  rather than texts (:func:`distinct_counts`).
+
+An index written before stories has no such arrays: :func:`story_view` returns None and search
+works on documents as before.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from whoosh.util.times import datetime_to_long
+
+from indexer.index import schema
+from indexer.index.arrays import StoryArrays, story_arrays_path
+from indexer.index.version import Category, IndexReader, IndexVersion
+
+# Whoosh stores datetimes as microseconds since 0001-01-01; NumPy counts from 1970-01-01.
+_UNIX_EPOCH = datetime_to_long(datetime(1970, 1, 1))
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """One index version's stories, by document number.
+
+    ``group`` is the document's story (a row of the story table), or, for a document without one,
+    a number of its own beyond them: documents with equal ``group`` are one story.  ``shared`` marks
+    documents whose story has other texts in the index (only those need collapsing).
+    ``published``/``dated`` are the story's first publication (the document's own date when the
+    story has none), ``last_updated`` the story's latest publication or modification; ``versions``
+    how many copies the story has.  ``pair_docs``/``pair_outlets`` list every copy's outlet of
+    every live document, as codes into ``outlets``.
+    """
+
+    group: np.ndarray
+    shared: np.ndarray
+    main: np.ndarray
+    versions: np.ndarray
+    texts: np.ndarray
+    published: np.ndarray
+    dated: np.ndarray
+    last_updated: np.ndarray
+    year: Category
+    outlets: Category
+    outlet_keys: dict[str, int]
+    pair_docs: np.ndarray
+    pair_outlets: np.ndarray
+
+    def outlet_code(self, name: str) -> int:
+        return self.outlet_keys.get(schema.name_key(name), -2)
+
+    def outlets_of(self, docnum: int) -> tuple[str, ...]:
+        """The outlets of a document's copies."""
+        codes = self.pair_outlets[self.pair_docs == docnum]
+        return tuple(self.outlets.names[int(c)] for c in codes)
+
+    def story_docs(self, docnum: int) -> np.ndarray:
+        """Every document of ``docnum``'s story (itself included)."""
+        if not self.shared[docnum]:
+            return np.array([docnum], dtype=np.int64)
+        return np.flatnonzero(self.group == self.group[docnum])
+
+
+_VIEWS: weakref.WeakKeyDictionary[IndexVersion, tuple[int, StoryView | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_VIEWS_LOCK = threading.Lock()
+
+
+def story_view(reader: IndexReader) -> StoryView | None:
+    """The stories of the reader's version, or None when the index has none.  Read once per
+    version (and again if a run rewrote the file for the same version)."""
+    version = reader.version
+    folder = getattr(version, "folder", None)
+    if folder is None:
+        return None
+    path = story_arrays_path(folder, version.key[1])
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    with _VIEWS_LOCK:
+        found = _VIEWS.get(version)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    arrays = StoryArrays.load(path)
+    view = _view(reader, arrays) if arrays is not None else None
+    with _VIEWS_LOCK:
+        _VIEWS[version] = (stamp, view)
+    return view
+
+
+def _view(reader: IndexReader, arrays: StoryArrays) -> StoryView | None:
+    version = reader.version
+    values = reader.values
+    size = len(values.live)
+    parts = []
+    for segment in version.segments:
+        keys = segment.documents.keys if segment.documents is not None else None
+        if keys is None:
+            return None  # a segment written without keys: no way to join
+        parts.append(keys)
+    keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    if len(keys) != size:
+        return None
+    if not len(arrays.doc_keys):
+        return None  # no text has a story: documents as they are
+    rows = np.minimum(np.searchsorted(arrays.doc_keys, keys), len(arrays.doc_keys) - 1)
+    found = values.live & (arrays.doc_keys[rows] == keys)
+    story = np.where(found, arrays.doc_story[rows], -1).astype(np.int64)
+    has_story = story >= 0
+    row = np.where(has_story, story, 0)
+    stories = len(arrays.story_ids)
+    group = np.where(has_story, story, stories + np.arange(size, dtype=np.int64))
+
+    def per_story(values_of_story: np.ndarray, otherwise: np.ndarray | int) -> np.ndarray:
+        if not stories:
+            return np.broadcast_to(otherwise, (size,)).copy()
+        return np.where(has_story, values_of_story[row], otherwise)
+
+    texts = per_story(arrays.story_texts, 1)
+    copies = np.where(found, arrays.doc_copies[rows], 1)
+    versions = per_story(arrays.story_versions, copies)
+    first = per_story(arrays.story_first, 0)
+    published = np.where(first > 0, first, np.where(values.dated, values.published, 0))
+    dated = published > 0
+    last = per_story(arrays.story_last, 0)
+    last_updated = np.where(last > 0, last, published)
+    main = per_story(arrays.story_main, 0) == keys
+    # Every copy's outlet, by document number (a document's row: the live document with its key).
+    doc_of_row = np.full(len(arrays.doc_keys), -1, dtype=np.int64)
+    doc_of_row[rows[found]] = np.flatnonzero(found)
+    pair_docs = doc_of_row[arrays.pair_docs] if len(arrays.pair_docs) else arrays.pair_docs
+    kept = pair_docs >= 0
+    outlets = Category(np.empty(0, dtype=np.int32), arrays.outlet_names)
+    return StoryView(
+        group=group,
+        shared=has_story & (texts > 1),
+        main=main,
+        versions=versions.astype(np.int64),
+        texts=texts.astype(np.int64),
+        published=published.astype(np.int64),
+        dated=dated,
+        last_updated=last_updated.astype(np.int64),
+        year=_years(published, dated),
+        outlets=outlets,
+        outlet_keys={schema.name_key(n): code for code, n in enumerate(arrays.outlet_names)},
+        pair_docs=pair_docs[kept].astype(np.int64),
+        pair_outlets=arrays.pair_outlets[kept].astype(np.int64),
+    )
+
+
+def _years(published: np.ndarray, dated: np.ndarray) -> Category:
+    """The year of each document's story date, as a category (-1: undated)."""
+    years = np.full(len(published), -1, dtype=np.int64)
+    if dated.any():
+        moments = (published[dated] - _UNIX_EPOCH).astype("datetime64[us]")
+        years[dated] = moments.astype("datetime64[Y]").astype(np.int64) + 1970
+    present = np.unique(years[years >= 0])
+    codes = np.where(years >= 0, np.searchsorted(present, years), -1).astype(np.int32)
+    return Category(codes, tuple(f"{int(y):04d}" for y in present))
+
+
+def day_of_long(value: int) -> str | None:
+    """The ISO day of a Whoosh datetime value (None for 0: undated)."""
+    if value <= 0:
+        return None
+    return (datetime(1, 1, 1) + timedelta(microseconds=int(value))).date().isoformat()
+
+
+def collapse(view: StoryView, mask: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
+    """``mask`` with one document per story: the best-scoring one (ties: the story's main text,
+    then the first document), or without scores the main text when it matches, else the first."""
+    shared = np.flatnonzero(mask & view.shared)
+    if not len(shared):
+        return mask
+    collapsed = mask & ~view.shared
+    score = scores[shared] if scores is not None else np.zeros(len(shared))
+    order = np.lexsort((shared, ~view.main[shared], -score, view.group[shared]))
+    ordered = shared[order]
+    groups = view.group[ordered]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
+    collapsed[ordered[first]] = True
+    return collapsed
+
+
+def distinct_counts(
+    view: StoryView | None, docs: np.ndarray, codes: np.ndarray, size: int
+) -> np.ndarray:
+    """For each code, the stories among (document, code) pairs (the texts when ``view`` is
+    None): a story counts once under each value any of its matching texts has."""
+    valid = codes >= 0
+    docs, codes = docs[valid], codes[valid]
+    if view is None:
+        return np.bincount(codes, minlength=size)
+    shared = view.shared[docs]
+    counts = np.bincount(codes[~shared], minlength=size)
+    if shared.any():
+        pairs = np.unique(view.group[docs[shared]] * max(size, 1) + codes[shared])
+        counts += np.bincount(pairs % max(size, 1), minlength=size)
+    return counts
