@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ import pytest
 
 from indexer.build import build_index, read_skip_report, summarise_skips
 from indexer.errors import IndexBusyError, IndexerError, ShrinkRefusedError
-from indexer.index.manifest import Manifest
+from indexer.index.manifest import Manifest, unpacked_article
 from indexer.index.store import CURRENT_FILE, GENERATION_PREFIX, IndexStore
 from indexer.pool import Limits
 from search import ArticleNotFoundError, SearchService, parse_request
@@ -147,6 +148,30 @@ def test_removing_an_articles_own_page_keeps_its_copy_from_elsewhere(
     assert paths_for(index, '"crane collapse"') == [AGGREGATOR]
     article = SearchService(index).article(before[0])
     assert article.embedded
+
+
+def test_the_manifest_keeps_each_copy_compressed_and_reads_plain_json_too(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index, workers=1)
+    path = IndexStore(index).manifest_path()
+    with sqlite3.connect(path) as db:
+        stored = db.execute("SELECT id, data FROM articles ORDER BY rowid").fetchall()
+    db.close()
+    manifest = Manifest(path)
+    try:
+        kept = list(manifest.iter_articles())
+    finally:
+        manifest.close()
+    assert stored and all(isinstance(data, bytes) for _, data in stored)
+    assert [unpacked_article(data) for _, data in stored] == kept
+    for article_id, data in stored:
+        article = unpacked_article(data)
+        assert article.id == article_id
+        plain = json.dumps(article.to_dict())
+        assert unpacked_article(plain) == article  # as a manifest written before compression
+        assert len(data) < len(plain.encode("utf-8"))
 
 
 def _docnum(index: Path, article_id: str) -> int | None:
