@@ -337,7 +337,9 @@ def written_schema_version(manifest: Path) -> str | None:
     """The index format version a generation's manifest records, or None when it records none
     (or cannot be read: Whoosh's own check then decides)."""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{manifest}?mode=ro", uri=True)) as db:
+        # A build committing holds the file for a moment; the check is advisory, so wait little.
+        connection = sqlite3.connect(f"file:{manifest}?mode=ro", uri=True, timeout=1.0)
+        with contextlib.closing(connection) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.Error:
         return None
