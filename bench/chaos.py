@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARTSEARCH = ROOT / ".venv" / "bin" / "artsearch"
 SIMPLE_QUERY = "/api/search?q=market"
@@ -53,46 +55,29 @@ class Row:
 
 
 def descendants(pid: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {c for c, p in parents.items() if p in frontier} - found
-        found |= frontier
-    return found
+    """Every live process below ``pid``."""
+    try:
+        return alive({child.pid for child in psutil.Process(pid).children(recursive=True)})
+    except psutil.NoSuchProcess:
+        return set()
 
 
 def _children_of(pid: int) -> set[int]:
-    return {
-        int(entry.name)
-        for entry in Path("/proc").iterdir()
-        if entry.name.isdigit() and _parent(int(entry.name)) == pid
-    }
-
-
-def _parent(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return -1
+        return {child.pid for child in psutil.Process(pid).children()}
+    except psutil.NoSuchProcess:
+        return set()
 
 
 def alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (zombies have ended)."""
     result = set()
     for pid in pids:
         try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
                 result.add(pid)
-        except OSError:
-            pass
+        except psutil.NoSuchProcess:
+            continue
     return result
 
 

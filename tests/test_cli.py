@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from processes import alive, descendants
 
 from web.cli import main
 
@@ -231,37 +232,6 @@ def _artsearch() -> str:
     return path
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (children, grandchildren...)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
-
-
 @pytest.fixture
 def big_corpus(tmp_path: Path) -> Path:
     """20 copies of the test corpus (260 pages, a few seconds of extraction)."""
@@ -282,7 +252,7 @@ def _start_index(
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        below = _descendants(process.pid)
+        below = descendants(process.pid)
         if len(below) >= 3:  # the forkserver and two workers
             return process, below
         time.sleep(0.05)
@@ -313,9 +283,9 @@ def test_killing_the_indexer_leaves_no_process_no_lock_and_no_partial_index(
     process.send_signal(signum)
     process.communicate(timeout=30)
     deadline = time.monotonic() + 10
-    while _alive(workers) and time.monotonic() < deadline:
+    while alive(workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _alive(workers) == set(), "workers outlived the indexer"
+    assert alive(workers) == set(), "workers outlived the indexer"
     again = CliRunner().invoke(main, ["index", str(big_corpus), "--index", str(index)])
     assert again.exit_code == 0, again.output  # base: "another process is writing the index"
     generations = [p for p in index.iterdir() if p.name.startswith("gen-")]
@@ -327,7 +297,7 @@ def test_killing_a_worker_retries_its_page_and_the_build_completes(
     big_corpus: Path, tmp_path: Path
 ) -> None:
     process, below = _start_index(big_corpus, tmp_path / "index", "--json")
-    workers = [pid for pid in below if _descendants(pid) == set() and pid != min(below)]
+    workers = [pid for pid in below if descendants(pid) == set() and pid != min(below)]
     os.kill(max(workers), signal.SIGKILL)
     output = process.communicate(timeout=60)[0].decode()
     assert process.returncode == 0, output

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from processes import alive, command_line, descendants, parent
+
 from indexer.pool import Limits, WorkerPool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,42 +110,6 @@ list(pool.map([60.0, 60.0]))
 """
 
 
-def _descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                alive.add(pid)
-        except OSError:
-            pass
-    return alive
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
 def _kill_build_when(
     tmp_path: Path, import_seconds: float, ready: Callable[[int, set[int]], bool]
 ) -> tuple[set[int], float]:
@@ -154,22 +120,22 @@ def _kill_build_when(
     build = subprocess.Popen(
         [sys.executable, "-c", _BUILD, str(import_seconds)], env=environment, cwd=tmp_path
     )
-    below = _descendants(build.pid)
+    below = descendants(build.pid)
     try:
         deadline = time.monotonic() + 60
         while not ready(build.pid, below):
             assert time.monotonic() < deadline, "the build never got ready"
             time.sleep(0.05)
-            below = _descendants(build.pid)
+            below = descendants(build.pid)
         build.kill()
         build.wait(10)
         killed = time.monotonic()
-        while _alive(below) and time.monotonic() - killed < 30:
+        while alive(below) and time.monotonic() - killed < 30:
             time.sleep(0.05)
         return below, time.monotonic() - killed
     finally:
         build.kill()
-        for pid in _alive(below):  # what the base left behind
+        for pid in alive(below):  # what the base left behind
             os.kill(pid, signal.SIGKILL)
 
 
@@ -179,26 +145,19 @@ def test_killing_the_build_kills_its_busy_workers_at_once(tmp_path: Path) -> Non
     first_seen: list[float] = []
 
     def two_workers_busy(build: int, below: set[int]) -> bool:
-        if not first_seen and len([pid for pid in below if _parent(pid) != build]) >= 2:
+        if not first_seen and len([pid for pid in below if parent(pid) != build]) >= 2:
             first_seen.append(time.monotonic())
         return bool(first_seen) and time.monotonic() - first_seen[0] > 1.0  # jobs started
 
     below, seconds = _kill_build_when(tmp_path, 0, two_workers_busy)
-    assert seconds < 2, f"{len(_alive(below))} processes outlived the build by {seconds:.1f} s"
+    assert seconds < 2, f"{len(alive(below))} processes outlived the build by {seconds:.1f} s"
 
 
 def test_killing_the_build_while_its_forkserver_starts_leaves_no_process(tmp_path: Path) -> None:
     # base: the forkserver lived until it had imported the job module (chaos kill probe: the
     # forkserver and the resource tracker alive 3-6 s after the kill)
     def forkserver_started(build: int, below: set[int]) -> bool:
-        return any("multiprocessing.forkserver" in _cmdline(pid) for pid in below)
+        return any("multiprocessing.forkserver" in command_line(pid) for pid in below)
 
     below, seconds = _kill_build_when(tmp_path, 30, forkserver_started)
-    assert seconds < 2, f"{len(_alive(below))} processes outlived the build by {seconds:.1f} s"
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return -1
+    assert seconds < 2, f"{len(alive(below))} processes outlived the build by {seconds:.1f} s"
