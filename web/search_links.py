@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from babel.dates import get_month_names
+
 from search import SearchRequest, SearchResults
 from search.request import FILTER_PARAMETERS
 from search.results import FacetValue, TimelineBar
@@ -228,20 +230,8 @@ class Bar:
     current: bool
 
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+# Month names for the timeline's month bars, from CLDR: the UI is in English (web/templating.py).
+_MONTHS = get_month_names("wide", locale="en")
 
 
 def timeline_bars(request: SearchRequest, bars: Iterable[TimelineBar]) -> list[Bar]:
@@ -253,7 +243,7 @@ def timeline_bars(request: SearchRequest, bars: Iterable[TimelineBar]) -> list[B
     for bar in bars:
         step = -(-bar.count * BAR_STEPS // highest)
         if bar.unit == "month":
-            name = _MONTHS[int(bar.period[5:7]) - 1]
+            name = _MONTHS[int(bar.period[5:7])]
             label, long_label = name[:3], f"{name} {bar.period[:4]}"
             changes: dict[str, object] = {"year": [], "from": bar.start, "to": bar.end}
             current = (request.date_from, request.date_to) == (bar.start, bar.end)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import Any, cast
@@ -349,21 +349,25 @@ class LanguageText(str):
         return value
 
 
-class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
-    """Whoosh's view of :func:`analyse`, for the language of the value it is given (English for
-    plain strings): the index's analyzer, and the query parser's for phrases and terms.
+# (term, start, end, position) of each word a tokenizer yields, offsets into the value given.
+_Spans = Iterable[tuple[str, int, int, int]]
 
-    ``removestops=False`` keeps no stop words (a stop word is not a term in any language);
-    ``no_morph=True`` (the spelling field) gives :func:`spelling_words`.
-    """
 
-    is_morph = True  # it stems: Whoosh then keeps a separate field of whole words for spelling
+class _SpanTokenizer(analysis.Tokenizer):  # type: ignore[misc]
+    """A Whoosh tokenizer over the spans :meth:`spans` gives: Whoosh's keyword flags, one
+    reused :class:`Token` filled per word.  ``always_original``: every token carries the text
+    as written (otherwise only when Whoosh asks, or for an untokenized value)."""
+
+    always_original = False
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def spans(self, value: str, tokenize: bool, mode: str, **kwargs: Any) -> _Spans:
+        raise NotImplementedError
 
     def __call__(  # noqa: PLR0913 - Whoosh calls analyzers with these keyword flags
         self,
@@ -381,20 +385,10 @@ class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.stopped = False
         token.boost = 1.0
-        language = getattr(value, "language", None)
-        words: Any
-        if kwargs.get("no_morph", False):
-            words = (
-                (word, start, end, number)
-                for number, (word, start, end) in enumerate(spelling_words(value, language))
-            )
-        elif not tokenize:
-            words = [(value.lower(), 0, len(value), 0)]
-        else:
-            words = terms_with_spans(value, language, query=mode == "query")
-        for term, start, end, position in words:
+        original = self.always_original or keeporiginal or not tokenize
+        for term, start, end, position in self.spans(value, tokenize, mode, **kwargs):
             token.text = term
-            if keeporiginal or not tokenize:
+            if original:
                 token.original = value[start:end]  # type: ignore[attr-defined]
             if positions:
                 token.pos = start_pos + position
@@ -404,41 +398,36 @@ class _ArticleTokenizer(analysis.Tokenizer):  # type: ignore[misc]
             yield token
 
 
-class _QueryWordTokenizer(analysis.Tokenizer):  # type: ignore[misc]
+class _ArticleTokenizer(_SpanTokenizer):
+    """Whoosh's view of :func:`analyse`, for the language of the value it is given (English for
+    plain strings): the index's analyzer, and the query parser's for phrases and terms.
+
+    ``removestops=False`` keeps no stop words (a stop word is not a term in any language);
+    ``no_morph=True`` (the spelling field) gives :func:`spelling_words`.
+    """
+
+    is_morph = True  # it stems: Whoosh then keeps a separate field of whole words for spelling
+
+    def spans(self, value: str, tokenize: bool, mode: str, **kwargs: Any) -> _Spans:
+        language = getattr(value, "language", None)
+        if kwargs.get("no_morph", False):
+            return (
+                (word, start, end, number)
+                for number, (word, start, end) in enumerate(spelling_words(value, language))
+            )
+        if not tokenize:
+            return [(value.lower(), 0, len(value), 0)]
+        return terms_with_spans(value, language, query=mode == "query")
+
+
+class _QueryWordTokenizer(_SpanTokenizer):
     """:func:`query_words` as a Whoosh tokenizer: the query parser's analyzer."""
 
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
+    always_original = True
 
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(  # noqa: PLR0913 - Whoosh calls analyzers with these keyword flags
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        token.stopped = False
-        token.boost = 1.0
+    def spans(self, value: str, tokenize: bool, mode: str, **kwargs: Any) -> _Spans:
         found = query_words(value) if tokenize else [(value.lower(), 0, len(value))]
-        for number, (word, start, end) in enumerate(found):
-            token.text = word
-            token.original = value[start:end]  # type: ignore[attr-defined]
-            if positions:
-                token.pos = start_pos + number
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
+        return ((word, start, end, number) for number, (word, start, end) in enumerate(found))
 
 
 def query_word_analyzer() -> Analyzer:
