@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""CPU per page of the extraction on the Zyte pages: this tree, other trees (the product before
-this round, /work/base, by default) and plain trafilatura (default settings), in one run.
+"""CPU per page of the extraction on the Zyte pages (or `--pages`): this tree, other trees (the
+product before this round, /work/base, by default) and plain trafilatura (default settings), in
+one run.
 
 Each system runs in its own process over all pages; each page is extracted `--repeats` times
 in a row and its fastest time kept (the machine is shared: the minimum is the figure least
@@ -9,6 +10,7 @@ total of the per-page ratios to this tree.  `--rounds` repeats the whole in alte
 
     .venv/bin/python bench/extraction_speed.py
     .venv/bin/python bench/extraction_speed.py --tree /tmp/variant --rounds 2
+    .venv/bin/python bench/extraction_speed.py --pages /work/data/perf/corpus-100000 --limit 400
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ files, mode, repeats = json.load(open(sys.argv[2])), sys.argv[3], int(sys.argv[4
 if mode == "trafilatura":
     import trafilatura
     def run(data, name):
-        trafilatura.extract(gzip.decompress(data), include_comments=False)
+        page = gzip.decompress(data) if data[:2] == bytes((0x1F, 0x8B)) else data
+        trafilatura.extract(page, include_comments=False)
 else:
     try:
         from indexer.extraction import extract_page
@@ -69,9 +72,15 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, action="append", help="another tree (repeatable)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--pages", type=Path, help="another folder of pages (.html, .html.gz) instead of Zyte's"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N pages (sorted paths)")
     args = parser.parse_args()
     trees = [ROOT, *(args.tree or [BASE])]
-    files = [str(f) for f in sorted(ZYTE.glob("*.html.gz"))]
+    folder = args.pages or ZYTE
+    found_pages = sorted(f for f in folder.rglob("*.html*") if f.name.endswith((".html", ".gz")))
+    files = [str(f) for f in found_pages[: args.limit]]
     systems = [(str(t), t, "artsearch") for t in trees] + [("trafilatura", ROOT, "trafilatura")]
     minima: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,13 +90,16 @@ def main() -> None:
             for name, tree, mode in systems:
                 command = [python_of(tree), "-c", _WORKER, str(tree), str(listing), mode]
                 found = subprocess.run(
-                    [*command, str(args.repeats)], check=True, capture_output=True, text=True
+                    [*command, str(args.repeats)], check=False, capture_output=True, text=True
                 )
+                if found.returncode:
+                    sys.exit(f"{name} failed ({found.returncode}):\n{found.stderr[-3000:]}")
                 times = json.loads(found.stdout)
                 kept = minima.setdefault(name, times)
                 minima[name] = [min(a, b) for a, b in zip(kept, times, strict=True)]
     reference = minima[str(ROOT)]
-    print(f"{len(files)} Zyte pages, fastest of {args.repeats} per page, {args.rounds} round(s)")
+    print(f"{len(files)} pages of {folder}, fastest of {args.repeats} per page,", end=" ")
+    print(f"{args.rounds} round(s)")
     print(f"{'system':40s} {'median ms':>9s} {'median ratio':>12s} {'total ratio':>11s}")
     for name, times in minima.items():
         ratios = [t / r for t, r in zip(times, reference, strict=True) if r > 0]

@@ -87,6 +87,7 @@ from indexer.index.stories import (  # noqa: E402
     GroupingRule,
     Signature,
     StoryGrouper,
+    similarity,
     text_signature,
 )
 
@@ -914,7 +915,7 @@ def build_and_search_cost(args: argparse.Namespace) -> None:
 
 def hundred_pages(args: argparse.Namespace) -> None:
     """The issue's 100-page case: stories counted, and every version's outlet filter."""
-    from perf_corpus import ensure_corpus
+    from perf_corpus import ensure_corpus, truth_path
 
     from indexer.build import build_index
     from indexer.index.store import MANIFEST_FILE, IndexStore
@@ -950,6 +951,45 @@ def hundred_pages(args: argparse.Namespace) -> None:
     total = service.search(parse_request({"q": ""})).total
     say(f"  stories listed by an empty search: {total}")
     service.close()
+    _pages_sharing_a_story(index, truth_path(args.out, 100))
+
+
+def _pages_sharing_a_story(index: Path, truth_file: Path) -> None:
+    """Every story holding the own articles of two or more pages, with the measured similarity
+    of their texts: where the story count is below the page count, this says whether the pages
+    are copies by the target's rule (Jaccard >= 0.8 or containment >= 0.9) or wrongly grouped."""
+    from indexer.index.manifest import unpacked_article
+    from indexer.index.store import MANIFEST_FILE, IndexStore
+
+    truth = {t["file"]: t for t in map(json.loads, truth_file.open(encoding="utf-8"))}
+    with_text = sum(1 for t in truth.values() if t["body"])
+    manifest = sqlite3.connect(IndexStore(index).current_generation() / MANIFEST_FILE)
+    story_of = dict(
+        manifest.execute(
+            "SELECT v.version_id, t.story_id FROM story_versions v"
+            " JOIN story_texts t ON t.text_id = v.text_id"
+        )
+    )
+    mains: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for path, ordinal, data in manifest.execute(
+        "SELECT path, ordinal, data FROM articles WHERE embedded = 0"
+    ):
+        story = story_of.get(f"{path}#{ordinal}")
+        if story is not None:
+            mains[story].append((path, unpacked_article(data).body))
+    manifest.close()
+    say(
+        f"  pages whose own text the generator wrote: {with_text}; stories holding one:"
+        f" {len(mains)}; own articles found: {sum(map(len, mains.values()))}"
+    )
+    for members in mains.values():
+        for (a, body_a), (b, body_b) in zip(members, members[1:], strict=False):
+            found = similarity(text_signature(body_a).shingles, text_signature(body_b).shingles)
+            verdict = "copies" if found.jaccard >= 0.8 or found.containment >= 0.9 else "NOT"
+            say(
+                f"  one story: {a} and {b}: Jaccard {found.jaccard:.3f}, containment"
+                f" {found.containment:.3f} ({found.shared} of {found.smaller} shingles): {verdict}"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from whoosh import query
 from indexer.article import Article
 from indexer.errors import IndexNotFoundError
 from indexer.index import schema
-from indexer.index.manifest import Manifest, read_story
+from indexer.index.manifest import Manifest, read_copies_printed_by, read_story
 from indexer.index.store import IndexStore
 from indexer.index.version import IndexReader
 from search import collect
@@ -88,7 +88,8 @@ class SearchService:
         shows none, such as the command line, saves reading the author and tag values)."""
         parsed = parse_query(request.q)
         with self.store.reader() as reader:
-            results = _search(reader, request, parsed, facets=facets)
+            manifest = self.store.manifest_path()
+            results = _search(reader, request, parsed, facets=facets, manifest=manifest)
             correction = _autocorrection(reader, request, results)
             if correction is not None:
                 corrected = _search(
@@ -97,6 +98,7 @@ class SearchService:
                     parse_query(correction),
                     offer_suggestion=False,
                     facets=facets,
+                    manifest=manifest,
                 )
                 if corrected.total:
                     results = dataclasses.replace(corrected, request=request, searched=correction)
@@ -258,6 +260,7 @@ def _search(
     *,
     offer_suggestion: bool = True,
     facets: bool = True,
+    manifest: Path | None = None,
 ) -> SearchResults:
     filters = collect.filters_of(reader, request)
     allowed = filters.mask()
@@ -266,9 +269,14 @@ def _search(
     documents = matches.total
     listed = collect.shown(reader, matches, request)
     view = story_view(reader)
-    hits = tuple(
-        _hit(reader.article(docnum), score, terms, _summary(view, docnum))
+    page = [
+        (reader.article(docnum), score, docnum)
         for docnum, score in collect.page_of_documents(reader, listed, request)
+    ]
+    if request.sources and manifest is not None:
+        page = _as_printed_by(page, request.sources, manifest)
+    hits = tuple(
+        _hit(article, score, terms, _summary(view, docnum)) for article, score, docnum in page
     )
     counts = collect.facet_counts(reader, matched.mask, filters, request) if facets else {}
     suggestion = None
@@ -286,6 +294,21 @@ def _search(
         total_documents=documents,
         counts="stories" if grouped else "documents",
     )
+
+
+def _as_printed_by(
+    page: list[tuple[Article, float, int]], outlets: tuple[str, ...], manifest: Path
+) -> list[tuple[Article, float, int]]:
+    """The page's articles as the chosen ``outlets`` printed them.  A text several outlets
+    printed is one document, stored as its preferred copy; the source filter found it through
+    another copy, so the result shows that copy's outlet, title, link and date (the text, and so
+    the snippet, is the same)."""
+    keys = {schema.name_key(outlet) for outlet in outlets}
+    others = [a.id for a, _, _ in page if schema.name_key(a.source or "") not in keys]
+    if not others:
+        return page
+    copies = read_copies_printed_by(manifest, others, outlets)
+    return [(copies.get(a.id, a), score, docnum) for a, score, docnum in page]
 
 
 def _summary(view: StoryView | None, docnum: int) -> StorySummary | None:

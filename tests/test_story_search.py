@@ -132,7 +132,13 @@ def test_group_none_lists_every_text(service: SearchService) -> None:
 def test_each_outlets_filter_finds_the_story(service: SearchService, outlet: str) -> None:
     ids = bridge_ids(service)
     results = search(service, q="bridge", source=[outlet])
-    assert [hit.article.id for hit in results.hits if hit.article.id in ids]
+    (hit,) = [hit for hit in results.hits if hit.article.id in ids]
+    # The result is shown as the chosen outlet printed it, whichever copy the index holds.
+    _, title, published, url, _ = PAGES[outlet]
+    assert (hit.article.source, hit.article.title, hit.article.url) == (outlet, title, url)
+    assert hit.article.published == published
+    shown = results.to_dict()["results"][0]
+    assert (shown["source"], shown["url"], shown["published"]) == (outlet, url, published[:10])
     # The outlet's name in query syntax finds it too, whichever copy the index holds.
     quoted = search(service, q=f'source:"{outlet}" bridge')
     assert {hit.article.id for hit in quoted.hits} & ids

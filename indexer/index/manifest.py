@@ -241,6 +241,20 @@ class Manifest:
         )
         return [row[0] for row in rows]
 
+    def copy_printed_by(self, article_id: str, outlets: Iterable[str]) -> Article | None:
+        """The preferred copy of the text ``article_id`` that one of ``outlets`` printed (names
+        compared as :func:`name_key` compares them), or None when none of them printed it."""
+        wanted = {name_key(outlet) for outlet in outlets}
+        rows = self._db.execute(
+            "SELECT source, data FROM articles WHERE id = ? AND source IS NOT NULL"
+            " ORDER BY embedded, path, ordinal",
+            (article_id,),
+        )
+        for source, data in rows:
+            if name_key(source) in wanted:
+                return unpacked_article(data)
+        return None
+
     def preferred_path(self, article_id: str) -> str | None:
         """The file holding the copy :meth:`preferred` returns, or None when no file has it."""
         row = self._db.execute(
@@ -446,6 +460,25 @@ def read_story(manifest_path: Path, article_id: str) -> Story | None:
         return None
     finally:
         manifest.close()
+
+
+def read_copies_printed_by(
+    manifest_path: Path, article_ids: Iterable[str], outlets: Sequence[str]
+) -> dict[str, Article]:
+    """:meth:`Manifest.copy_printed_by` for each of ``article_ids`` that one of ``outlets``
+    printed, the manifest opened read-only once; empty when it cannot be read (an index written
+    before stories, or being replaced)."""
+    try:
+        manifest = Manifest(manifest_path, readonly=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        copies = {i: manifest.copy_printed_by(i, outlets) for i in article_ids}
+    except sqlite3.Error:
+        return {}
+    finally:
+        manifest.close()
+    return {i: copy for i, copy in copies.items() if copy is not None}
 
 
 def _version(copy: Article, reason: Reason | None) -> Version:

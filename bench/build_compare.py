@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Full build and search of this tree against other trees (the product before this round,
+/work/base, by default) on the same pages, in one run.
+
+Build: `artsearch index PAGES --index NEW --rebuild --json` of each tree, the trees taking turns
+round by round.  Each tree runs from its own folder (PYTHONPATH) with a Python that has its
+dependencies: its own `.venv` when it has one, else this tree's.  Each build runs in a cgroup
+of its own (v1 `cpuacct`, so run as root): its CPU is the CPU of every process it started, the
+extraction workers included, which GNU time cannot see since they are the forkserver's
+children.  Wall time is printed with the load average beside it.
+
+Search: each tree's own `SearchService` over the query mixes (`bench/query_mix.py`), in-process
+thread CPU per query (median of 3 passes), the trees alternating `--search-rounds` times.
+
+    .venv/bin/python bench/build_compare.py --corpus /work/data/perf/corpus-100000 \\
+        --mix /work/data/perf/query-mix-first-100000.jsonl \\
+        --mix /work/data/perf/query-mix-typed-100000.jsonl --out /work/data/compare-100000
+    .venv/bin/python bench/build_compare.py --corpus DIR --pages 5000 --rounds 2 --out /tmp/cmp \\
+        --tree base=/work/base --tree before-13=/work/wt/ten
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = Path("/work/base")
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+_SEARCH = r"""
+import json, statistics, sys, time
+from search import SearchService, parse_request
+index, mixes = sys.argv[1], sys.argv[2:]
+service = SearchService(index)
+keys = ("q", "sort", "source", "from", "to", "page")
+def request(query):
+    return parse_request({k: query[k] for k in keys if k in query})
+out = {}
+for mix in mixes:
+    queries = [json.loads(line) for line in open(mix)]
+    for query in queries[:30]:
+        service.search(request(query))
+    per_query, errors = [], 0
+    for query in queries:
+        times = []
+        for _ in range(3):
+            started = time.thread_time()
+            try:
+                service.search(request(query))
+            except Exception:
+                errors += 1
+            times.append((time.thread_time() - started) * 1000)
+        per_query.append(statistics.median(times))
+    out[mix] = {"ms": per_query, "errors": errors}
+print(json.dumps(out))
+"""
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def subset(corpus: Path, pages: int, into: Path) -> Path:
+    """The first `pages` pages of `corpus` (sorted paths), hard-linked into `into`."""
+    if into.exists():
+        shutil.rmtree(into)
+    files = sorted(p for p in corpus.rglob("*") if p.is_file())[:pages]
+    for path in files:
+        target = into / path.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+    return into
+
+
+class CpuGroup:
+    """A fresh cgroup v1 `cpuacct` group: processes moved in, and every child they start, count."""
+
+    def __init__(self, name: str) -> None:
+        self.path = CPUACCT / name
+        if self.path.exists():
+            self.path.rmdir()
+        self.path.mkdir()
+
+    def seconds(self) -> tuple[float, float, float]:
+        """Total, user and system CPU seconds so far."""
+        total = int((self.path / "cpuacct.usage").read_text()) / 1e9
+        user = int((self.path / "cpuacct.usage_user").read_text()) / 1e9
+        system = int((self.path / "cpuacct.usage_sys").read_text()) / 1e9
+        return total, user, system
+
+    def remove(self) -> None:
+        self.path.rmdir()
+
+
+def python_of(tree: Path) -> Path:
+    own = tree / ".venv" / "bin" / "python"
+    return own if own.exists() else ROOT / ".venv" / "bin" / "python"
+
+
+def build(tree: Path, pages: Path, index: Path, workers: int | None) -> dict[str, Any]:
+    if index.exists():
+        shutil.rmtree(index)
+    group = CpuGroup(f"artsearch-build-{os.getpid()}")
+    cli = "import sys; from web.cli import main; sys.exit(main())"
+    command = [str(python_of(tree)), "-c", cli]
+    command += ["index", str(pages), "--index", str(index), "--rebuild", "--json"]
+    if workers:
+        command += ["--workers", str(workers)]
+    # The shell moves itself into the group, then becomes the indexer: nothing runs outside it.
+    wrapped = ["/bin/sh", "-c", f'echo $$ > {group.path}/cgroup.procs && exec "$@"', "sh", *command]
+    load_before = load()
+    started = time.perf_counter()
+    env = os.environ | {"PYTHONPATH": str(tree)}
+    process = subprocess.run(
+        wrapped, capture_output=True, text=True, check=False, env=env, cwd=tree
+    )
+    wall = time.perf_counter() - started
+    total, user, system = group.seconds()
+    group.remove()
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{tree}: artsearch index failed ({process.returncode}):\n{process.stderr[-2000:]}"
+        )
+    report = json.loads(process.stdout)
+    return {
+        "wall_s": wall,
+        "cpu_s": total,
+        "user_s": user,
+        "sys_s": system,
+        "indexed": report.get("indexed"),
+        "skipped": len(report.get("skipped", [])),
+        "load_before": load_before,
+        "load_after": load(),
+    }
+
+
+def search(tree: Path, index: Path, mixes: list[Path]) -> dict[str, Any]:
+    python = python_of(tree)
+    env = os.environ | {"PYTHONPATH": str(tree)}
+    process = subprocess.run(
+        [str(python), "-c", _SEARCH, str(index), *map(str, mixes)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tree,
+        check=True,
+    )
+    return json.loads(process.stdout.splitlines()[-1])
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def parse_tree(text: str) -> tuple[str, Path]:
+    name, _, path = text.partition("=")
+    if not path:
+        raise argparse.ArgumentTypeError(f"--tree wants NAME=PATH, got {text!r}")
+    return name, Path(path).resolve()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--pages", type=int, help="only the first N pages (hard links)")
+    parser.add_argument(
+        "--tree",
+        type=parse_tree,
+        action="append",
+        help="NAME=PATH of a tree compared with this one",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="builds of each tree, taking turns")
+    parser.add_argument("--workers", type=int, help="extraction processes (default: the CLI's)")
+    parser.add_argument("--mix", type=Path, action="append", default=[], help="query mix (jsonl)")
+    parser.add_argument("--search-rounds", type=int, default=2)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    if not CPUACCT.is_dir() or not os.access(CPUACCT, os.W_OK):
+        sys.exit(f"needs a writable cgroup v1 cpuacct hierarchy at {CPUACCT} (run as root)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    pages = args.corpus
+    if args.pages:
+        pages = subset(args.corpus, args.pages, args.out / f"pages-{args.pages}")
+    trees = dict(args.tree or [("base", BASE)])
+    trees["this"] = ROOT
+    names = list(trees)
+    results: dict[str, Any] = {"trees": {k: str(v) for k, v in trees.items()}, "builds": []}
+    print(f"pages: {pages}; trees {results['trees']}; load {load()}", flush=True)
+    for round_number in range(args.rounds):
+        order = names if round_number % 2 == 0 else names[::-1]
+        for name in order:
+            index = args.out / f"index-{name}"
+            figures = build(trees[name], pages, index, args.workers) | {"tree": name}
+            results["builds"].append(figures)
+            print(
+                f"build {name}: wall {figures['wall_s']:.1f} s, CPU {figures['cpu_s']:.1f} s "
+                f"(user {figures['user_s']:.1f}, sys {figures['sys_s']:.1f}), "
+                f"{figures['indexed']} indexed, {figures['skipped']} skipped, "
+                f"load {figures['load_before']} -> {figures['load_after']}",
+                flush=True,
+            )
+            (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    searches: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+    for round_number in range(args.search_rounds if args.mix else 0):
+        order = names if round_number % 2 == 0 else names[::-1]
+        for name in order:
+            for mix, figures in search(trees[name], args.out / f"index-{name}", args.mix).items():
+                searches[name].setdefault(Path(mix).name, []).append(
+                    statistics.median(figures["ms"])
+                )
+                print(
+                    f"search {name} {Path(mix).name}: p50 {statistics.median(figures['ms']):.2f}"
+                    f" p99 {percentile(figures['ms'], 0.99):.2f} ms CPU, errors"
+                    f" {figures['errors']}",
+                    flush=True,
+                )
+    results["search_p50_per_round"] = searches
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+
+    first = names[0]
+    header = " | ".join([*names, *(f"{n} / {first}" for n in names[1:])])
+    print(f"\n| figure | {header} |")
+    print("|---" * (2 * len(names)) + "|")
+    rows: list[tuple[str, dict[str, float]]] = []
+    for key, label in (("wall_s", "build wall s"), ("cpu_s", "build CPU s, every process")):
+        rows.append(
+            (
+                f"{label}, median of {args.rounds}",
+                {
+                    n: statistics.median(b[key] for b in results["builds"] if b["tree"] == n)
+                    for n in names
+                },
+            )
+        )
+    for mix in searches[first]:
+        rows.append(
+            (
+                f"search p50 ms CPU, {mix}, median of {args.search_rounds} rounds",
+                {n: statistics.median(searches[n][mix]) for n in names},
+            )
+        )
+    for label, values in rows:
+        cells = " | ".join(f"{values[n]:.2f}" for n in names)
+        ratios = " | ".join(f"{values[n] / values[first]:.3f}" for n in names[1:])
+        print(f"| {label} | {cells} | {ratios} |")
+
+
+if __name__ == "__main__":
+    main()
