@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CPU per page of the extraction on the Zyte pages (or `--pages`): this tree, other trees (the
-product before this round, /work/base, by default) and plain trafilatura (default settings), in
-one run.
+product before this round, /work/base, by default) and plain trafilatura (default settings and
+fast mode), in one run.
 
 Each system runs in its own process over all pages; each page is extracted `--repeats` times
 in a row and its fastest time kept (the machine is shared: the minimum is the figure least
@@ -31,11 +31,12 @@ _WORKER = """
 import gzip, json, sys, time
 sys.path.insert(0, sys.argv[1])
 files, mode, repeats = json.load(open(sys.argv[2])), sys.argv[3], int(sys.argv[4])
-if mode == "trafilatura":
+if mode.startswith("trafilatura"):
     import trafilatura
+    fast = mode == "trafilatura-fast"
     def run(data, name):
         page = gzip.decompress(data) if data[:2] == bytes((0x1F, 0x8B)) else data
-        trafilatura.extract(page, include_comments=False)
+        trafilatura.extract(page, include_comments=False, fast=fast)
 else:
     try:
         from indexer.extraction import extract_page
@@ -81,7 +82,10 @@ def main() -> None:
     folder = args.pages or ZYTE
     found_pages = sorted(f for f in folder.rglob("*.html*") if f.name.endswith((".html", ".gz")))
     files = [str(f) for f in found_pages[: args.limit]]
-    systems = [(str(t), t, "artsearch") for t in trees] + [("trafilatura", ROOT, "trafilatura")]
+    systems = [(str(t), t, "artsearch") for t in trees] + [
+        ("trafilatura default", ROOT, "trafilatura"),
+        ("trafilatura fast", ROOT, "trafilatura-fast"),
+    ]
     minima: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "files.json"
