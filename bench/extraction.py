@@ -346,8 +346,8 @@ def rules() -> list[tuple[str, list[tuple[ModuleType, str, Any]]]]:
         return furniture(text, language=language)
 
     return [
-        ("default mode (off: fast+precision)",
-         [(body, "EXTRACTOR_SETTINGS", body.ExtractorSettings(fast=True, favor_precision=True))]),
+        ("default mode (off: fast)",
+         [(body, "EXTRACTOR_SETTINGS", body.ExtractorSettings(fast=True, favor_precision=False))]),
         ("short text confirmed", [(body, "SHORT_TEXT_CHARS", 0)]),
         ("continuation blocks", [(body, "with_continuations", lambda tree, p: p)]),
         ("second copies", [(body, "without_repeated_runs", lambda p: p)]),

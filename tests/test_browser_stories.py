@@ -82,6 +82,9 @@ def test_each_outlets_facet_finds_the_story(server: str, page: Page, outlet: str
     assert bridge.count() == 1
     assert "bridge" in bridge.locator(".result-title").inner_text().lower()
     assert bridge.locator("a.versions").inner_text() == "3 versions"
+    # Shown as the chosen outlet printed it: its outlet and its title, whichever copy is indexed.
+    assert bridge.locator(".source").inner_text() == outlet
+    assert bridge.locator(".result-title").inner_text() == PAGES[outlet][1]
 
 
 @pytest.mark.parametrize("outlet", BRIDGE_OUTLETS)
