@@ -49,7 +49,7 @@ from indexer.index.stories import text_signature  # noqa: E402
 
 # Components with more distinct texts than this get the trivial bound (every similar pair
 # grouped, no dissimilar one): the triangle inequalities grow with the cube of the size.
-LP_MAX_TEXTS = 60
+LP_MAX_TEXTS = 40
 
 
 def component_optimum(
@@ -59,19 +59,21 @@ def component_optimum(
     gain: float,
     cost: float,
 ) -> float:
-    """Max over partitions of the component (relaxed to the triangle-inequality polytope) of
-    sum over grouped pairs of gain * w (similar) or -cost * w (dissimilar), w the version pairs
-    the two texts stand for."""
+    """Max over partitions of the component's versions (relaxed to the triangle-inequality
+    polytope) of the sum over grouped pairs of gain (similar or identical texts) or -cost."""
     from scipy.optimize import linprog
 
-    n = len(texts)
+    # One node per version, not per text: a partition may put two copies of one text in
+    # different stories (the product never does), and the bound must hold for those too.
+    nodes = np.repeat(texts, weight_of[texts])
+    n = len(nodes)
     pairs = list(itertools.combinations(range(n), 2))
     index = {pair: k for k, pair in enumerate(pairs)}
     values = np.empty(len(pairs))
     for k, (i, j) in enumerate(pairs):
-        a, b = int(texts[i]), int(texts[j])
-        w = float(weight_of[a] * weight_of[b])
-        values[k] = gain * w if similar.get((min(a, b), max(a, b)), False) else -cost * w
+        a, b = int(nodes[i]), int(nodes[j])
+        alike = a == b or similar.get((min(a, b), max(a, b)), False)
+        values[k] = gain if alike else -cost
     if (values >= 0).all():
         return float(values.sum())
     rows, cols, data = [], [], []
@@ -129,13 +131,17 @@ def bound(truth: Truth, precision: float, lams: Sequence[float]) -> None:
     best: tuple[float, float] | None = None
     for lam in lams:
         gain, cost = 1 + lam * ratio, lam
-        total = identical * gain
+        # Identical copies of a text alone in its component: grouped together at no cost.
+        alone = weights[sizes[label] == 1]
+        total = float((alone * (alone - 1) // 2).sum()) * gain
         started = time.perf_counter()
         for component, texts in members.items():
             array = np.array(texts, dtype=np.int64)
             if len(texts) > LP_MAX_TEXTS:
                 inside = [(a, b) for a, b in similar if label[a] == component]
-                total += gain * sum(int(weights[a] * weights[b]) for a, b in inside)
+                copies = weights[array]
+                same = int((copies * (copies - 1) // 2).sum())
+                total += gain * (same + sum(int(weights[a] * weights[b]) for a, b in inside))
             else:
                 total += component_optimum(array, similar, weights, gain, cost)
         tp_bound = total  # TP + lam (TP ratio - FP) >= TP for every feasible partition
