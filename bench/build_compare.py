@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="extraction processes (default: the CLI's)")
     parser.add_argument("--mix", type=Path, action="append", default=[], help="query mix (jsonl)")
     parser.add_argument("--search-rounds", type=int, default=2)
+    parser.add_argument("--skip-this", action="store_true", help="only the --tree trees")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if not CPUACCT.is_dir() or not os.access(CPUACCT, os.W_OK):
@@ -192,7 +193,8 @@ def main() -> None:
     if args.pages:
         pages = subset(args.corpus, args.pages, args.out / f"pages-{args.pages}")
     trees = dict(args.tree or [("base", BASE)])
-    trees["this"] = ROOT
+    if not args.skip_this:
+        trees["this"] = ROOT
     names = list(trees)
     results: dict[str, Any] = {"trees": {k: str(v) for k, v in trees.items()}, "builds": []}
     print(f"pages: {pages}; trees {results['trees']}; load {load()}", flush=True)

@@ -60,12 +60,17 @@ def component_optimum(
     cost: float,
 ) -> float:
     """Max over partitions of the component's versions (relaxed to the triangle-inequality
-    polytope) of the sum over grouped pairs of gain (similar or identical texts) or -cost."""
+    polytope) of the sum over grouped pairs of gain (similar or identical texts) or -cost.
+    A component of more than LP_MAX_TEXTS versions is solved over its texts instead, each
+    text's copies kept together (as the product keeps them), weighted by their pairs."""
     from scipy.optimize import linprog
 
     # One node per version, not per text: a partition may put two copies of one text in
     # different stories (the product never does), and the bound must hold for those too.
     nodes = np.repeat(texts, weight_of[texts])
+    weight = np.ones(len(nodes))
+    if len(nodes) > LP_MAX_TEXTS:  # too many versions: texts, each with its copies together
+        nodes, weight = texts, weight_of[texts].astype(float)
     n = len(nodes)
     pairs = list(itertools.combinations(range(n), 2))
     index = {pair: k for k, pair in enumerate(pairs)}
@@ -73,7 +78,7 @@ def component_optimum(
     for k, (i, j) in enumerate(pairs):
         a, b = int(nodes[i]), int(nodes[j])
         alike = a == b or similar.get((min(a, b), max(a, b)), False)
-        values[k] = gain if alike else -cost
+        values[k] = (gain if alike else -cost) * weight[i] * weight[j]
     if (values >= 0).all():
         return float(values.sum())
     rows, cols, data = [], [], []
@@ -144,6 +149,9 @@ def bound(truth: Truth, precision: float, lams: Sequence[float]) -> None:
                 total += gain * (same + sum(int(weights[a] * weights[b]) for a, b in inside))
             else:
                 total += component_optimum(array, similar, weights, gain, cost)
+                if int(weights[array].sum()) > LP_MAX_TEXTS:  # texts as nodes: their copies
+                    copies = weights[array]
+                    total += gain * int((copies * (copies - 1) // 2).sum())
         tp_bound = total  # TP + lam (TP ratio - FP) >= TP for every feasible partition
         recall = min(1.0, tp_bound / target)
         print(
