@@ -4,10 +4,10 @@
 
 Build: `artsearch index PAGES --index NEW --rebuild --json` of each tree, the trees taking turns
 round by round.  Each tree runs from its own folder (PYTHONPATH) with a Python that has its
-dependencies: its own `.venv` when it has one, else this tree's.  Each build runs in a cgroup
-of its own (v1 `cpuacct`, so run as root): its CPU is the CPU of every process it started, the
-extraction workers included, which GNU time cannot see since they are the forkserver's
-children.  Wall time is printed with the load average beside it.
+dependencies: its own `.venv` when it has one, else the Python running this script.  Each build
+runs in a cgroup of its own (v1 `cpuacct`, so run as root): its CPU is the CPU of every process
+it started, the extraction workers included, which GNU time cannot see since they are the
+forkserver's children.  Wall time is printed with the load average beside it.
 
 Search: each tree's own `SearchService` over the query mixes (`bench/query_mix.py`), in-process
 thread CPU per query (median of 3 passes), the trees alternating `--search-rounds` times.
@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from extraction_speed import python_of  # each tree's own Python
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Path("/work/base")
@@ -101,17 +103,12 @@ class CpuGroup:
         self.path.rmdir()
 
 
-def python_of(tree: Path) -> Path:
-    own = tree / ".venv" / "bin" / "python"
-    return own if own.exists() else ROOT / ".venv" / "bin" / "python"
-
-
 def build(tree: Path, pages: Path, index: Path, workers: int | None) -> dict[str, Any]:
     if index.exists():
         shutil.rmtree(index)
     group = CpuGroup(f"artsearch-build-{os.getpid()}")
     cli = "import sys; from web.cli import main; sys.exit(main())"
-    command = [str(python_of(tree)), "-c", cli]
+    command = [python_of(tree), "-c", cli]
     command += ["index", str(pages), "--index", str(index), "--rebuild", "--json"]
     if workers:
         command += ["--workers", str(workers)]
@@ -147,7 +144,7 @@ def search(tree: Path, index: Path, mixes: list[Path]) -> dict[str, Any]:
     python = python_of(tree)
     env = os.environ | {"PYTHONPATH": str(tree)}
     process = subprocess.run(
-        [str(python), "-c", _SEARCH, str(index), *map(str, mixes)],
+        [python, "-c", _SEARCH, str(index), *map(str, mixes)],
         capture_output=True,
         text=True,
         env=env,

@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from whoosh.util.times import datetime_to_long
 
@@ -29,6 +30,8 @@ from indexer.article import Article, Story, Version
 from indexer.index.arrays import StoryArrays
 from indexer.index.schema import document_key, name_key, parse_published, stored_json
 from indexer.index.stories import Reason, Signature, StoryGrouper, StoryTables
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -447,37 +450,36 @@ class Manifest:
         )
 
 
-def read_story(manifest_path: Path, article_id: str) -> Story | None:
-    """:meth:`Manifest.story` on the manifest at ``manifest_path``, opened read-only; None when
-    the manifest cannot be read (an index written before stories, or being replaced)."""
+def _read_only(manifest_path: Path, read: Callable[[Manifest], T], default: T) -> T:
+    """``read`` of the manifest at ``manifest_path``, opened read-only; ``default`` when the
+    manifest cannot be read (an index written before stories, or being replaced)."""
     try:
         manifest = Manifest(manifest_path, readonly=True)
     except sqlite3.Error:
-        return None
+        return default
     try:
-        return manifest.story(article_id)
+        return read(manifest)
     except sqlite3.Error:
-        return None
+        return default
     finally:
         manifest.close()
+
+
+def read_story(manifest_path: Path, article_id: str) -> Story | None:
+    """:meth:`Manifest.story` on the manifest at ``manifest_path`` (None when it cannot be read)."""
+    return _read_only(manifest_path, lambda manifest: manifest.story(article_id), None)
 
 
 def read_copies_printed_by(
     manifest_path: Path, article_ids: Iterable[str], outlets: Sequence[str]
 ) -> dict[str, Article]:
     """:meth:`Manifest.copy_printed_by` for each of ``article_ids`` that one of ``outlets``
-    printed, the manifest opened read-only once; empty when it cannot be read (an index written
-    before stories, or being replaced)."""
-    try:
-        manifest = Manifest(manifest_path, readonly=True)
-    except sqlite3.Error:
-        return {}
-    try:
-        copies = {i: manifest.copy_printed_by(i, outlets) for i in article_ids}
-    except sqlite3.Error:
-        return {}
-    finally:
-        manifest.close()
+    printed, the manifest opened once (empty when it cannot be read)."""
+    copies: dict[str, Article | None] = _read_only(
+        manifest_path,
+        lambda manifest: {i: manifest.copy_printed_by(i, outlets) for i in article_ids},
+        {},
+    )
     return {i: copy for i, copy in copies.items() if copy is not None}
 
 
