@@ -33,6 +33,7 @@ from search.ranking import (
     Branch,
     complete_stems,
     feedback_query,
+    matchable,
     query_branches,
     requires_all,
     word_terms,
@@ -336,15 +337,17 @@ def _plain_words(
     if not branches:
         return match(reader, query.NullQuery)
     require_all = True
-    matches = match(reader, words_query(branches, require_all=True), weighting)
+    readings = matchable(reader, branches, require_all=True)
+    matches = match(reader, words_query(readings, require_all=True), weighting)
     if matches.within(allowed).total == 0 and any(len(b) > 1 and requires_all(b) for b in branches):
         require_all = False
-        matches = match(reader, words_query(branches, require_all=False), weighting)
+        readings = matchable(reader, branches, require_all=False)
+        matches = match(reader, words_query(readings, require_all=False), weighting)
     if not ranked or matches.within(allowed).total == 0:
         return matches
     best = SearchRequest(q="", per_page=FEEDBACK_DOCS)
     first = collect.page_of_documents(reader, matches.within(allowed), best)
-    expanded = feedback_query(reader, branches, first, require_all=require_all)
+    expanded = feedback_query(reader, readings, first, require_all=require_all)
     # The feedback words only reorder: an AndMaybe matches what the user's words match.
     return match(reader, expanded, WEIGHTING)
 
