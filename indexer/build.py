@@ -430,7 +430,10 @@ class _SegmentedWriter:
         self._writer.commit(merge=not self._segment_docs)
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        # A writer that a failed commit already closed has nothing to cancel, and raising
+        # "This writer is closed" here would hide the error the build is stopping for.
+        if not self._writer.is_closed:
+            self._writer.cancel()
 
 
 def _write_preferred(

@@ -21,3 +21,7 @@ class IndexBusyError(IndexerError):
 
 class ShrinkRefusedError(IndexerError):
     """A run would remove more of the index than allowed (an empty or unmounted corpus folder)."""
+
+
+class WorkersCannotStartError(IndexerError):
+    """The extraction workers exit while starting, before they can read a page."""

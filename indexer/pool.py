@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
+from indexer.errors import WorkersCannotStartError
+
 log = logging.getLogger(__name__)
 
 # A page that costs its worker more CPU time than this is cut off.  Real pages take 0.02-0.5 s
@@ -59,6 +61,11 @@ _JOBS_IN_FLIGHT = 2
 # A page whose worker dies is tried once more in a fresh worker (the death may have been someone
 # else's doing, e.g. the OOM killer choosing a worker while another process used the memory).
 RETRIES = 1
+# Workers in a row that exit before they can take a page, with none ever started, after which the
+# build stops (WorkersCannotStartError) instead of skipping every page as "the process died".
+START_FAILURES = 3
+# What a worker sends first: it is running and can take pages.
+_READY = "ready"
 
 PR_SET_PDEATHSIG = 1
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -111,6 +118,10 @@ def _serve(conn: Connection, function: Callable[[Any], Any], build_pid: int, mem
     _limit_memory(memory)
     # The build handles Ctrl-C; a worker that got it too would die mid-page and be retried.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        conn.send(_READY)
+    except (OSError, ValueError):
+        return
     while True:
         try:
             message = conn.recv()
@@ -169,6 +180,8 @@ class _Worker(Generic[Job]):
         # is when to look at it next.
         self.tasks: deque[tuple[int, Job]] = deque()
         self.started = self.started_cpu = self.deadline = 0.0
+        # It said it is running: a worker that dies before that is not a page's fault.
+        self.ready = False
 
     def give(self, seq: int, job: Job, limits: Limits) -> None:
         if not self.tasks:
@@ -237,6 +250,8 @@ class WorkerPool(Generic[Job, Result]):
         self.on_failure = on_failure
         self.limits = limits or Limits()
         self._context = _context(function.__module__)
+        self._start_failures = 0  # workers in a row that died before they were ready
+        self._any_ready = False
 
     def _start(self) -> _Worker[Job]:
         """A new worker.  A forkserver that died (killed with the build's workers) is restarted
@@ -306,6 +321,12 @@ class WorkerPool(Generic[Job, Result]):
                     if worker.process.sentinel not in ready:
                         continue
                     worker.process.join(1)
+                if not worker.ready:
+                    self._failed_start(worker)
+                    pending.extendleft(reversed(worker.tasks))
+                    worker.tasks.clear()
+                    self._replace(pool, worker)
+                    continue
                 # It died with jobs unanswered: the first was running, the rest were waiting.
                 (seq, job), *waiting = worker.tasks
                 pending.extendleft(reversed(waiting))
@@ -326,12 +347,31 @@ class WorkerPool(Generic[Job, Result]):
                 finished[seq] = self.on_failure(job, cut_off)
                 self._replace(pool, worker)
 
+    def _failed_start(self, worker: _Worker[Job]) -> None:
+        """Count a worker that died before it was ready; stop the build when no worker can
+        start (the cause is then the program or the machine, not a page)."""
+        self._start_failures += 1
+        exit_status = _describe_exit(worker.process.exitcode)
+        log.warning("an extraction worker exited while starting (%s)", exit_status)
+        if self._any_ready or self._start_failures < START_FAILURES:
+            return
+        raise WorkersCannotStartError(
+            f"the extraction workers exit while starting ({exit_status}, {self._start_failures}"
+            " times), so no page can be read; their error is printed above.  A script that calls"
+            ' build_index must call it under `if __name__ == "__main__":`, since every worker'
+            " imports the script's main module as it starts"
+        )
+
     def _read_answers(self, worker: _Worker[Job], finished: dict[int, Result]) -> bool:
         """Take every answer waiting in the worker's pipe; True when the worker is exiting."""
         while worker.tasks:
             outcome = self._receive(worker)
             if outcome is None:
                 return False
+            if isinstance(outcome, str):  # _READY
+                worker.ready = self._any_ready = True
+                self._start_failures = 0
+                continue
             seq, result = outcome
             job = worker.tasks[0][1]
             worker.answered(self.limits)
@@ -344,10 +384,10 @@ class WorkerPool(Generic[Job, Result]):
         return False
 
     @staticmethod
-    def _receive(worker: _Worker[Job]) -> tuple[int, Any] | None:
+    def _receive(worker: _Worker[Job]) -> tuple[int, Any] | str | None:
         try:
             if worker.conn.poll():
-                message: tuple[int, Any] = worker.conn.recv()
+                message: tuple[int, Any] | str = worker.conn.recv()
                 return message
         except (EOFError, OSError):
             pass

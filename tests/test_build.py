@@ -490,3 +490,48 @@ def test_a_busy_index_names_the_writers_pid(corpus: Path, tmp_path: Path) -> Non
         holder.kill()
         holder.communicate()
     assert build_index(corpus, index, workers=1).articles == STORIES  # released by its death
+
+
+def test_a_script_without_a_main_guard_stops_with_the_fix_and_writes_no_index(
+    tmp_path: Path,
+) -> None:
+    # Every extraction worker imports the script's main module as it starts: without the guard,
+    # each re-ran build_index, died on the write lock, and the build skipped every page and
+    # reported success with an empty index.
+    call = f"build_index({str(CORPUS)!r}, {str(tmp_path / 'index')!r}, workers=1)"
+    unguarded = tmp_path / "unguarded.py"
+    unguarded.write_text(f"from indexer.build import build_index\n{call}\n")
+    guarded = tmp_path / "guarded.py"
+    guarded.write_text(
+        f"from indexer.build import build_index\nif __name__ == '__main__':\n    {call}\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+
+    def run(script: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(script)],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    failed = run(unguarded)
+    assert failed.returncode == 1
+    assert "WorkersCannotStartError" in failed.stderr
+    assert 'if __name__ == "__main__":' in failed.stderr
+    assert not IndexStore(tmp_path / "index").exists()
+    assert run(guarded).returncode == 0
+    assert len(ids_for(tmp_path / "index", "north korea")) == 1
+
+
+def test_cancelling_after_a_commit_does_not_hide_the_error(tmp_path: Path) -> None:
+    from whoosh import index
+
+    from indexer.build import _SegmentedWriter
+    from indexer.index.schema import build_schema
+
+    writer = _SegmentedWriter(index.create_in(str(tmp_path), build_schema()), segment_docs=None)
+    writer.commit()
+    writer.cancel()  # the writer is closed: nothing to cancel, no "This writer is closed"
