@@ -32,11 +32,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cpu_group import CpuGroup
 from extraction_speed import python_of  # each tree's own Python
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Path("/work/base")
-CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 
 _SEARCH = r"""
 import json, statistics, sys, time
@@ -81,26 +81,6 @@ def subset(corpus: Path, pages: int, into: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(path, target)
     return into
-
-
-class CpuGroup:
-    """A fresh cgroup v1 `cpuacct` group: processes moved in, and every child they start, count."""
-
-    def __init__(self, name: str) -> None:
-        self.path = CPUACCT / name
-        if self.path.exists():
-            self.path.rmdir()
-        self.path.mkdir()
-
-    def seconds(self) -> tuple[float, float, float]:
-        """Total, user and system CPU seconds so far."""
-        total = int((self.path / "cpuacct.usage").read_text()) / 1e9
-        user = int((self.path / "cpuacct.usage_user").read_text()) / 1e9
-        system = int((self.path / "cpuacct.usage_sys").read_text()) / 1e9
-        return total, user, system
-
-    def remove(self) -> None:
-        self.path.rmdir()
 
 
 def build(tree: Path, pages: Path, index: Path, workers: int | None) -> dict[str, Any]:
@@ -183,8 +163,8 @@ def main() -> None:
     parser.add_argument("--skip-this", action="store_true", help="only the --tree trees")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    if not CPUACCT.is_dir() or not os.access(CPUACCT, os.W_OK):
-        sys.exit(f"needs a writable cgroup v1 cpuacct hierarchy at {CPUACCT} (run as root)")
+    if not CpuGroup.available():
+        sys.exit(f"needs a writable cgroup v1 cpuacct hierarchy at {CpuGroup.ROOT} (run as root)")
     args.out.mkdir(parents=True, exist_ok=True)
     pages = args.corpus
     if args.pages:
