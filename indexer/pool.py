@@ -359,7 +359,8 @@ class WorkerPool(Generic[Job, Result]):
             f"the extraction workers exit while starting ({exit_status}, {self._start_failures}"
             " times), so no page can be read; their error is printed above.  A script that calls"
             ' build_index must call it under `if __name__ == "__main__":`, since every worker'
-            " imports the script's main module as it starts"
+            " imports the script's main module as it starts (and so a program read from"
+            " standard input cannot start them: save it to a file)"
         )
 
     def _read_answers(self, worker: _Worker[Job], finished: dict[int, Result]) -> bool:

@@ -140,7 +140,7 @@ class SearchService:
             if parsed.is_plain:
                 branches = query_branches(parsed.plain, reader.languages)
                 return _branch_terms(complete_stems(reader, branches))
-            return _highlight_terms(reader, localize(parsed.strict, reader.languages))
+            return _highlight_terms(reader, localize(parsed.strict, reader.languages, reader))
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -246,7 +246,7 @@ def _matches(
     if parsed.is_plain:
         branches = complete_stems(reader, query_branches(parsed.plain, reader.languages))
         return _plain_words(reader, branches, allowed, ranked=ranked), _branch_terms(branches)
-    localized = localize(parsed.strict, reader.languages)
+    localized = localize(parsed.strict, reader.languages, reader)
     return match(reader, localized, weighting), _highlight_terms(reader, localized)
 
 

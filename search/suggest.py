@@ -188,6 +188,6 @@ def suggest(reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None
         branches = query_branches(fixed.plain, reader.languages)
         q = words_query(matchable(reader, branches, require_all=False), require_all=False)
     else:
-        q = localize(fixed.strict, reader.languages)
+        q = localize(fixed.strict, reader.languages, reader)
     found = matching.match(reader, q).within(allowed).total
     return corrected if found > 0 else None

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from indexer.build import build_index
 from indexer.index.store import IndexStore
 from search import SearchRequest, SearchService
+from search.query import localize, parse_query
 from search.ranking import matchable, query_branches
 from web.app import create_app
 
@@ -118,6 +119,24 @@ def test_a_query_is_read_only_in_the_languages_that_can_match_it(multilingual_in
             ["de:frankfurt", "de:streik"],
             ["frankfurt", "streik"],
         ]
+
+
+def test_a_syntax_query_keeps_only_the_readings_some_article_holds(
+    multilingual_index: Path,
+) -> None:
+    with IndexStore(multilingual_index).reader() as reader:
+        everywhere = localize(parse_query("title:Frankfurt").strict, reader.languages)
+        assert len(list(everywhere.leaves())) == 7  # one reading per language
+        held = localize(parse_query("title:Frankfurt").strict, reader.languages, reader)
+        assert [(leaf.fieldname, leaf.text) for leaf in held.leaves()] == [("title", "frankfurt")]
+        # A word no article holds keeps one reading: it still matches nothing, so "AND" and
+        # "-" mean what they meant.
+        absent = localize(parse_query("Frankfurt AND zzzqqq").strict, reader.languages, reader)
+        assert {leaf.text for leaf in absent.leaves()} == {"frankfurt", "de:frankfurt", "zzzqqq"}
+    service = SearchService(multilingual_index)
+    assert service.search(SearchRequest(q="Frankfurt AND zzzqqq")).total == 0
+    assert service.search(SearchRequest(q="Frankfurt -zzzqqq")).total == 2
+    service.close()
 
 
 def test_related_articles_stay_in_the_articles_language(multilingual_index: Path) -> None:
