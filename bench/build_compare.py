@@ -101,6 +101,7 @@ def build(tree: Path, pages: Path, index: Path, workers: int | None) -> dict[str
         wrapped, capture_output=True, text=True, check=False, env=env, cwd=tree
     )
     wall = time.perf_counter() - started
+    group.wait_empty()
     total, user, system = group.seconds()
     group.remove()
     if process.returncode != 0:

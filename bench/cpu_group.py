@@ -4,6 +4,7 @@ forkserver, which neither GNU time nor ``resource.getrusage`` of the build see).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 
@@ -29,5 +30,15 @@ class CpuGroup:
         system = int((self.path / "cpuacct.usage_sys").read_text()) / 1e9
         return total, user, system
 
+    def wait_empty(self, seconds: float = 30.0) -> None:
+        """Wait for the group's processes to end (a forkserver and multiprocessing's resource
+        tracker outlive the build by a moment), so that their CPU counts and the group can go."""
+        deadline = time.monotonic() + seconds
+        while (self.path / "cgroup.procs").read_text().strip():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"processes still in {self.path} after {seconds:g} s")
+            time.sleep(0.1)
+
     def remove(self) -> None:
+        self.wait_empty()
         self.path.rmdir()

@@ -306,6 +306,7 @@ def run_index(corpus: Path, index_dir: Path, kind: str, *, rebuild: bool) -> Ind
         _, user, system, max_rss_kb = timing.read().split()[-4:]
     cpu, cpu_of = float(user) + float(system), "the build process (GNU time)"
     if group is not None:
+        group.wait_empty()
         cpu, cpu_of = group.seconds()[0], "every process of the build (cgroup)"
         group.remove()
     report = json.loads(out)

@@ -461,6 +461,23 @@ def test_language_is_detected_from_the_body_when_the_page_does_not_say() -> None
     assert (value(found), origin(found)) == ("de", "detected")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A wire service's results table: py3langid's best guesses are Nigerian Pidgin and
+        # "no linguistic content", each with little confidence.
+        "LOUISVILLE, Ky., Feb 26 (Reuters) - Shr one dlr vs 73 cts\n\nNet 12.6 mln vs 15.8 mln",
+        "Scarborough, Ontario, Feb 26 (Reuters) - Shr 45 cts vs 58 cts\n\nNet 1.1 mln vs 829,000"
+        "\n\nSales 7.9 mln vs 9.4 mln\n\nAvg shrs 2,332,397 vs 1,428,000",
+        "Four words only here",
+    ],
+)
+def test_no_language_is_detected_when_the_detector_is_unsure(body: str) -> None:
+    # An unsure guess made an archive of English pages show a dozen languages in its facet and
+    # analysed those pages without English stemming; unknown is analysed as English is.
+    assert find_language(view_of("<h1>x</h1>"), body) is None
+
+
 def test_canonical_link_comes_before_og_url_and_relative_ones_are_ignored() -> None:
     view = view_of(
         '<link rel="canonical" href="/relative/path"><meta property="og:url" '

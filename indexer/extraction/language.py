@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 from indexer.extraction import selectors as sel
 from indexer.extraction.pagetext import word_count
 from indexer.extraction.view import Found, PageView, ld_text
 
+# A detected language is used only when py3langid gives it at least this probability: below,
+# the article's language is unknown (analysed as English is, no facet value).  Measured with
+# bench/language_detection.py on the pages that declare their language (docs/multilingual.md).
+MIN_DETECTED_CONFIDENCE = 0.9
+_MIN_DETECTED_WORDS = 5
+_DETECTED_CHARS = 3000
+# py3langid's code for "no linguistic content".
+_NOT_LANGUAGE = frozenset({"zxx"})
 _LANGUAGE_CODE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$", re.I)
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -38,10 +48,27 @@ def find_language(view: PageView, body: str = "") -> Found[str] | None:
 
 
 def detect_language(text: str) -> str | None:
-    """The language of a text by py3langid, or None for too little text."""
-    if word_count(text) < 5:
+    """The language of a text by py3langid; None for too little text, for text that is not
+    language (py3langid's "zxx": tables of figures), and when py3langid is not sure."""
+    code, confidence = detection(text)
+    if code is None or confidence < MIN_DETECTED_CONFIDENCE:
         return None
-    import py3langid  # loads its model on first use
+    return code
 
-    code, _ = py3langid.classify(text[:3000])
-    return str(code)
+
+def detection(text: str) -> tuple[str | None, float]:
+    """py3langid's language of a text and how sure it is (0-1); (None, 0) for too little text
+    or text that is not language."""
+    if word_count(text) < _MIN_DETECTED_WORDS:
+        return None, 0.0
+    code, confidence = _identifier().classify(text[:_DETECTED_CHARS])
+    if code in _NOT_LANGUAGE:
+        return None, 0.0
+    return str(code), float(confidence)
+
+
+@cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # loads its model on first use
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
