@@ -12,8 +12,8 @@ from indexer.extraction.view import Found, PageView, ld_text
 
 # A detected language is used only when py3langid gives it at least this probability: below,
 # the article's language is unknown (analysed as English is, no facet value).  Measured with
-# bench/language_detection.py on the pages that declare their language (docs/multilingual.md).
-MIN_DETECTED_CONFIDENCE = 0.9
+# bench/language_detection.py on the pages that declare their language (docs/decisions.md).
+MIN_DETECTED_CONFIDENCE = 0.8
 _MIN_DETECTED_WORDS = 5
 _DETECTED_CHARS = 3000
 # py3langid's code for "no linguistic content".
