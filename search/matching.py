@@ -432,6 +432,18 @@ def _is_sum(q: query.Query) -> bool:
 # --- phrases --------------------------------------------------------------------------------------
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted: ``numpy.unique`` by a sort and a
+    comparison of neighbours, which NumPy 2's hashing ``unique`` is several times slower than on
+    the few thousand values of a search (0.32 against 0.06 ms for 2,500): facets and the timeline
+    count stories with it on every search, phrases keep their documents with it."""
+    ordered = np.sort(values)
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def sorted_intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The values in both sorted, duplicate-free arrays: binary searches of the shorter array's
     values in the longer one, without the sort ``numpy.intersect1d`` does."""
@@ -484,4 +496,4 @@ def phrase_docs(reader: IndexReader, field: str, words: list[bytes]) -> np.ndarr
         if not len(common):
             break
     assert common is not None
-    return candidates[np.unique(common // stride)]
+    return candidates[distinct(common // stride)]

@@ -29,6 +29,7 @@ from whoosh.util.times import datetime_to_long
 from indexer.index import schema
 from indexer.index.arrays import StoryArrays, story_arrays_path
 from indexer.index.version import Category, IndexReader, IndexVersion
+from search.matching import distinct
 
 # Whoosh stores datetimes as microseconds since 0001-01-01; NumPy counts from 1970-01-01.
 _UNIX_EPOCH = datetime_to_long(datetime(1970, 1, 1))
@@ -212,6 +213,6 @@ def distinct_counts(
     shared = view.shared[docs]
     counts = np.bincount(codes[~shared], minlength=size)
     if shared.any():
-        pairs = np.unique(view.group[docs[shared]] * max(size, 1) + codes[shared])
+        pairs = distinct(view.group[docs[shared]] * max(size, 1) + codes[shared])
         counts += np.bincount(pairs % max(size, 1), minlength=size)
     return counts
