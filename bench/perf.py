@@ -302,6 +302,8 @@ def run_index(corpus: Path, index_dir: Path, kind: str, *, rebuild: bool) -> Ind
         sampler.join()
         wall = time.perf_counter() - started
         if process.returncode != 0:
+            if group is not None:
+                group.remove()
             raise RuntimeError(f"artsearch index failed ({process.returncode}):\n{err.decode()}")
         _, user, system, max_rss_kb = timing.read().split()[-4:]
     cpu, cpu_of = float(user) + float(system), "the build process (GNU time)"

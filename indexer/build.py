@@ -430,8 +430,8 @@ class _SegmentedWriter:
         self._writer.commit(merge=not self._segment_docs)
 
     def cancel(self) -> None:
-        # A writer that a failed commit already closed has nothing to cancel, and raising
-        # "This writer is closed" here would hide the error the build is stopping for.
+        # A writer already closed (by a commit, or a commit that failed partway) has nothing to
+        # cancel, and raising "This writer is closed" here would hide the build's own error.
         if not self._writer.is_closed:
             self._writer.cancel()
 

@@ -61,8 +61,8 @@ _JOBS_IN_FLIGHT = 2
 # A page whose worker dies is tried once more in a fresh worker (the death may have been someone
 # else's doing, e.g. the OOM killer choosing a worker while another process used the memory).
 RETRIES = 1
-# Workers in a row that exit before they can take a page, with none ever started, after which the
-# build stops (WorkersCannotStartError) instead of skipping every page as "the process died".
+# Workers in a row that exit (or hang) before they can take a page, after which the build stops
+# (WorkersCannotStartError) instead of skipping every page as "the process died".
 START_FAILURES = 3
 # What a worker sends first: it is running and can take pages.
 _READY = "ready"
@@ -193,6 +193,9 @@ class _Worker(Generic[Job]):
         self.tasks.popleft()
         self._start_clocks(limits)
 
+    def restart_clocks(self, limits: Limits) -> None:
+        self._start_clocks(limits)
+
     def _start_clocks(self, limits: Limits) -> None:
         self.started = time.monotonic()
         self.started_cpu = self.cpu_seconds()
@@ -251,7 +254,6 @@ class WorkerPool(Generic[Job, Result]):
         self.limits = limits or Limits()
         self._context = _context(function.__module__)
         self._start_failures = 0  # workers in a row that died before they were ready
-        self._any_ready = False
 
     def _start(self) -> _Worker[Job]:
         """A new worker.  A forkserver that died (killed with the build's workers) is restarted
@@ -322,10 +324,8 @@ class WorkerPool(Generic[Job, Result]):
                         continue
                     worker.process.join(1)
                 if not worker.ready:
-                    self._failed_start(worker)
-                    pending.extendleft(reversed(worker.tasks))
-                    worker.tasks.clear()
-                    self._replace(pool, worker)
+                    why = _describe_exit(worker.process.exitcode)
+                    self._failed_start(pool, worker, pending, why)
                     continue
                 # It died with jobs unanswered: the first was running, the rest were waiting.
                 (seq, job), *waiting = worker.tasks
@@ -339,25 +339,52 @@ class WorkerPool(Generic[Job, Result]):
                     finished[seq] = self.on_failure(job, f"{reason}, twice on this page")
                 self._replace(pool, worker)
             elif time.monotonic() >= worker.deadline:
-                cut_off = worker.over_limit(self.limits)
-                if cut_off is None:
-                    continue  # a busy machine, not a costly page: look again later
-                (seq, job), *waiting = worker.tasks
-                pending.extendleft(reversed(waiting))
-                finished[seq] = self.on_failure(job, cut_off)
-                self._replace(pool, worker)
+                self._past_deadline(pool, worker, pending, finished)
 
-    def _failed_start(self, worker: _Worker[Job]) -> None:
-        """Count a worker that died before it was ready; stop the build when no worker can
-        start (the cause is then the program or the machine, not a page)."""
-        self._start_failures += 1
-        exit_status = _describe_exit(worker.process.exitcode)
-        log.warning("an extraction worker exited while starting (%s)", exit_status)
-        if self._any_ready or self._start_failures < START_FAILURES:
+    def _past_deadline(
+        self,
+        pool: list[_Worker[Job]],
+        worker: _Worker[Job],
+        pending: deque[tuple[int, Job]],
+        finished: dict[int, Result],
+    ) -> None:
+        """Cut off a worker's page that is over its limits, or a worker that does not start."""
+        if not worker.ready:  # still starting: its pages' clocks have not begun
+            if time.monotonic() - worker.started < self.limits.wall_seconds:
+                worker.deadline = worker.started + self.limits.wall_seconds
+                return
+            why = f"not ready after {self.limits.wall_seconds:g} s"
+            self._failed_start(pool, worker, pending, why)
             return
+        cut_off = worker.over_limit(self.limits)
+        if cut_off is None:
+            return  # a busy machine, not a costly page: look again later
+        (seq, job), *waiting = worker.tasks
+        pending.extendleft(reversed(waiting))
+        finished[seq] = self.on_failure(job, cut_off)
+        self._replace(pool, worker)
+
+    def _failed_start(
+        self,
+        pool: list[_Worker[Job]],
+        worker: _Worker[Job],
+        pending: deque[tuple[int, Job]],
+        why: str,
+    ) -> None:
+        """Replace a worker that died or hung before it was ready, its pages put back (not
+        their fault); stop the build when START_FAILURES workers in a row could not start (the
+        cause is then the program or the machine, not a page)."""
+        pending.extendleft(reversed(worker.tasks))
+        worker.tasks.clear()
+        self._start_failures += 1
+        log.warning("an extraction worker could not start (%s)", why)
+        if self._start_failures < START_FAILURES:
+            self._replace(pool, worker)
+            return
+        worker.stop()
         raise WorkersCannotStartError(
-            f"the extraction workers exit while starting ({exit_status}, {self._start_failures}"
-            " times), so no page can be read; their error is printed above.  A script that calls"
+            f"the extraction workers could not start ({why}, {self._start_failures} in a row),"
+            " so no page can be read; their error is printed above.  A script that calls"
             ' build_index must call it under `if __name__ == "__main__":`, since every worker'
             " imports the script's main module as it starts (and so a program read from"
             " standard input cannot start them: save it to a file)"
@@ -369,8 +396,9 @@ class WorkerPool(Generic[Job, Result]):
             outcome = self._receive(worker)
             if outcome is None:
                 return False
-            if isinstance(outcome, str):  # _READY
-                worker.ready = self._any_ready = True
+            if isinstance(outcome, str):  # _READY: its first page starts now
+                worker.ready = True
+                worker.restart_clocks(self.limits)
                 self._start_failures = 0
                 continue
             seq, result = outcome

@@ -429,7 +429,7 @@ def _is_sum(q: query.Query) -> bool:
     return isinstance(q, query.Or) and not q.minmatch and not q.scale and q.boost == 1.0
 
 
-# --- phrases --------------------------------------------------------------------------------------
+# --- sets of integers ----------------------------------------------------------------------------
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -442,6 +442,9 @@ def distinct(values: np.ndarray) -> np.ndarray:
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     return ordered[first]
+
+
+# --- phrases --------------------------------------------------------------------------------------
 
 
 def sorted_intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -33,7 +33,6 @@ from indexer.index.analysis import (
     query_words,
 )
 from indexer.index.schema import DEFAULT_SEARCH_FIELDS, QUERY_FIELDS, SCHEMA
-from indexer.index.version import IndexReader
 from indexer.words import WORD
 from search.errors import BadRequestError
 from search.ranking import query_branches, words_query
@@ -192,18 +191,11 @@ def query_for(parsed: ParsedQuery, languages: Sequence[str]) -> query.Query:
     return localize(parsed.strict, languages)
 
 
-def localize(
-    q: query.Query, languages: Sequence[str], reader: IndexReader | None = None
-) -> query.Query:
+def localize(q: query.Query, languages: Sequence[str]) -> query.Query:
     """A parsed query (words as typed) with its headline and body words analysed in each of
     ``languages``: a word matches when any language's reading of it does.  Words that are stop
-    words (in the reading's language, or in English) drop out of that reading.
-
-    With ``reader``, the readings of a word that no article of the index holds are left out (one
-    is kept when none is held, so that the word still matches nothing): a reading per language
-    for every word made syntax queries as slow as plain ones (see
-    :func:`search.ranking.matchable`)."""
-    return _localize(q, _readings(languages), reader).normalize()
+    words (in the reading's language, or in English) drop out of that reading."""
+    return _localize(q, _readings(languages)).normalize()
 
 
 def _readings(languages: Sequence[str]) -> list[str]:
@@ -214,7 +206,7 @@ def _readings(languages: Sequence[str]) -> list[str]:
     return list(chosen.values()) or ["en"]
 
 
-def _localize(q: query.Query, languages: list[str], reader: IndexReader | None) -> query.Query:
+def _localize(q: query.Query, languages: list[str]) -> query.Query:
     if isinstance(q, query.Term | query.Phrase | query.Prefix | query.Wildcard) and (
         q.fieldname in DEFAULT_SEARCH_FIELDS
     ):
@@ -222,21 +214,10 @@ def _localize(q: query.Query, languages: list[str], reader: IndexReader | None) 
         if not readings:
             return query.NullQuery
         unique = list(dict.fromkeys(readings))
-        if reader is not None and len(unique) > 1:
-            unique = [r for r in unique if _in_index(reader, r)] or unique[:1]
         return unique[0] if len(unique) == 1 else query.Or(unique)
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _localize(sub, languages, reader))
-
-
-def _in_index(reader: IndexReader, reading: query.Query) -> bool:
-    """Whether some article can match one reading of a word (for a phrase: has each word)."""
-    if isinstance(reading, query.Term):
-        return reader.doc_frequency(reading.fieldname, reading.text) > 0
-    if isinstance(reading, query.Phrase):
-        return all(reader.doc_frequency(reading.fieldname, w) > 0 for w in reading.words)
-    return True  # a prefix or wildcard: expanded on the index's terms when matched
+    return q.apply(lambda sub: _localize(sub, languages))
 
 
 def _read(

@@ -118,35 +118,6 @@ def query_branches(text: str, languages: Sequence[str]) -> list[Branch]:
     return branches
 
 
-def matchable(
-    reader: IndexReader, branches: Sequence[Branch], *, require_all: bool
-) -> list[Branch]:
-    """The branches that can match a document of the index: the others are left out, since they
-    would add nothing to what :func:`words_query` matches or to a score.
-
-    A branch can match when it has a word in the index (any word, or every word where
-    ``require_all`` and :func:`requires_all` make it need them all).  An index holds many
-    languages, a handful of articles each that the detector misread among them, and a query is
-    read in every one: looking up the words first (a dictionary look-up per word) keeps a search
-    from building and running a matcher for each reading.
-    """
-    kept = []
-    for branch in branches:
-        present = [_in_index(reader, word) for word in branch]
-        if all(present) if require_all and requires_all(branch) else any(present):
-            kept.append(branch)
-    return kept
-
-
-def _in_index(reader: IndexReader, word: Word) -> bool:
-    """Whether some article holds ``word`` (for a CJK phrase, each of its terms).  The body
-    field is enough: it indexes the headline too (:func:`indexer.index.schema.indexed_body`)."""
-    if isinstance(word, frozenset):
-        return any(_in_index(reader, alternative) for alternative in word)
-    terms = word if isinstance(word, tuple) else (word,)
-    return all(reader.doc_frequency(schema.BODY, term) > 0 for term in terms)
-
-
 def complete_stems(reader: IndexReader, branches: Sequence[Branch]) -> list[Branch]:
     """The branches with each long stem of a language other than English widened to the index
     terms that continue it by a short ending (see :data:`COMPLETION_MIN_CHARS`)."""

@@ -33,7 +33,6 @@ from search.ranking import (
     Branch,
     complete_stems,
     feedback_query,
-    matchable,
     query_branches,
     requires_all,
     word_terms,
@@ -140,7 +139,7 @@ class SearchService:
             if parsed.is_plain:
                 branches = query_branches(parsed.plain, reader.languages)
                 return _branch_terms(complete_stems(reader, branches))
-            return _highlight_terms(reader, localize(parsed.strict, reader.languages, reader))
+            return _highlight_terms(reader, localize(parsed.strict, reader.languages))
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -246,7 +245,7 @@ def _matches(
     if parsed.is_plain:
         branches = complete_stems(reader, query_branches(parsed.plain, reader.languages))
         return _plain_words(reader, branches, allowed, ranked=ranked), _branch_terms(branches)
-    localized = localize(parsed.strict, reader.languages, reader)
+    localized = localize(parsed.strict, reader.languages)
     return match(reader, localized, weighting), _highlight_terms(reader, localized)
 
 
@@ -337,17 +336,15 @@ def _plain_words(
     if not branches:
         return match(reader, query.NullQuery)
     require_all = True
-    readings = matchable(reader, branches, require_all=True)
-    matches = match(reader, words_query(readings, require_all=True), weighting)
+    matches = match(reader, words_query(branches, require_all=True), weighting)
     if matches.within(allowed).total == 0 and any(len(b) > 1 and requires_all(b) for b in branches):
         require_all = False
-        readings = matchable(reader, branches, require_all=False)
-        matches = match(reader, words_query(readings, require_all=False), weighting)
+        matches = match(reader, words_query(branches, require_all=False), weighting)
     if not ranked or matches.within(allowed).total == 0:
         return matches
     best = SearchRequest(q="", per_page=FEEDBACK_DOCS)
     first = collect.page_of_documents(reader, matches.within(allowed), best)
-    expanded = feedback_query(reader, readings, first, require_all=require_all)
+    expanded = feedback_query(reader, branches, first, require_all=require_all)
     # The feedback words only reorder: an AndMaybe matches what the user's words match.
     return match(reader, expanded, WEIGHTING)
 

@@ -38,7 +38,7 @@ from indexer.index.version import IndexReader
 from indexer.words import WORD
 from search import matching
 from search.query import ParsedQuery, localize, parse_query
-from search.ranking import analysed_terms, matchable, query_branches, words_query
+from search.ranking import analysed_terms, query_branches, words_query
 
 # Words this short have too many neighbours one edit away for a guess to be right.
 MIN_WORD = 4
@@ -185,9 +185,8 @@ def suggest(reader: IndexReader, parsed: ParsedQuery, allowed: np.ndarray | None
     fixed = parse_query(corrected)
     if fixed.is_plain:
         # Plain words: any of them, what the search falls back to when not all of them match.
-        branches = query_branches(fixed.plain, reader.languages)
-        q = words_query(matchable(reader, branches, require_all=False), require_all=False)
+        q = words_query(query_branches(fixed.plain, reader.languages), require_all=False)
     else:
-        q = localize(fixed.strict, reader.languages, reader)
+        q = localize(fixed.strict, reader.languages)
     found = matching.match(reader, q).within(allowed).total
     return corrected if found > 0 else None

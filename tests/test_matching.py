@@ -17,7 +17,7 @@ from indexer.index import schema
 from indexer.index.analysis import index_terms, query_terms
 from indexer.index.store import IndexStore
 from indexer.index.version import IndexReader
-from search.matching import match, match_by_arrays, sorted_intersection
+from search.matching import distinct, match, match_by_arrays, sorted_intersection
 from search.query import parse_query, query_for
 from search.ranking import WEIGHTING
 
@@ -183,3 +183,9 @@ def test_unknown_fields_and_unindexable_words_match_nothing(index_dir: Path) -> 
 def test_sorted_intersection_equals_numpys(a: list[int], b: list[int]) -> None:
     ours = sorted_intersection(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))
     assert ours.tolist() == np.intersect1d(a, b).tolist()
+
+
+def test_distinct_is_numpys_unique() -> None:
+    rng = np.random.default_rng(7)
+    for values in (np.array([], dtype=np.int64), np.array([5]), rng.integers(0, 50, 1000)):
+        assert distinct(values).tolist() == np.unique(values).tolist()

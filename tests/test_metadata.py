@@ -469,7 +469,6 @@ def test_language_is_detected_from_the_body_when_the_page_does_not_say() -> None
         "LOUISVILLE, Ky., Feb 26 (Reuters) - Shr one dlr vs 73 cts\n\nNet 12.6 mln vs 15.8 mln",
         "Scarborough, Ontario, Feb 26 (Reuters) - Shr 45 cts vs 58 cts\n\nNet 1.1 mln vs 829,000"
         "\n\nSales 7.9 mln vs 9.4 mln\n\nAvg shrs 2,332,397 vs 1,428,000",
-        "Four words only here",
     ],
 )
 def test_no_language_is_detected_when_the_detector_is_unsure(body: str) -> None:

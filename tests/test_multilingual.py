@@ -9,10 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from indexer.build import build_index
-from indexer.index.store import IndexStore
 from search import SearchRequest, SearchService
-from search.query import localize, parse_query
-from search.ranking import matchable, query_branches
 from web.app import create_app
 
 PAGES = Path(__file__).parent / "data" / "multilingual"
@@ -96,46 +93,6 @@ def test_languages_do_not_share_terms(multilingual_index: Path) -> None:
     # articles through it, nor a German stop word match anything.
     results = service.search(SearchRequest(q="drivers union"))
     assert [hit.article.path for hit in results.hits] == ["en-rail.html"]
-    service.close()
-
-
-def test_a_query_is_read_only_in_the_languages_that_can_match_it(multilingual_index: Path) -> None:
-    # Seven languages, seven readings of every query; only German and English articles have
-    # "Frankfurt", so only those two readings are matched (an archive of English pages holds a
-    # dozen misdetected languages, and reading each query in all of them made search 1.5x slower).
-    with IndexStore(multilingual_index).reader() as reader:
-        branches = query_branches("Frankfurt", reader.languages)
-        assert len(branches) == len(reader.languages) == 7
-        kept = matchable(reader, branches, require_all=True)
-        assert sorted(term for branch in kept for term in branch) == ["de:frankfurt", "frankfurt"]
-        # Two words that only German has together: the English reading needs both, the German
-        # one has both; any of them is enough for a reading that needs only one.
-        branches = query_branches("Frankfurt Streik", reader.languages)
-        assert [sorted(b) for b in matchable(reader, branches, require_all=True)] == [
-            ["de:frankfurt", "de:streik"]
-        ]
-        either = matchable(reader, branches, require_all=False)
-        assert sorted(sorted(b) for b in either) == [
-            ["de:frankfurt", "de:streik"],
-            ["frankfurt", "streik"],
-        ]
-
-
-def test_a_syntax_query_keeps_only_the_readings_some_article_holds(
-    multilingual_index: Path,
-) -> None:
-    with IndexStore(multilingual_index).reader() as reader:
-        everywhere = localize(parse_query("title:Frankfurt").strict, reader.languages)
-        assert len(list(everywhere.leaves())) == 7  # one reading per language
-        held = localize(parse_query("title:Frankfurt").strict, reader.languages, reader)
-        assert [(leaf.fieldname, leaf.text) for leaf in held.leaves()] == [("title", "frankfurt")]
-        # A word no article holds keeps one reading: it still matches nothing, so "AND" and
-        # "-" mean what they meant.
-        absent = localize(parse_query("Frankfurt AND zzzqqq").strict, reader.languages, reader)
-        assert {leaf.text for leaf in absent.leaves()} == {"frankfurt", "de:frankfurt", "zzzqqq"}
-    service = SearchService(multilingual_index)
-    assert service.search(SearchRequest(q="Frankfurt AND zzzqqq")).total == 0
-    assert service.search(SearchRequest(q="Frankfurt -zzzqqq")).total == 2
     service.close()
 
 

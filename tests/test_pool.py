@@ -161,3 +161,36 @@ def test_killing_the_build_while_its_forkserver_starts_leaves_no_process(tmp_pat
 
     below, seconds = _kill_build_when(tmp_path, 30, forkserver_started)
     assert seconds < 2, f"{len(alive(below))} processes outlived the build by {seconds:.1f} s"
+
+
+_SLOW_START = """
+import sys, time
+end = time.process_time() + float(sys.argv[1])
+while time.process_time() < end:  # top-level work: every worker repeats it as it starts
+    pass
+from indexer.pool import Limits, WorkerPool
+from quick_jobs import quick
+if __name__ == "__main__":
+    pool = WorkerPool(quick, workers=1, on_failure=lambda job, reason: reason,
+                      limits=Limits(seconds=float(sys.argv[2])))
+    print(list(pool.map(["a", "b"])))
+"""
+
+
+def test_a_slow_worker_start_does_not_count_against_its_first_page(tmp_path: Path) -> None:
+    # The pages' clocks start when the worker says it is ready: a worker whose start took more
+    # CPU time than a page may take (a script's top-level work, which every worker repeats) had
+    # its first page cut off, and so every first page of the build.
+    (tmp_path / "quick_jobs.py").write_text("def quick(job):\n    return 'done'\n")
+    script = tmp_path / "slow_start.py"
+    script.write_text(_SLOW_START)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, str(script), "1.5", "1.0"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "['done', 'done']", done.stderr[-2000:]

@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from indexer.build import build_index
 from indexer.index.version import Category
 from search import SearchService, parse_request
-from search.matching import distinct
 from search.results import SearchResults
 from search.stories import StoryView, collapse, day_of_long, distinct_counts
 from tests.story_pages import BRIDGE_OUTLETS, FROST, PAGES, page_html, write_story_corpus
@@ -89,12 +88,6 @@ def test_distinct_counts_count_a_story_once_per_value() -> None:
     # Outlet A: the story (doc 0) and doc 1; outlet B: the story twice (docs 2, 3) -> once.
     assert distinct_counts(view, docs, codes, 2).tolist() == [2, 1]
     assert distinct_counts(None, docs, codes, 2).tolist() == [2, 2]
-
-
-def test_distinct_is_numpys_unique() -> None:
-    rng = np.random.default_rng(7)
-    for values in (np.array([], dtype=np.int64), np.array([5]), rng.integers(0, 50, 1000)):
-        assert distinct(values).tolist() == np.unique(values).tolist()
 
 
 def test_whoosh_datetimes_read_back_as_days() -> None:

@@ -69,6 +69,8 @@ def detection(text: str) -> tuple[str | None, float]:
 
 @cache
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # loads its model on first use
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    # Loaded on the first page that needs it; probabilities, not raw scores, so that one floor
+    # (MIN_DETECTED_CONFIDENCE) means the same for a short text and a long one.
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
