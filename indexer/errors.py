@@ -24,4 +24,4 @@ class ShrinkRefusedError(IndexerError):
 
 
 class WorkersCannotStartError(IndexerError):
-    """The extraction workers exit while starting, before they can read a page."""
+    """The extraction workers exit or hang while starting, before they can read a page."""

@@ -185,18 +185,15 @@ class _Worker(Generic[Job]):
 
     def give(self, seq: int, job: Job, limits: Limits) -> None:
         if not self.tasks:
-            self._start_clocks(limits)
+            self.start_clocks(limits)
         self.tasks.append((seq, job))
         self.conn.send((seq, job))
 
     def answered(self, limits: Limits) -> None:
         self.tasks.popleft()
-        self._start_clocks(limits)
+        self.start_clocks(limits)
 
-    def restart_clocks(self, limits: Limits) -> None:
-        self._start_clocks(limits)
-
-    def _start_clocks(self, limits: Limits) -> None:
+    def start_clocks(self, limits: Limits) -> None:
         self.started = time.monotonic()
         self.started_cpu = self.cpu_seconds()
         self.deadline = self.started + limits.seconds
@@ -398,7 +395,7 @@ class WorkerPool(Generic[Job, Result]):
                 return False
             if isinstance(outcome, str):  # _READY: its first page starts now
                 worker.ready = True
-                worker.restart_clocks(self.limits)
+                worker.start_clocks(self.limits)
                 self._start_failures = 0
                 continue
             seq, result = outcome
