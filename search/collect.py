@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from whoosh.util.times import datetime_to_long
@@ -33,7 +35,7 @@ from indexer.index.version import Category, IndexReader, IndexVersion
 from search.matching import Matches
 from search.request import FILTER_PARAMETERS, SearchRequest
 from search.results import FacetValue, TimelineBar
-from search.stories import StoryView, collapse, distinct_counts, story_view
+from search.stories import StoryView, ValueCounter, collapse, month_numbers, story_view
 
 # Values listed per facet group (sources, authors, tags), the largest first; chosen values are
 # listed whatever their rank.  Years and languages are listed whole.
@@ -44,8 +46,6 @@ MONTHS_UP_TO_YEARS = 2
 # A longer span of years is not drawn: a few stray dates (a page dated 1970) would stretch it.
 MAX_TIMELINE_BARS = 120
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
-# Whoosh stores datetimes as microseconds since 0001-01-01; NumPy counts from 1970-01-01.
-_UNIX_EPOCH = datetime_to_long(datetime(1970, 1, 1))
 _MULTI_VALUE_FIELDS = {"author": schema.AUTHOR_KEY, "tag": schema.TAGS}
 _CATEGORY_COLUMNS = {"source": schema.SOURCE_NAME, "lang": schema.LANGUAGE, "year": schema.YEAR}
 
@@ -223,56 +223,36 @@ def facet_counts(
         chosen = request.selected(name)
         if name in _MULTI_VALUE_FIELDS:
             facets[name] = _multi_values(reader, name).count(reader, mask, chosen, stories)
-        elif name == "source" and view is not None:
-            held = mask[view.pair_docs]
-            names = view.outlets.names
-            counts = distinct_counts(
-                stories, view.pair_docs[held], view.pair_outlets[held], len(names)
-            )
-            facets[name] = _listed(names, counts, chosen, limit=FACET_LIMIT)
-        else:
-            category = _category(reader, view, name)
-            limit = FACET_LIMIT if name == "source" else None
-            docs = np.flatnonzero(mask)
-            counts = distinct_counts(stories, docs, category.codes[docs], len(category.names))
-            facets[name] = _listed(category.names, counts, chosen, limit=limit)
+            continue
+        names, counter = _category_counter(reader, view, name)
+        limit = FACET_LIMIT if name == "source" else None
+        facets[name] = _listed(names, counter.count(mask, stories), chosen, limit=limit)
     facets["year"] = tuple(sorted(facets["year"], key=lambda v: v.value))
     return facets
 
 
 def all_facets(reader: IndexReader) -> dict[str, tuple[FacetValue, ...]]:
     """Source and year counts over the whole index, unabridged (for statistics)."""
-    values = reader.values
     view = story_view(reader)
-    if view is None:
-        return {
-            "source": _count(values.source, values.live, limit=None),
-            "year": _count(values.year, values.live, limit=None),
-        }
-    live = values.live
-    sources = distinct_counts(
-        view, view.pair_docs, view.pair_outlets, len(view.outlets.names)
-    )  # every pair is of a live document
-    docs = np.flatnonzero(live)
-    years = distinct_counts(view, docs, view.year.codes[docs], len(view.year.names))
-    return {
-        "source": _listed(view.outlets.names, sources, (), limit=None),
-        "year": _listed(view.year.names, years, (), limit=None),
-    }
+    facets = {}
+    for name in ("source", "year"):
+        names, counter = _category_counter(reader, view, name)
+        facets[name] = _listed(names, counter.count(reader.values.live, view), (), limit=None)
+    return facets
 
 
-def _count(
-    category: Category,
-    mask: np.ndarray,
-    chosen: tuple[str, ...] = (),
-    limit: int | None = FACET_LIMIT,
-) -> tuple[FacetValue, ...]:
-    """A category's values among ``mask`` with their counts; ``chosen`` values (compared as
-    :func:`~indexer.index.schema.name_key` does: case and spacing aside) are marked, and listed
-    even when no match has them, so that they can be removed."""
-    codes = category.codes[mask]
-    counts = np.bincount(codes[codes >= 0], minlength=len(category.names))
-    return _listed(category.names, counts, chosen, limit=limit)
+def _category_counter(
+    reader: IndexReader, view: StoryView | None, name: str
+) -> tuple[tuple[str, ...], ValueCounter]:
+    """A category facet's values and their counter: with stories, sources are every copy's
+    outlet and years the story's."""
+    if view is not None and name == "source":
+        return view.outlets.names, view.outlet_counter
+    if view is not None and name == "year":
+        return view.year.names, view.year_counter
+    category = reader.values.categories[_CATEGORY_COLUMNS[name]]
+    counter = _per_version(reader, name, lambda: ValueCounter.of_category(category))
+    return category.names, counter
 
 
 def _listed(
@@ -281,7 +261,9 @@ def _listed(
     chosen: tuple[str, ...] = (),
     limit: int | None = FACET_LIMIT,
 ) -> tuple[FacetValue, ...]:
-    """The values with a count, chosen ones marked and always listed (see :func:`_count`)."""
+    """A category's values with their ``counts``: chosen values (compared as
+    :func:`~indexer.index.schema.name_key` does: case and spacing aside) are marked, and listed
+    even when no match has them, so that they can be removed."""
     chosen_keys = {schema.name_key(value): value for value in chosen}
     chosen_codes = {
         code for code, name in enumerate(names) if schema.name_key(name) in chosen_keys
@@ -332,6 +314,7 @@ class _MultiValues:
             self.docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
             counts = [len(d) for d in docs]
             self.codes = np.repeat(np.arange(len(self.keys), dtype=np.int64), counts)
+        self.counter = ValueCounter(self.docs, self.codes, len(self.keys))
         self._code_of = {key: code for code, key in enumerate(self.keys)}
         self._labels: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -343,8 +326,7 @@ class _MultiValues:
         chosen: tuple[str, ...],
         stories: StoryView | None = None,
     ) -> tuple[FacetValue, ...]:
-        held = mask[self.docs]
-        counts = distinct_counts(stories, self.docs[held], self.codes[held], len(self.keys))
+        counts = self.counter.count(mask, stories)
         chosen_keys = {_key(self.name, value): value for value in chosen}
         listed = [
             FacetValue(self.keys[code], int(counts[code]))
@@ -376,23 +358,28 @@ class _MultiValues:
         return label
 
 
-_MULTI_VALUES: weakref.WeakKeyDictionary[IndexVersion, dict[str, _MultiValues]] = (
-    weakref.WeakKeyDictionary()
-)
-_MULTI_VALUES_LOCK = threading.Lock()
+# What a version's facets and timeline count from, made on first use (it goes with the version
+# when a newer one replaces it).
+_PER_VERSION: weakref.WeakKeyDictionary[IndexVersion, dict[str, Any]] = weakref.WeakKeyDictionary()
+_PER_VERSION_LOCK = threading.Lock()
+_T = TypeVar("_T")
+
+
+def _per_version(reader: IndexReader, key: str, make: Callable[[], _T]) -> _T:
+    """The reader's version's ``key``, made by ``make`` the first time it is asked for."""
+    with _PER_VERSION_LOCK:
+        per_version = _PER_VERSION.setdefault(reader.version, {})
+        found = per_version.get(key)
+    if found is None:
+        found = make()
+        with _PER_VERSION_LOCK:
+            found = per_version.setdefault(key, found)
+    return cast(_T, found)
 
 
 def _multi_values(reader: IndexReader, name: str) -> _MultiValues:
-    """The version's :class:`_MultiValues` for ``name``, built on first use (it goes with the
-    version when a newer one replaces it)."""
-    with _MULTI_VALUES_LOCK:
-        per_version = _MULTI_VALUES.setdefault(reader.version, {})
-        found = per_version.get(name)
-    if found is None:
-        found = _MultiValues(reader, name)
-        with _MULTI_VALUES_LOCK:
-            per_version.setdefault(name, found)
-    return found
+    """The version's :class:`_MultiValues` for ``name``."""
+    return _per_version(reader, f"values:{name}", lambda: _MultiValues(reader, name))
 
 
 def warm(reader: IndexReader) -> None:
@@ -410,17 +397,24 @@ def timeline(reader: IndexReader, mask: np.ndarray) -> tuple[TimelineBar, ...]:
     ones included (a gap in the coverage is worth seeing).  Empty when fewer than two periods.
     With stories, by their first publication (``mask`` holds one document per story when
     stories are counted)."""
-    dates, dated = _dates(reader, story_view(reader))
-    published = dates[mask & dated]
-    if not len(published):
+    view = story_view(reader)
+    if view is not None:
+        all_months, dated = view.months, view.dated
+    else:
+        values = reader.values
+        all_months = _per_version(
+            reader, "months", lambda: month_numbers(values.published, values.dated)
+        )
+        dated = values.dated
+    months = all_months[mask & dated]
+    if not len(months):
         return ()
-    months = ((published - _UNIX_EPOCH).astype("datetime64[us]")).astype("datetime64[M]")
-    first, last = months.min(), months.max()
+    first, last = np.datetime64(int(months.min()), "M"), np.datetime64(int(months.max()), "M")
     first_year = int(str(first)[:4])
     last_year = int(str(last)[:4])
     if last_year - first_year < MONTHS_UP_TO_YEARS:
         periods = np.arange(first, last + 1)
-        counts = np.bincount((months - first).astype(np.int64), minlength=len(periods))
+        counts = np.bincount(months - months.min(), minlength=len(periods))
         bars = [
             _month_bar(str(period), int(count))
             for period, count in zip(periods, counts, strict=True)
@@ -428,7 +422,7 @@ def timeline(reader: IndexReader, mask: np.ndarray) -> tuple[TimelineBar, ...]:
     else:
         if last_year - first_year + 1 > MAX_TIMELINE_BARS:
             first_year = last_year - MAX_TIMELINE_BARS + 1
-        years = months.astype("datetime64[Y]").astype(np.int64) + 1970 - first_year
+        years = months // 12 + 1970 - first_year
         years = years[years >= 0]
         counts = np.bincount(years, minlength=last_year - first_year + 1)
         bars = [_year_bar(first_year + i, int(count)) for i, count in enumerate(counts)]

@@ -15,7 +15,7 @@ from indexer.build import build_index
 from indexer.index.version import Category
 from search import SearchService, parse_request
 from search.results import SearchResults
-from search.stories import StoryView, collapse, day_of_long, distinct_counts
+from search.stories import StoryView, ValueCounter, collapse, day_of_long
 from tests.story_pages import BRIDGE_OUTLETS, FROST, PAGES, page_html, write_story_corpus
 from web.app import create_app
 
@@ -82,12 +82,36 @@ def test_collapse_keeps_the_best_scoring_text_of_each_story() -> None:
     assert np.flatnonzero(collapse(view, only, None)).tolist() == [0]
 
 
-def test_distinct_counts_count_a_story_once_per_value() -> None:
+def test_collapse_breaks_a_tie_by_the_main_text_then_the_first_document() -> None:
     view = five_documents()
-    docs, codes = view.pair_docs, view.pair_outlets
+    mask = np.ones(5, dtype=bool)
+    tied = np.array([0.7, 0.1, 0.7, 0.7, 0.3])
+    assert np.flatnonzero(collapse(view, mask, tied)).tolist() == [1, 3, 4]
+    no_main = np.array([True, True, True, False, True])
+    assert np.flatnonzero(collapse(view, no_main, tied)).tolist() == [0, 1, 4]
+
+
+def test_value_counter_counts_a_story_once_per_value() -> None:
+    view = five_documents()
+    counter = ValueCounter(view.pair_docs, view.pair_outlets, 2)
+    everything = np.ones(5, dtype=bool)
     # Outlet A: the story (doc 0) and doc 1; outlet B: the story twice (docs 2, 3) -> once.
-    assert distinct_counts(view, docs, codes, 2).tolist() == [2, 1]
-    assert distinct_counts(None, docs, codes, 2).tolist() == [2, 2]
+    assert counter.count(everything, view).tolist() == [2, 1]
+    assert counter.count(everything, None).tolist() == [2, 2]
+    assert counter.count(np.array([False, True, False, True, False]), view).tolist() == [1, 1]
+    # A document without a value (code -1) is not counted.
+    years = ValueCounter.of_category(
+        Category(np.array([0, -1, 0, 1, 1], dtype=np.int32), ("x", "y"))
+    )
+    assert years.count(everything, view).tolist() == [1, 2]
+    assert years.count(everything, None).tolist() == [2, 2]
+
+
+def test_outlets_of_a_document_in_the_order_of_its_copies() -> None:
+    view = five_documents()
+    assert view.outlets_of(0) == ("A",)
+    assert view.outlets_of(3) == ("B",)
+    assert view.outlets_of(4) == ()
 
 
 def test_whoosh_datetimes_read_back_as_days() -> None:
