@@ -337,6 +337,15 @@ class _SparseWalk:
 
     def __init__(self, walk: _Walk) -> None:
         self.walk = walk
+        self._places: tuple[np.ndarray, np.ndarray] | None = None
+
+    def places(self, docs: np.ndarray) -> np.ndarray:
+        """For every document number, its index in ``docs``, or -1."""
+        if self._places is None or self._places[0] is not docs:
+            places = np.full(self.walk.size, -1, dtype=np.int64)
+            places[docs] = np.arange(len(docs), dtype=np.int64)
+            self._places = (docs, places)
+        return self._places[1]
 
     def node(self, q: query.Query) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(q, query.Term):
@@ -381,9 +390,19 @@ class _SparseWalk:
             added = np.zeros(len(docs), dtype=np.float64)
             if not len(term_docs):
                 return added
-            at = np.searchsorted(docs, term_docs)
-            at[at == len(docs)] = 0
-            inside = docs[at] == term_docs
+            if len(docs) * _LOOKUP_RATIO < len(term_docs):
+                # Few documents against a long posting list (a feedback word in a large share
+                # of the index): each document looked up in the postings.
+                at = np.searchsorted(term_docs, docs)
+                at[at == len(term_docs)] = 0
+                inside = term_docs[at] == docs
+                if inside.any():
+                    added[inside] = self.walk.weighted_bm25(q, docs[inside], weights[at[inside]])
+                return added
+            # Otherwise each posting's place among the documents, read from a map as long as
+            # the index (made once per set of documents): no binary search per posting.
+            at = self.places(docs)[term_docs]
+            inside = at >= 0
             if inside.any():
                 added[at[inside]] = self.walk.weighted_bm25(q, term_docs[inside], weights[inside])
             return added
@@ -398,6 +417,11 @@ class _SparseWalk:
         found = sub_docs[at] == docs if len(sub_docs) else np.zeros(len(docs), bool)
         return np.where(found, sub_scores[at] if len(sub_docs) else 0.0, 0.0)
 
+
+# Feedback scores a term's postings among the documents the query matched through a map as long
+# as the index, unless the postings outnumber those documents this many times: then each document
+# is looked up in the postings by a binary search.
+_LOOKUP_RATIO = 16
 
 # A union of postings longer than this share of the index is added up in an array as long as the
 # index (linear), a shorter one by sorting (n log n): the crossing point measured at 21,578 and

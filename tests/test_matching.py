@@ -90,6 +90,27 @@ def test_arrays_and_whoosh_agree_on_many_block_postings(
             assert np.flatnonzero(unscored.mask).tolist() == sorted(expected)
 
 
+def test_feedback_words_add_whooshs_scores_whatever_the_sizes(arrays_index: Path) -> None:
+    """Feedback's shape, the query AndMaybe optional words, scored over arrays as Whoosh scores
+    it: few matches against a long posting list (each match looked up in the postings) and many
+    matches against shorter ones (the postings placed among the matches)."""
+
+    def term(field: str, word: str, boost: float = 1.0) -> query.Term:
+        (text,) = index_terms(word, "en")
+        return query.Term(field, text, boost=boost)
+
+    few = query.And([term(schema.TITLE, "harbour"), term(schema.TITLE, "ferry")])
+    every = term(schema.BODY, "news")
+    optional = query.Or([term(schema.TITLE, "harbour", 0.3), term(schema.BODY, "crane", 0.2)])
+    with IndexStore(arrays_index).reader() as reader:
+        matched_few = np.flatnonzero(match(reader, few).mask)
+        assert 0 < len(matched_few) * 16 < len(reader.term_docs(schema.BODY, every.text))
+        for q in (query.AndMaybe(few, every), query.AndMaybe(every, optional)):
+            expected = _whoosh_scores(reader, q)
+            assert expected
+            assert _ours(reader, q, arrays_only=True) == pytest.approx(expected)
+
+
 def test_a_negated_word_excludes_every_document_that_has_it(arrays_index: Path) -> None:
     # Not compared with Whoosh: whoosh3 3.54's AndNotMatcher keeps the first document of its
     # positive side when that document also has the negated word (it only skips the negative
