@@ -217,16 +217,25 @@ def facet_counts(
     view = story_view(reader)
     stories = grouping(reader, request)
     facets: dict[str, tuple[FacetValue, ...]] = {}
+    matched_docs = None  # found once for every group no other group's filter narrows
     for name in FILTER_PARAMETERS:
         allowed = filters.mask(leave_out=name)
-        mask = matched if allowed is None else matched & allowed
+        if allowed is None:
+            mask = matched
+            if matched_docs is None:
+                matched_docs = np.flatnonzero(matched)
+            docs = matched_docs
+        else:
+            mask = matched & allowed
+            docs = np.flatnonzero(mask)
         chosen = request.selected(name)
         if name in _MULTI_VALUE_FIELDS:
-            facets[name] = _multi_values(reader, name).count(reader, mask, chosen, stories)
+            values = _multi_values(reader, name)
+            facets[name] = values.count(reader, mask, docs, chosen, stories)
             continue
         names, counter = _category_counter(reader, view, name)
         limit = FACET_LIMIT if name == "source" else None
-        facets[name] = _listed(names, counter.count(mask, stories), chosen, limit=limit)
+        facets[name] = _listed(names, counter.count(mask, stories, docs), chosen, limit=limit)
     facets["year"] = tuple(sorted(facets["year"], key=lambda v: v.value))
     return facets
 
@@ -323,10 +332,12 @@ class _MultiValues:
         self,
         reader: IndexReader,
         mask: np.ndarray,
+        docs: np.ndarray,
         chosen: tuple[str, ...],
         stories: StoryView | None = None,
     ) -> tuple[FacetValue, ...]:
-        counts = self.counter.count(mask, stories)
+        """The values among ``mask`` (whose documents are ``docs``) with their counts."""
+        counts = self.counter.count(mask, stories, docs)
         chosen_keys = {_key(self.name, value): value for value in chosen}
         listed = [
             FacetValue(self.keys[code], int(counts[code]))

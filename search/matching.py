@@ -460,7 +460,7 @@ def distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values of an integer array, sorted: ``numpy.unique`` by a sort and a
     comparison of neighbours, which NumPy 2's hashing ``unique`` is several times slower than on
     the few thousand values of a search (0.32 against 0.06 ms for 2,500): phrases keep their
-    documents with it."""
+    documents with it, facets count stories with it when a search matches few documents."""
     ordered = np.sort(values)
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True

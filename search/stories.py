@@ -35,6 +35,7 @@ from whoosh.util.times import datetime_to_long
 from indexer.index import schema
 from indexer.index.arrays import StoryArrays, story_arrays_path
 from indexer.index.version import Category, IndexReader, IndexVersion
+from search.matching import distinct
 
 # Whoosh stores datetimes as microseconds since 0001-01-01; NumPy counts from 1970-01-01.
 _UNIX_EPOCH = datetime_to_long(datetime(1970, 1, 1))
@@ -226,6 +227,11 @@ def day_of_long(value: int) -> str | None:
     return (datetime(1, 1, 1) + timedelta(microseconds=int(value))).date().isoformat()
 
 
+# A search's facets read the pairs of the matching documents when these are fewer than the
+# pairs over this ratio, and the matching pairs off the whole list otherwise.
+_FEW_DOCUMENTS_RATIO = 4
+
+
 def collapse(view: StoryView, mask: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
     """``mask`` with one document per story: the best-scoring one (ties: the story's main text,
     then the first document), or without scores the main text when it matches, else the first."""
@@ -254,25 +260,62 @@ class ValueCounter:
 
     Made once per index version from (document, value code) pairs (a document may have several
     values: authors, tags, its copies' outlets; code -1 is no value).  By stories, a story counts
-    once under each value any of its matching texts has: the pairs are split, once per view, into
-    those of documents alone in their story (counted as they are) and those of documents sharing
-    one, as (story, value) keys in order, counted once each.
+    once under each value any of its matching texts has.
+
+    Two ways, the cheaper for the search: a search matching few documents reads their pairs
+    (kept in document order, with each document's first pair); a broad one reads the matching
+    pairs off the whole list, split once per view into those of documents alone in their story
+    (counted as they are) and those of documents sharing one, as (story, value) keys in order,
+    counted once each.
     """
 
     def __init__(self, docs: np.ndarray, codes: np.ndarray, size: int) -> None:
         valid = codes >= 0
-        self.docs = docs[valid].astype(np.int64)
-        self.codes = codes[valid].astype(np.int64)
+        order = np.argsort(docs[valid], kind="stable")
+        self.docs = docs[valid].astype(np.int64)[order]
+        self.codes = codes[valid].astype(np.int64)[order]
         self.size = size
         self._split: tuple[StoryView, tuple[np.ndarray, ...]] | None = None
+        self._first_pairs: np.ndarray | None = None
 
     @classmethod
     def of_category(cls, category: Category) -> ValueCounter:
         docs = np.arange(len(category.codes), dtype=np.int64)
         return cls(docs, category.codes, len(category.names))
 
-    def count(self, mask: np.ndarray, view: StoryView | None) -> np.ndarray:
-        """Each value's texts among ``mask`` (stories, with a ``view``)."""
+    def count(
+        self, mask: np.ndarray, view: StoryView | None, docs: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Each value's texts among ``mask`` (stories, with a ``view``); ``docs``, when given,
+        are the documents of ``mask`` (a search counting several facets finds them once)."""
+        if docs is None or len(docs) * _FEW_DOCUMENTS_RATIO > len(self.docs):
+            return self._count_all(mask, view)
+        pair_docs, codes = self._pairs_of(docs, len(mask))
+        if view is None:
+            return np.bincount(codes, minlength=self.size)
+        shared = view.shared[pair_docs]
+        counts = np.bincount(codes[~shared], minlength=self.size)
+        if shared.any():
+            width = max(self.size, 1)
+            keys = view.group[pair_docs[shared]] * width + codes[shared]
+            counts += np.bincount(distinct(keys) % width, minlength=self.size)
+        return counts
+
+    def _pairs_of(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs of ``docs`` (ascending document numbers): their documents and codes."""
+        first = self._first_pairs
+        if first is None or len(first) != size + 1:
+            first = np.searchsorted(self.docs, np.arange(size + 1, dtype=np.int64))
+            self._first_pairs = first
+        starts, ends = first[docs], first[docs + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        # The pair indexes: each document's run, start to end, one after the other.
+        runs = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        pairs = runs + np.arange(total, dtype=np.int64)
+        return self.docs[pairs], self.codes[pairs]
+
+    def _count_all(self, mask: np.ndarray, view: StoryView | None) -> np.ndarray:
         if view is None:
             return np.bincount(self.codes[mask[self.docs]], minlength=self.size)
         alone_docs, alone_codes, shared_docs, shared_keys = self._split_by(view)

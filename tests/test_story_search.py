@@ -3,6 +3,7 @@ kept, one result per story, every outlet's filter finds it, dates, incremental r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +106,38 @@ def test_value_counter_counts_a_story_once_per_value() -> None:
     )
     assert years.count(everything, view).tolist() == [1, 2]
     assert years.count(everything, None).tolist() == [2, 2]
+
+
+def _stories_of(seed: int, size: int) -> StoryView:
+    """``size`` documents in random stories (a story of one text is no shared story)."""
+    rng = np.random.default_rng(seed)
+    story = rng.integers(0, size // 2, size)
+    shared = np.bincount(story)[story] > 1
+    group = np.where(shared, story, size + np.arange(size))
+    view = five_documents()
+    return dataclasses.replace(view, group=group, shared=shared)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_value_counter_both_ways_count_what_brute_force_counts(seed: int) -> None:
+    size, values = 60, 7
+    view = _stories_of(seed, size)
+    rng = np.random.default_rng(seed + 100)
+    # Several values per document (each once, as the index holds them), some of them none (-1).
+    pairs = np.unique(rng.integers(0, size * values, 300))
+    docs, codes = pairs // values, np.where(pairs % 5 == 0, -1, pairs % values)
+    counter = ValueCounter(docs, codes, values)
+    for share in (0.05, 0.5):
+        mask = rng.random(size) < share
+        matching = np.flatnonzero(mask)
+        for stories in (view, None):
+            found: list[set[int]] = [set() for _ in range(values)]
+            for doc, code in zip(docs.tolist(), codes.tolist(), strict=True):
+                if mask[doc] and code >= 0:
+                    found[code].add(int(stories.group[doc]) if stories is not None else doc)
+            expected = [len(members) for members in found]
+            assert counter.count(mask, stories).tolist() == expected
+            assert counter.count(mask, stories, matching).tolist() == expected
 
 
 def test_outlets_of_a_document_in_the_order_of_its_copies() -> None:
