@@ -9,8 +9,12 @@ runs in a cgroup of its own (v1 `cpuacct`, so run as root): its CPU is the CPU o
 it started, the extraction workers included, which GNU time cannot see since they are the
 forkserver's children.  Wall time is printed with the load average beside it.
 
-Search: each tree's own `SearchService` over the query mixes (`bench/query_mix.py`), in-process
-thread CPU per query (median of 3 passes), the trees alternating `--search-rounds` times.
+Search: each tree's own `SearchService` over its index and the query mixes
+(`bench/query_mix.py`), in-process thread CPU per query (median of 3 runs), after one untimed pass.
+The trees' search processes run side by side and take turns every 25 queries (the first of each
+turn alternating), so that the drift of a shared machine's load falls on every tree alike; each
+round's p50 per mix, and their median over `--search-rounds`.  `--search-only` skips the builds
+and searches the `index-NAME` folders already in `--out`.
 
     .venv/bin/python bench/build_compare.py --corpus /work/data/perf/corpus-100000 \\
         --mix /work/data/perf/query-mix-first-100000.jsonl \\
@@ -38,6 +42,9 @@ from extraction_speed import python_of  # each tree's own Python
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Path("/work/base")
 
+# One process per tree, serving slices of a mix on request (a JSON line on standard input: mix,
+# start, end), so that the trees can take turns every few dozen queries: on a shared machine the
+# load drifts over minutes, and a tree timed a whole mix after another sees a different machine.
 _SEARCH = r"""
 import json, statistics, sys, time
 from search import SearchService, parse_request
@@ -46,25 +53,31 @@ service = SearchService(index)
 keys = ("q", "sort", "source", "from", "to", "page")
 def request(query):
     return parse_request({k: query[k] for k in keys if k in query})
-out = {}
-for mix in mixes:
-    queries = [json.loads(line) for line in open(mix)]
-    for query in queries[:30]:
-        service.search(request(query))
+queries = {mix: [request(json.loads(line)) for line in open(mix)] for mix in mixes}
+for requests in queries.values():  # one untimed pass: caches warm
+    for r in requests:
+        try:
+            service.search(r)
+        except Exception:
+            pass
+print(json.dumps("ready"), flush=True)
+for line in sys.stdin:
+    mix, start, end = json.loads(line)
     per_query, errors = [], 0
-    for query in queries:
+    for r in queries[mix][start:end]:
         times = []
         for _ in range(3):
             started = time.thread_time()
             try:
-                service.search(request(query))
+                service.search(r)
             except Exception:
                 errors += 1
             times.append((time.thread_time() - started) * 1000)
         per_query.append(statistics.median(times))
-    out[mix] = {"ms": per_query, "errors": errors}
-print(json.dumps(out))
+    print(json.dumps({"ms": per_query, "errors": errors}), flush=True)
 """
+# Queries each tree runs before the other takes its turn.
+SEARCH_SLICE = 25
 
 
 def load() -> str:
@@ -121,18 +134,68 @@ def build(tree: Path, pages: Path, index: Path, workers: int | None) -> dict[str
     }
 
 
-def search(tree: Path, index: Path, mixes: list[Path]) -> dict[str, Any]:
-    python = python_of(tree)
-    env = os.environ | {"PYTHONPATH": str(tree)}
-    process = subprocess.run(
-        [python, "-c", _SEARCH, str(index), *map(str, mixes)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tree,
-        check=True,
-    )
-    return json.loads(process.stdout.splitlines()[-1])
+class _Searcher:
+    """A tree's search process over its index (see _SEARCH)."""
+
+    def __init__(self, tree: Path, index: Path, mixes: list[Path]) -> None:
+        env = os.environ | {"PYTHONPATH": str(tree)}
+        command = [python_of(tree), "-c", _SEARCH, str(index), *map(str, mixes)]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tree
+        )
+        self._read()  # "ready": loaded and warmed
+
+    def _read(self) -> Any:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"search process ended ({self.process.wait()})")
+        return json.loads(line)
+
+    def run(self, mix: Path, start: int, end: int) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps([str(mix), start, end]) + "\n")
+        self.process.stdin.flush()
+        return dict(self._read())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def search_in_turns(
+    trees: dict[str, Path], indexes: dict[str, Path], mixes: list[Path], rounds: int
+) -> dict[str, dict[str, list[list[float]]]]:
+    """Each tree's CPU ms per query (median of 3 runs), per mix and round: the trees take turns
+    every SEARCH_SLICE queries, the first tree of each turn alternating."""
+    sizes = {mix: sum(1 for _ in mix.open()) for mix in mixes}
+    searchers = {name: _Searcher(trees[name], indexes[name], mixes) for name in trees}
+    found: dict[str, dict[str, list[list[float]]]] = {name: {} for name in trees}
+    try:
+        turn = 0
+        for _ in range(rounds):
+            for mix in mixes:
+                times: dict[str, list[float]] = {name: [] for name in trees}
+                errors = dict.fromkeys(trees, 0)
+                for start in range(0, sizes[mix], SEARCH_SLICE):
+                    names = list(trees) if turn % 2 == 0 else list(trees)[::-1]
+                    turn += 1
+                    for name in names:
+                        figures = searchers[name].run(mix, start, start + SEARCH_SLICE)
+                        times[name] += figures["ms"]
+                        errors[name] += figures["errors"]
+                for name in trees:
+                    found[name].setdefault(mix.name, []).append(times[name])
+                    print(
+                        f"search {name} {mix.name}: p50 {statistics.median(times[name]):.2f}"
+                        f" p99 {percentile(times[name], 0.99):.2f} ms CPU, errors {errors[name]}",
+                        flush=True,
+                    )
+    finally:
+        for searcher in searchers.values():
+            searcher.close()
+    return found
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -162,6 +225,11 @@ def main() -> None:
     parser.add_argument("--mix", type=Path, action="append", default=[], help="query mix (jsonl)")
     parser.add_argument("--search-rounds", type=int, default=2)
     parser.add_argument("--skip-this", action="store_true", help="only the --tree trees")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="no builds: search the index-NAME folders already in --out",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     if not CpuGroup.available():
@@ -176,7 +244,7 @@ def main() -> None:
     names = list(trees)
     results: dict[str, Any] = {"trees": {k: str(v) for k, v in trees.items()}, "builds": []}
     print(f"pages: {pages}; trees {results['trees']}; load {load()}", flush=True)
-    for round_number in range(args.rounds):
+    for round_number in range(0 if args.search_only else args.rounds):
         order = names if round_number % 2 == 0 else names[::-1]
         for name in order:
             index = args.out / f"index-{name}"
@@ -190,20 +258,12 @@ def main() -> None:
                 flush=True,
             )
             (args.out / "results.json").write_text(json.dumps(results, indent=1))
-    searches: dict[str, dict[str, list[float]]] = {name: {} for name in names}
-    for round_number in range(args.search_rounds if args.mix else 0):
-        order = names if round_number % 2 == 0 else names[::-1]
-        for name in order:
-            for mix, figures in search(trees[name], args.out / f"index-{name}", args.mix).items():
-                searches[name].setdefault(Path(mix).name, []).append(
-                    statistics.median(figures["ms"])
-                )
-                print(
-                    f"search {name} {Path(mix).name}: p50 {statistics.median(figures['ms']):.2f}"
-                    f" p99 {percentile(figures['ms'], 0.99):.2f} ms CPU, errors"
-                    f" {figures['errors']}",
-                    flush=True,
-                )
+    indexes = {name: args.out / f"index-{name}" for name in names}
+    per_query = search_in_turns(trees, indexes, args.mix, args.search_rounds) if args.mix else {}
+    searches = {
+        name: {mix: [statistics.median(times) for times in rounds] for mix, rounds in mixes.items()}
+        for name, mixes in per_query.items()
+    }
     results["search_p50_per_round"] = searches
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
 
@@ -212,7 +272,8 @@ def main() -> None:
     print(f"\n| figure | {header} |")
     print("|---" * (2 * len(names)) + "|")
     rows: list[tuple[str, dict[str, float]]] = []
-    for key, label in (("wall_s", "build wall s"), ("cpu_s", "build CPU s, every process")):
+    build_rows = (("wall_s", "build wall s"), ("cpu_s", "build CPU s, every process"))
+    for key, label in build_rows if results["builds"] else ():
         rows.append(
             (
                 f"{label}, median of {args.rounds}",
@@ -222,7 +283,7 @@ def main() -> None:
                 },
             )
         )
-    for mix in searches[first]:
+    for mix in searches.get(first, {}):
         rows.append(
             (
                 f"search p50 ms CPU, {mix}, median of {args.search_rounds} rounds",

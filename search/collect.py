@@ -235,7 +235,8 @@ def facet_counts(
             continue
         names, counter = _category_counter(reader, view, name)
         limit = FACET_LIMIT if name == "source" else None
-        facets[name] = _listed(names, counter.count(mask, stories, docs), chosen, limit=limit)
+        counts = counter.count(mask, stories, docs)
+        facets[name] = _listed(names, counts, counter.rank, chosen, limit=limit)
     facets["year"] = tuple(sorted(facets["year"], key=lambda v: v.value))
     return facets
 
@@ -246,7 +247,8 @@ def all_facets(reader: IndexReader) -> dict[str, tuple[FacetValue, ...]]:
     facets = {}
     for name in ("source", "year"):
         names, counter = _category_counter(reader, view, name)
-        facets[name] = _listed(names, counter.count(reader.values.live, view), (), limit=None)
+        counts = counter.count(reader.values.live, view)
+        facets[name] = _listed(names, counts, counter.rank, (), limit=None)
     return facets
 
 
@@ -267,6 +269,7 @@ def _category_counter(
 def _listed(
     names: tuple[str, ...],
     counts: np.ndarray,
+    rank: np.ndarray,
     chosen: tuple[str, ...] = (),
     limit: int | None = FACET_LIMIT,
 ) -> tuple[FacetValue, ...]:
@@ -278,23 +281,25 @@ def _listed(
         code for code, name in enumerate(names) if schema.name_key(name) in chosen_keys
     } if chosen_keys else set()  # fmt: skip
     listed = []
-    for code in sorted(set(_contenders(counts, limit).tolist()) | chosen_codes):
+    for code in sorted(set(_contenders(counts, rank, limit).tolist()) | chosen_codes):
         name = names[code]
-        selected = chosen_keys.pop(schema.name_key(name), None) is not None
+        selected = bool(chosen_keys) and chosen_keys.pop(schema.name_key(name), None) is not None
         listed.append(FacetValue(name, int(counts[code]), selected=selected))
     listed += [FacetValue(value, 0, selected=True) for value in chosen_keys.values()]
     return _largest_first(listed, limit)
 
 
-def _contenders(counts: np.ndarray, limit: int | None) -> np.ndarray:
-    """The codes with a count that could be among the ``limit`` largest (ties included): the
-    only ones worth making a :class:`FacetValue` for (an archive has thousands of authors)."""
+def _contenders(counts: np.ndarray, rank: np.ndarray, limit: int | None) -> np.ndarray:
+    """The codes (ascending) of the ``limit`` values with the largest counts, equal counts in
+    ``rank`` order, as :func:`_largest_first` orders them: the only ones worth making a
+    :class:`FacetValue` for (an archive has thousands of authors, most counted once)."""
     nonzero = np.flatnonzero(counts)
     if limit is None or len(nonzero) <= limit:
         return nonzero
-    kth = len(nonzero) - limit
-    threshold = np.partition(counts[nonzero], kth)[kth]
-    return nonzero[counts[nonzero] >= threshold]
+    # One integer per value, larger for a larger count, then for an earlier rank.
+    size = len(counts)
+    order = counts[nonzero] * size + (size - 1 - rank[nonzero])
+    return np.sort(nonzero[np.argpartition(-order, limit - 1)[:limit]])
 
 
 def _largest_first(listed: list[FacetValue], limit: int | None) -> tuple[FacetValue, ...]:
@@ -323,7 +328,7 @@ class _MultiValues:
             self.docs = np.concatenate(docs) if docs else np.empty(0, dtype=np.int64)
             counts = [len(d) for d in docs]
             self.codes = np.repeat(np.arange(len(self.keys), dtype=np.int64), counts)
-        self.counter = ValueCounter(self.docs, self.codes, len(self.keys))
+        self.counter = ValueCounter(self.docs, self.codes, self.keys)
         self._code_of = {key: code for code, key in enumerate(self.keys)}
         self._labels: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -339,9 +344,11 @@ class _MultiValues:
         """The values among ``mask`` (whose documents are ``docs``) with their counts."""
         counts = self.counter.count(mask, stories, docs)
         chosen_keys = {_key(self.name, value): value for value in chosen}
+        # Enough contenders that FACET_LIMIT remain when the chosen ones are set apart.
+        contenders = _contenders(counts, self.counter.rank, FACET_LIMIT + len(chosen_keys))
         listed = [
             FacetValue(self.keys[code], int(counts[code]))
-            for code in _contenders(counts, FACET_LIMIT).tolist()
+            for code in contenders.tolist()
             if self.keys[code] not in chosen_keys
         ]
         ranked = list(_largest_first(listed, FACET_LIMIT))

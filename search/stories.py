@@ -97,7 +97,7 @@ class StoryView:
     @cached_property
     def outlet_counter(self) -> ValueCounter:
         """Counts of every copy's outlet."""
-        return ValueCounter(self.pair_docs, self.pair_outlets, len(self.outlets.names))
+        return ValueCounter(self.pair_docs, self.pair_outlets, self.outlets.names)
 
     @cached_property
     def year_counter(self) -> ValueCounter:
@@ -269,19 +269,29 @@ class ValueCounter:
     counted once each.
     """
 
-    def __init__(self, docs: np.ndarray, codes: np.ndarray, size: int) -> None:
+    def __init__(self, docs: np.ndarray, codes: np.ndarray, names: tuple[str, ...]) -> None:
         valid = codes >= 0
         order = np.argsort(docs[valid], kind="stable")
         self.docs = docs[valid].astype(np.int64)[order]
         self.codes = codes[valid].astype(np.int64)[order]
-        self.size = size
+        self.names = names
+        self.size = len(names)
         self._split: tuple[StoryView, tuple[np.ndarray, ...]] | None = None
         self._first_pairs: np.ndarray | None = None
 
     @classmethod
     def of_category(cls, category: Category) -> ValueCounter:
         docs = np.arange(len(category.codes), dtype=np.int64)
-        return cls(docs, category.codes, len(category.names))
+        return cls(docs, category.codes, category.names)
+
+    @cached_property
+    def rank(self) -> np.ndarray:
+        """Each value's place in the order facets list equal counts in: by the value's
+        case-folded text, then by code."""
+        order = sorted(range(self.size), key=lambda code: (self.names[code].casefold(), code))
+        rank = np.empty(self.size, dtype=np.int64)
+        rank[order] = np.arange(self.size, dtype=np.int64)
+        return rank
 
     def count(
         self, mask: np.ndarray, view: StoryView | None, docs: np.ndarray | None = None

@@ -94,7 +94,7 @@ def test_collapse_breaks_a_tie_by_the_main_text_then_the_first_document() -> Non
 
 def test_value_counter_counts_a_story_once_per_value() -> None:
     view = five_documents()
-    counter = ValueCounter(view.pair_docs, view.pair_outlets, 2)
+    counter = ValueCounter(view.pair_docs, view.pair_outlets, ("A", "B"))
     everything = np.ones(5, dtype=bool)
     # Outlet A: the story (doc 0) and doc 1; outlet B: the story twice (docs 2, 3) -> once.
     assert counter.count(everything, view).tolist() == [2, 1]
@@ -126,7 +126,7 @@ def test_value_counter_both_ways_count_what_brute_force_counts(seed: int) -> Non
     # Several values per document (each once, as the index holds them), some of them none (-1).
     pairs = np.unique(rng.integers(0, size * values, 300))
     docs, codes = pairs // values, np.where(pairs % 5 == 0, -1, pairs % values)
-    counter = ValueCounter(docs, codes, values)
+    counter = ValueCounter(docs, codes, tuple("abcdefg"[:values]))
     for share in (0.05, 0.5):
         mask = rng.random(size) < share
         matching = np.flatnonzero(mask)
