@@ -157,3 +157,18 @@ def test_an_index_without_arrays_reads_the_same_values_through_whoosh(
     assert _values_from_arrays(plain) == _values_from_arrays(
         IndexStore(arrays_index).live_version()
     )
+
+
+def test_the_codec_refuses_a_storage_without_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoosh's RamStorage has no folder: the arrays would land in the current directory."""
+    from whoosh.filedb.filestore import RamStorage
+
+    from indexer.index.arrays import arrays_codec
+
+    monkeypatch.chdir(tmp_path)
+    ix = RamStorage().create_index(schema.SCHEMA)
+    with pytest.raises(ValueError, match="needs an index in a folder"):
+        ix.writer(codec=arrays_codec())
+    assert list(tmp_path.iterdir()) == []

@@ -103,8 +103,16 @@ class TappingCodec(W3Codec):  # type: ignore[misc]
 
 
 def _files(storage: Any, segment: Any) -> SegmentFiles:
-    # A FileStorage: the only storage artsearch writes to.
-    return segment_files(storage.folder, segment)
+    # The arrays are files beside the segment's: only a storage in a folder (FileStorage) has a
+    # place for them.  Whoosh's RamStorage has an empty folder, which would put them in the
+    # current directory.
+    folder = getattr(storage, "folder", "")
+    if not folder:
+        raise ValueError(
+            f"artsearch's codec writes its arrays beside the segment files and needs an index"
+            f" in a folder (a FileStorage), not a {type(storage).__name__}"
+        )
+    return segment_files(folder, segment)
 
 
 def segment_files(folder: str, segment: Any) -> SegmentFiles:
