@@ -53,23 +53,24 @@ service = SearchService(index)
 keys = ("q", "sort", "source", "from", "to", "page")
 def request(query):
     return parse_request({k: query[k] for k in keys if k in query})
-queries = {mix: [request(json.loads(line)) for line in open(mix)] for mix in mixes}
-for requests in queries.values():  # one untimed pass: caches warm
-    for r in requests:
+queries = {mix: [json.loads(line) for line in open(mix)] for mix in mixes}
+failed = 0
+for mix_queries in queries.values():  # one untimed pass: caches warm
+    for query in mix_queries:
         try:
-            service.search(r)
+            service.search(request(query))
         except Exception:
-            pass
-print(json.dumps("ready"), flush=True)
+            failed += 1  # counted again, per query, when timed
+print(json.dumps({"ready": True, "failed_warming": failed}), flush=True)
 for line in sys.stdin:
     mix, start, end = json.loads(line)
     per_query, errors = [], 0
-    for r in queries[mix][start:end]:
+    for query in queries[mix][start:end]:
         times = []
         for _ in range(3):
             started = time.thread_time()
             try:
-                service.search(r)
+                service.search(request(query))
             except Exception:
                 errors += 1
             times.append((time.thread_time() - started) * 1000)
@@ -134,7 +135,7 @@ def build(tree: Path, pages: Path, index: Path, workers: int | None) -> dict[str
     }
 
 
-class _Searcher:
+class SearchProcess:
     """A tree's search process over its index (see _SEARCH)."""
 
     def __init__(self, tree: Path, index: Path, mixes: list[Path]) -> None:
@@ -161,7 +162,11 @@ class _Searcher:
     def close(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
-        self.process.wait()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def search_in_turns(
@@ -170,9 +175,11 @@ def search_in_turns(
     """Each tree's CPU ms per query (median of 3 runs), per mix and round: the trees take turns
     every SEARCH_SLICE queries, the first tree of each turn alternating."""
     sizes = {mix: sum(1 for _ in mix.open()) for mix in mixes}
-    searchers = {name: _Searcher(trees[name], indexes[name], mixes) for name in trees}
+    searchers: dict[str, SearchProcess] = {}
     found: dict[str, dict[str, list[list[float]]]] = {name: {} for name in trees}
     try:
+        for name in trees:
+            searchers[name] = SearchProcess(trees[name], indexes[name], mixes)
         turn = 0
         for _ in range(rounds):
             for mix in mixes:
@@ -232,11 +239,11 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    if not CpuGroup.available():
+    if not args.search_only and not CpuGroup.available():
         sys.exit(f"needs a writable cgroup v1 cpuacct hierarchy at {CpuGroup.ROOT} (run as root)")
     args.out.mkdir(parents=True, exist_ok=True)
     pages = args.corpus
-    if args.pages:
+    if args.pages and not args.search_only:
         pages = subset(args.corpus, args.pages, args.out / f"pages-{args.pages}")
     trees = dict(args.tree or [("base", BASE)])
     if not args.skip_this:

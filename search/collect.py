@@ -14,8 +14,8 @@ A search is planned as:
 
 Nothing here loops in Python over the matching documents, which is what made totals and facets
 cost hundreds of milliseconds on broad queries.  Authors and tags are several values per article,
-held as keyword fields: their facets read each term's posting list once per index version and
-count with one ``bincount`` per search (:class:`_MultiValues`).
+held as keyword fields: their facets read each term's posting list once per index version
+(:class:`_MultiValues`); every facet counts through a :class:`~search.stories.ValueCounter`.
 """
 
 from __future__ import annotations
@@ -283,6 +283,7 @@ def _listed(
     listed = []
     for code in sorted(set(_contenders(counts, rank, limit).tolist()) | chosen_codes):
         name = names[code]
+        # (name_key only when something was chosen: most searches choose nothing)
         selected = bool(chosen_keys) and chosen_keys.pop(schema.name_key(name), None) is not None
         listed.append(FacetValue(name, int(counts[code]), selected=selected))
     listed += [FacetValue(value, 0, selected=True) for value in chosen_keys.values()]
@@ -298,8 +299,8 @@ def _contenders(counts: np.ndarray, rank: np.ndarray, limit: int | None) -> np.n
         return nonzero
     # One integer per value, larger for a larger count, then for an earlier rank.
     size = len(counts)
-    order = counts[nonzero] * size + (size - 1 - rank[nonzero])
-    return np.sort(nonzero[np.argpartition(-order, limit - 1)[:limit]])
+    standing = counts[nonzero] * size + (size - 1 - rank[nonzero])
+    return np.sort(nonzero[np.argpartition(-standing, limit - 1)[:limit]])
 
 
 def _largest_first(listed: list[FacetValue], limit: int | None) -> tuple[FacetValue, ...]:
@@ -401,9 +402,18 @@ def _multi_values(reader: IndexReader, name: str) -> _MultiValues:
 
 
 def warm(reader: IndexReader) -> None:
-    """Read the author and tag values now (a server does this before taking requests)."""
+    """Read the facets' values and derive what their counts need now (a server does this before
+    taking requests)."""
+    view = story_view(reader)
+    values = reader.values
+    documents = len(values.live)
     for name in _MULTI_VALUE_FIELDS:
-        _multi_values(reader, name)
+        _multi_values(reader, name).counter.warm(view, documents)
+    for name in ("source", "lang", "year"):
+        _category_counter(reader, view, name)[1].warm(view, documents)
+    if view is not None:
+        view.warm()
+    _per_version(reader, "months", lambda: month_numbers(values.published, values.dated))
 
 
 # -- the timeline --------------------------------------------------------------------------------

@@ -332,7 +332,9 @@ class _SparseWalk:
     as the index: a query's cost follows its postings, not the number of articles.
 
     Every node gives ``(docs, scores)``: ascending unique live document numbers and their
-    scores, the same scores the dense walk (and Whoosh) computes.
+    scores, the same scores the dense walk (and Whoosh) computes.  One exception to "its cost
+    follows its postings": feedback over a long posting list places it with a map as long as the
+    index (:meth:`places`, made once per query).
     """
 
     def __init__(self, walk: _Walk) -> None:

@@ -82,6 +82,12 @@ class StoryView:
         order = np.argsort(self.pair_docs, kind="stable")
         return self.pair_docs[order], self.pair_outlets[order]
 
+    def warm(self) -> None:
+        """Derive now what searches use (a server does this before taking requests)."""
+        for counter in (self.outlet_counter, self.year_counter):
+            counter.warm(self, len(self.group))
+        _ = self.story_order, self.months, self._pairs_by_document
+
     @cached_property
     def story_order(self) -> np.ndarray:
         """The documents that share their story, story by story, each story's main text first,
@@ -227,11 +233,6 @@ def day_of_long(value: int) -> str | None:
     return (datetime(1, 1, 1) + timedelta(microseconds=int(value))).date().isoformat()
 
 
-# A search's facets read the pairs of the matching documents when these are fewer than the
-# pairs over this ratio, and the matching pairs off the whole list otherwise.
-_FEW_DOCUMENTS_RATIO = 4
-
-
 def collapse(view: StoryView, mask: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
     """``mask`` with one document per story: the best-scoring one (ties: the story's main text,
     then the first document), or without scores the main text when it matches, else the first."""
@@ -245,14 +246,21 @@ def collapse(view: StoryView, mask: np.ndarray, scores: np.ndarray | None) -> np
     if scores is None:
         collapsed[ordered[starts]] = True
         return collapsed
-    # Each story's first text (in story order) that has the story's best score.
+    # Each story's first text (in story order) that has the story's best score; a score that is
+    # not a number (Whoosh's fallback could pass one) ranks below every other.
     score = scores[ordered]
+    score = np.where(np.isnan(score), -np.inf, score)
     best = np.maximum.reduceat(score, starts)
     candidates = np.flatnonzero(score == np.repeat(best, np.diff(np.r_[starts, len(ordered)])))
     candidate_groups = groups[candidates]
     first = np.r_[True, candidate_groups[1:] != candidate_groups[:-1]]
     collapsed[ordered[candidates[first]]] = True
     return collapsed
+
+
+# A search's facets read the pairs of the matching documents when these are fewer than the
+# pairs over this ratio, and the matching pairs off the whole list otherwise.
+_FEW_DOCUMENTS_RATIO = 4
 
 
 class ValueCounter:
@@ -292,6 +300,14 @@ class ValueCounter:
         rank = np.empty(self.size, dtype=np.int64)
         rank[order] = np.arange(self.size, dtype=np.int64)
         return rank
+
+    def warm(self, view: StoryView | None, documents: int) -> None:
+        """Derive now what a search's count over ``documents`` needs (the rank, the pairs by
+        document and, with a ``view``, the split by story)."""
+        _ = self.rank
+        self._pairs_of(np.empty(0, dtype=np.int64), documents)
+        if view is not None:
+            self._split_by(view)
 
     def count(
         self, mask: np.ndarray, view: StoryView | None, docs: np.ndarray | None = None

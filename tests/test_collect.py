@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from search import SearchService, parse_request
@@ -87,3 +88,22 @@ def test_the_timeline_counts_years_with_gaps_and_months_for_short_spans(
     assert two_years[0].count == len(in_2015) and two_years[0].end == "2015-03-31"
     march = search(service, q="", **{"from": "2015-03", "to": "2015-03"})
     assert march.total == sum(1 for a in in_2015 if a.published and a.published[5:7] == "03")
+
+
+def test_facets_list_the_largest_values_equal_counts_by_name() -> None:
+    """Of values tied with the last one listed, those first by name (case aside) are listed."""
+    from search.collect import _listed
+    from search.stories import ValueCounter
+
+    names = ("delta", "Alpha", "charlie", "bravo", "echo")
+    counts = np.array([2, 1, 1, 1, 5])
+    rank = ValueCounter(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), names).rank
+    listed = _listed(names, counts, rank, limit=3)
+    assert [(v.value, v.count) for v in listed] == [("echo", 5), ("delta", 2), ("Alpha", 1)]
+    chosen = _listed(names, counts, rank, ("charlie",), limit=3)
+    assert [(v.value, v.selected) for v in chosen] == [
+        ("echo", False),
+        ("delta", False),
+        ("Alpha", False),
+        ("charlie", True),
+    ]

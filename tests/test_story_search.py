@@ -92,6 +92,13 @@ def test_collapse_breaks_a_tie_by_the_main_text_then_the_first_document() -> Non
     assert np.flatnonzero(collapse(view, no_main, tied)).tolist() == [0, 1, 4]
 
 
+def test_collapse_ranks_a_score_that_is_not_a_number_below_the_others() -> None:
+    view = five_documents()
+    mask = np.ones(5, dtype=bool)
+    scores = np.array([np.nan, 0.1, 0.2, np.nan, 0.3])
+    assert np.flatnonzero(collapse(view, mask, scores)).tolist() == [1, 2, 4]
+
+
 def test_value_counter_counts_a_story_once_per_value() -> None:
     view = five_documents()
     counter = ValueCounter(view.pair_docs, view.pair_outlets, ("A", "B"))

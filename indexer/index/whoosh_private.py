@@ -110,7 +110,7 @@ def _files(storage: Any, segment: Any) -> SegmentFiles:
     if not folder:
         raise ValueError(
             f"artsearch's codec writes its arrays beside the segment files and needs an index"
-            f" in a folder (a FileStorage), not a {type(storage).__name__}"
+            f" in a folder (a FileStorage with a path); this {type(storage).__name__} has none"
         )
     return segment_files(folder, segment)
 
