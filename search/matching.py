@@ -464,10 +464,16 @@ def distinct(values: np.ndarray) -> np.ndarray:
     the few thousand values of a search (0.32 against 0.06 ms for 2,500): phrases keep their
     documents with it, facets count stories with it when a search matches few documents."""
     ordered = np.sort(values)
-    first = np.empty(len(ordered), dtype=bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return ordered[first]
+    return ordered[run_starts(ordered)]
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbours begins (a mask): in a sorted array, the first of each
+    distinct value."""
+    starts = np.empty(len(values), dtype=bool)
+    starts[:1] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
 
 
 # --- phrases --------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from whoosh.util.times import datetime_to_long
 from indexer.index import schema
 from indexer.index.arrays import StoryArrays, story_arrays_path
 from indexer.index.version import Category, IndexReader, IndexVersion
-from search.matching import distinct
+from search.matching import distinct, run_starts
 
 # Whoosh stores datetimes as microseconds since 0001-01-01; NumPy counts from 1970-01-01.
 _UNIX_EPOCH = datetime_to_long(datetime(1970, 1, 1))
@@ -83,9 +83,9 @@ class StoryView:
         return self.pair_docs[order], self.pair_outlets[order]
 
     def warm(self) -> None:
-        """Derive now what searches use (a server does this before taking requests)."""
-        for counter in (self.outlet_counter, self.year_counter):
-            counter.warm(self, len(self.group))
+        """Derive now what searches use beyond the facets' counters, which
+        :func:`search.collect.warm` warms with the others (a server does this before taking
+        requests)."""
         _ = self.story_order, self.months, self._pairs_by_document
 
     @cached_property
@@ -242,7 +242,7 @@ def collapse(view: StoryView, mask: np.ndarray, scores: np.ndarray | None) -> np
         return mask
     collapsed = mask & ~view.shared
     groups = view.group[ordered]
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    starts = np.flatnonzero(run_starts(groups))
     if scores is None:
         collapsed[ordered[starts]] = True
         return collapsed
@@ -252,8 +252,7 @@ def collapse(view: StoryView, mask: np.ndarray, scores: np.ndarray | None) -> np
     score = np.where(np.isnan(score), -np.inf, score)
     best = np.maximum.reduceat(score, starts)
     candidates = np.flatnonzero(score == np.repeat(best, np.diff(np.r_[starts, len(ordered)])))
-    candidate_groups = groups[candidates]
-    first = np.r_[True, candidate_groups[1:] != candidate_groups[:-1]]
+    first = run_starts(groups[candidates])
     collapsed[ordered[candidates[first]]] = True
     return collapsed
 
@@ -348,10 +347,8 @@ class ValueCounter:
         counts = np.bincount(alone_codes[mask[alone_docs]], minlength=self.size)
         held = shared_keys[mask[shared_docs]]  # sorted: equal keys are neighbours
         if len(held):
-            first = np.empty(len(held), dtype=bool)
-            first[0] = True
-            np.not_equal(held[1:], held[:-1], out=first[1:])
-            counts += np.bincount(held[first] % max(self.size, 1), minlength=self.size)
+            distinct_held = held[run_starts(held)]
+            counts += np.bincount(distinct_held % max(self.size, 1), minlength=self.size)
         return counts
 
     def _split_by(self, view: StoryView) -> tuple[np.ndarray, ...]:
