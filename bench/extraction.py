@@ -23,9 +23,11 @@ One run prints:
     .venv/bin/pip install -e '.[bench]'     # readability-lxml, the third library
     .venv/bin/python bench/extraction.py --generate 2000
 
-Other modes: --date-disagreements (the pages where artsearch and htmldate disagree, with the
-evidence each page gives, to label bench/published_days.tsv); --skip-ablation; --rules REGEX
-(ablate only the rules whose name matches).
+Other modes: --check-comparison (trafilatura's comparisons that the extractor skips are run
+too, and the articles compared: the skip must change nothing); --date-disagreements (the pages
+where artsearch and htmldate disagree, with the evidence each page gives, to label
+bench/published_days.tsv); --skip-ablation; --rules REGEX (ablate only the rules whose name
+matches).
 """
 
 from __future__ import annotations
@@ -549,6 +551,61 @@ def generated_checks(folder: Path) -> None:
         print(f"  {name:28s} {right[name]:5d}/{seen[name]:5d} ({right[name] / seen[name]:.2%})")
 
 
+def comparison_check(sets: list[PageSet]) -> None:
+    """Every page of every set extracted with trafilatura's needless comparisons skipped and run
+    (indexer/extraction/trafilatura_private.py): the articles must be equal; and for every
+    comparison that ran, readability's text no longer than the bound the skip relies on."""
+    import copy as copying
+
+    import trafilatura.external
+    from lxml import etree
+    from trafilatura.utils import trim
+
+    from indexer.errors import ExtractionError
+    from indexer.extraction import body, extract_page
+    from indexer.extraction import trafilatura_private as private
+
+    original = private._ORIGINAL
+    counts: Counter[str] = Counter()
+
+    def audited(cleaned: Any, raw: Any, own: Any, text: str, options: Any) -> tuple[Any, str]:
+        counts["comparisons run"] += 1
+        counts["skippable"] += not private.comparison_could_change(own, text, raw, options)
+        found = trafilatura.external.try_readability(copying.deepcopy(raw))
+        length = len(trim(etree.tostring(found, method="text", encoding="unicode")))
+        counts["bound low"] += length > private.readability_text_bound(raw)
+        return original(cleaned, raw, own, text, options)
+
+    def articles(path: Path, skip: bool) -> Any:
+        body.SKIP_NEEDLESS_COMPARISONS = skip
+        try:
+            return extract_page(read_page(path), path.name)
+        except ExtractionError as error:
+            return str(error)
+
+    print("\n== trafilatura's comparisons skipped where they cannot change the text")
+    print(
+        f"{'set':10} {'pages':>6} {'differ':>7} {'compared':>9} {'skippable':>10} {'bound low':>10}"
+    )
+    try:
+        for page_set in sets:
+            counts.clear()
+            differ = 0
+            for path in page_set.files:
+                private._ORIGINAL = audited
+                every = articles(path, skip=False)
+                private._ORIGINAL = original
+                differ += every != articles(path, skip=True)
+            print(
+                f"{page_set.name:10} {len(page_set.files):6d} {differ:7d}"
+                f" {counts['comparisons run']:9d} {counts['skippable']:10d}"
+                f" {counts['bound low']:10d}"
+            )
+    finally:
+        private._ORIGINAL = original
+        body.SKIP_NEEDLESS_COMPARISONS = True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -565,6 +622,9 @@ def main() -> None:
         "--no-libraries", action="store_true", help="no library rows (their figures are exact)"
     )
     parser.add_argument("--skip-generated-dates", action="store_true")
+    parser.add_argument(
+        "--check-comparison", action="store_true", help="only the skipped-comparison check"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.date_disagreements:
@@ -575,6 +635,9 @@ def main() -> None:
         folder = args.out / "generated"
         generate_corpus(folder, args.generate, args.seed)
     sets = [zyte_set(), traf_eval_set()] + ([generated_set(folder)] if folder else [])
+    if args.check_comparison:
+        comparison_check(sets)
+        return
     ours = body_table(sets, with_base=not args.skip_base, libraries=not args.no_libraries)
     date_table(None if args.skip_generated_dates else folder)
     if not args.skip_base:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from indexer.article import Article
 from indexer.build import build_index
 from web.app import create_app
+from web.extension import close_service
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
@@ -43,7 +44,9 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app(index_dir: Path) -> Iterator[Flask]:
-    yield create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    yield app
+    close_service(app)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from indexer.build import build_index
 from web.app import create_app
 from web.cli import main
+from web.extension import close_service
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -41,8 +42,9 @@ def test_readme_cli_example_finds_articles(demo_index: Path, example: str) -> No
 
 @pytest.mark.parametrize("example", API_EXAMPLES)
 def test_readme_api_example_finds_articles(demo_index: Path, example: str) -> None:
-    client = create_app({"TESTING": True, "INDEX_DIR": str(demo_index)}).test_client()
+    app = create_app({"TESTING": True, "INDEX_DIR": str(demo_index)})
     parts = urlsplit(example)
-    response = client.get(f"{parts.path}?{parts.query}")
+    response = app.test_client().get(f"{parts.path}?{parts.query}")
+    close_service(app)
     assert response.status_code == 200
     assert response.get_json()["total"] > 0, example

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer import Article
+from indexer.build import build_index
 from search import MAX_QUERY_LENGTH, MAX_RELATED
 from web.app import create_app
+from web.extension import close_service
 
 SEARCH_RESULT_KEYS = {
     "counts",
@@ -358,3 +361,25 @@ def test_api_search_takes_a_pasted_paragraph_of_4000_characters(client: FlaskCli
     longer = client.get("/api/search", query_string={"q": paragraph + "x"})
     assert longer.status_code == 400
     assert "at most 4000 characters" in longer.get_json()["error"]["message"]
+
+
+def test_closing_an_apps_service_lets_go_of_the_index_files(tmp_path: Path) -> None:
+    # An index of its own: other tests' apps hold the session's index open.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).parent / "data" / "corpus" / "wikinews", corpus)
+    index_dir = tmp_path / "index"
+    assert build_index(corpus, index_dir, workers=1).articles > 0
+
+    def open_index_files() -> list[str]:
+        fds = Path("/proc/self/fd")
+        targets = [str(fd.readlink()) for fd in fds.iterdir() if fd.is_symlink()]
+        mapped = Path("/proc/self/maps").read_text().splitlines()
+        return [t for t in targets + mapped if str(index_dir) in t]
+
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    assert app.test_client().get("/api/search?q=the").status_code == 200
+    assert open_index_files()
+    close_service(app)
+    assert not open_index_files()
+    assert app.test_client().get("/api/search?q=the").status_code == 200  # opened again
+    close_service(app)

@@ -32,6 +32,12 @@ class _LazyService:
                 self._service = SearchService(self.index_dir)
             return self._service
 
+    def close(self) -> None:
+        with self._lock:
+            if self._service is not None:
+                self._service.close()
+                self._service = None
+
 
 def install_service(app: Flask) -> None:
     """Attach the (not yet created) service for ``app.config["INDEX_DIR"]`` to ``app``."""
@@ -42,3 +48,11 @@ def current_service() -> SearchService:
     """The current app's search service; raises ``IndexNotFoundError`` if there is no index."""
     lazy: _LazyService = current_app.extensions[_EXTENSION_KEY]
     return lazy.get()
+
+
+def close_service(app: Flask) -> None:
+    """Release the files ``app``'s service holds open, if it was created (the next request opens
+    them again).  A server's workers never need it; a program making apps one after another
+    does."""
+    lazy: _LazyService = app.extensions[_EXTENSION_KEY]
+    lazy.close()

@@ -27,6 +27,7 @@ from indexer.extraction.dates import is_bare_date_line
 from indexer.extraction.htmlparse import parse_html
 from indexer.extraction.pagetext import WORD, clean_text, normalised_words, word_count
 from indexer.extraction.structure import body_paragraphs, line_words
+from indexer.extraction.trafilatura_private import skipping_needless_comparisons
 from indexer.extraction.view import Found
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ class ExtractorSettings(NamedTuple):
 
 
 EXTRACTOR_SETTINGS = ExtractorSettings(fast=False, favor_precision=False)
+# Its comparison with readability and jusText is skipped where its rules could not change the
+# text (indexer/extraction/trafilatura_private.py); False runs every one (the bench's check).
+SKIP_NEEDLESS_COMPARISONS = True
 # A text shorter than trafilatura's own floor (its MIN_EXTRACTED_SIZE, characters) comes from
 # its rescues (the whole page's text, a navigation bar's words on a front page, a headline-only
 # card); it is taken only when trafilatura's precision focus confirms it.
@@ -493,18 +497,19 @@ def extractor_paragraphs(
 ) -> list[str]:
     """trafilatura's text of the tree in the stored format (comments excluded, tables kept),
     with `settings` (EXTRACTOR_SETTINGS when none are given)."""
-    document = trafilatura.bare_extraction(
-        tree,
-        include_comments=False,
-        include_tables=True,
-        include_formatting=False,
-        include_links=False,
-        with_metadata=False,
-        deduplicate=False,
-        as_dict=False,
-        fast=settings.fast,
-        favor_precision=settings.favor_precision,
-    )
+    with skipping_needless_comparisons(SKIP_NEEDLESS_COMPARISONS):
+        document = trafilatura.bare_extraction(
+            tree,
+            include_comments=False,
+            include_tables=True,
+            include_formatting=False,
+            include_links=False,
+            with_metadata=False,
+            deduplicate=False,
+            as_dict=False,
+            fast=settings.fast,
+            favor_precision=settings.favor_precision,
+        )
     body = getattr(document, "body", None) if document is not None else None
     if body is None:
         return []
