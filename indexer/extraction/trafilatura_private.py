@@ -1,18 +1,23 @@
 """The one module that touches trafilatura's private names (trafilatura is pinned in
-pyproject.toml; a new version is read against this module before the pin moves).
+pyproject.toml; a new version is read against this module before the pin moves, and so is a new
+lxml: the bound below relies on how its libxml2 parses HTML).
 
 trafilatura's default settings compare its own text with readability's and jusText's
 (``trafilatura.external.compare_extraction``): about a third of its time on a page.  Its rules
 (2.3.1, balanced focus) keep its own text unless
 
 1. that text is empty, shorter than its floor (``min_extracted_size``), or holds elements it
-   treats as unclean (figures, asides, times, forms...): jusText is run;
+   treats as unclean (figures, asides, times, inputs, iframes...): jusText is run;
 2. that text has no paragraph, or more tables than paragraphs: readability's text is taken when
    longer than twice the floor;
 3. readability's text is more than twice as long as its own.
 
 Readability's text is taken from the page it is given (scripts and styles dropped, five letters
-"VIDEO" written into each iframe), so it is never longer than that page's text.  When none of 1-3
+"VIDEO" written into each iframe), so it is never longer than that page's text -- but for the
+text of ``<xmp>``, ``<noembed>``, ``<noframes>`` and ``<plaintext>``: readability writes its result
+out as XML and parses it back as HTML, and libxml2 (2.14, as browsers do) reads those elements'
+content as raw text, so each ``&`` comes back as ``&amp;`` (found in review: a page with an
+``<xmp>`` of 400 ampersands).  Pages with one of them are always compared.  When none of 1-3
 can hold -- the own text is long enough, clean, made of paragraphs, and at least half of all the
 page's text -- the comparison would keep the own text, and :func:`skipping_needless_comparisons`
 returns it without running readability.  The text is the same either way (bench/extraction.py
@@ -37,6 +42,8 @@ _SKIPPING: contextvars.ContextVar[bool] = contextvars.ContextVar("skipping", def
 _DROPPED_BY_READABILITY = ("script", "style")
 _IFRAME_TEXT = len(" VIDEO")
 _NORMALIZED_LENGTH = etree.XPath("string-length(normalize-space(.))")
+# Elements whose text grows on readability's way out and back in (see the module's notes).
+_RAW_TEXT_ELEMENTS = ("xmp", "noembed", "noframes", "plaintext")
 
 
 def comparison_could_change(body: etree._Element, text: str, raw_tree: etree._Element,
@@ -48,6 +55,8 @@ def comparison_could_change(body: etree._Element, text: str, raw_tree: etree._El
     if len(text) < options.min_extracted_size or body.xpath(trafilatura.external.SANITIZED_XPATH):
         return True
     if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
+        return True
+    if next(raw_tree.iter(*_RAW_TEXT_ELEMENTS), None) is not None:
         return True
     return 2 * len(text) < readability_text_bound(raw_tree, enough=2 * len(text))
 
@@ -68,7 +77,9 @@ def readability_text_bound(tree: etree._Element, enough: int = 0) -> int:
     if bound <= enough:
         return bound
     for element in tree.iter(*_DROPPED_BY_READABILITY):
-        if element.text:  # scripts and styles hold text only (a fenced frame's is kept: rare)
+        # Each script's or style's text cut out once (one inside another, which no HTML parser
+        # makes, is inside its outer one's); a fenced frame's is counted as kept (rare).
+        if element.text and next(element.iterancestors(*_DROPPED_BY_READABILITY), None) is None:
             bound -= max(0, int(_NORMALIZED_LENGTH(element)) - 1)
     return bound
 
