@@ -194,3 +194,55 @@ def test_a_slow_worker_start_does_not_count_against_its_first_page(tmp_path: Pat
         check=True,
     )
     assert done.stdout.strip() == "['done', 'done']", done.stderr[-2000:]
+
+
+_BREAKS_LATER = """
+import os, sys
+if __name__ != "__main__" and os.path.exists(sys.argv[1]):
+    raise RuntimeError("this worker cannot start")  # every worker runs this as it starts
+from indexer.pool import Limits, WorkerPool
+from indexer.errors import WorkersCannotStartError
+from breaking_jobs import job
+if __name__ == "__main__":
+    pool = WorkerPool(job, workers=1, on_failure=lambda job, reason: reason, limits=Limits())
+    try:
+        for result in pool.map(["a", "b", "break:" + sys.argv[1], "c", "d"]):
+            print(result, flush=True)
+    except WorkersCannotStartError as error:
+        print("stopped:", error, flush=True)
+"""
+
+_BREAKING_JOBS = """
+import os, signal
+from pathlib import Path
+def job(name):
+    if name.startswith("break:"):
+        Path(name.removeprefix("break:")).touch()  # from now on no worker can start
+        os.kill(os.getpid(), signal.SIGKILL)
+    return "done " + name
+"""
+
+
+def test_workers_that_cannot_start_after_good_ones_stop_the_pool(tmp_path: Path) -> None:
+    # The rule holds after a good start too: a build whose program or machine breaks mid-way
+    # (here: the script's top level refuses new workers once a page has run) stops with the
+    # reason instead of failing every page left as "the process died".
+    (tmp_path / "breaking_jobs.py").write_text(_BREAKING_JOBS)
+    script = tmp_path / "breaks_later.py"
+    script.write_text(_BREAKS_LATER)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "broken")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["done a", "done b"], done.stderr[-2000:]
+    assert len(lines) == 3 and lines[2].startswith("stopped:"), lines
+    assert "3 in a row" in lines[2] and "their error is printed above" in lines[2]
+    assert done.stderr.count("RuntimeError: this worker cannot start") == 3
+    assert time.monotonic() - started < 60
