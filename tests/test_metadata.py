@@ -640,3 +640,16 @@ def test_a_page_citing_one_archived_copy_is_no_archive_copy() -> None:
 def test_a_page_without_links_has_no_capture_time() -> None:
     metadata = read_metadata(view_of("<html><body><p>3 days ago</p></body></html>", mtime=MTIME))
     assert metadata.provenance.get("published_reference") in (None, "file-mtime")
+
+
+def test_a_sentence_naming_a_day_is_not_a_date_line_with_an_outlet() -> None:
+    # A wire story without a heading: its opening paragraphs are the header region, and "The
+    # company said today's sale..." put "The company said" in the source facet.
+    view = view_of(
+        "<html><head><title>Clark Copy buys W. German firm</title></head><body>"
+        "<p>Purolator, a New Jersey-based overnight courier, has declined comment.</p>"
+        "<p>The company said today's sale reduced its holdings in United to 25 pct.</p>"
+        "<p>Texaco today said the prices were raised.</p></body></html>",
+        mtime=MTIME,
+    )
+    assert find_source(view) is None

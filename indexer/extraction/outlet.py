@@ -25,6 +25,10 @@ from indexer.extraction.view import Found, PageView, ld_text
 
 _NAVIGATION_LINKS = etree.XPath("//nav//a | //*[contains(@class, 'breadcrumb')]//a")
 _TEXT_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote")
+# A line naming the outlet beside the date is a label ("Coastal Courier · 2 days ago", "Reuters ·
+# March 3, 2020 10:00 AM ET"): at most this many words after the date.  A sentence that mentions
+# a day ("The company said today's sale reduced its holdings...") goes on.
+_LABEL_WORDS_AFTER_DATE = 4
 
 
 def find_source(view: PageView, authors: Sequence[str] = ()) -> Found[str] | None:
@@ -91,6 +95,10 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
         date_match = relative_date_in(text) or text_date_match(text)
         if date_match is None and element.tag != "time":
             continue
+        if date_match is not None and (
+            word_count(text[date_match.end() :]) > _LABEL_WORDS_AFTER_DATE
+        ):
+            return None  # the first dated line is a sentence that names a day: no label here
         neighbours = [text[: date_match.start()]] if date_match is not None else []
         for sibling in (element.getprevious(), element.getnext()):
             # A label, not the article's text: a block holding paragraphs or headings is not one.
