@@ -642,14 +642,23 @@ def test_a_page_without_links_has_no_capture_time() -> None:
     assert metadata.provenance.get("published_reference") in (None, "file-mtime")
 
 
-def test_a_sentence_naming_a_day_is_not_a_date_line_with_an_outlet() -> None:
-    # A wire story without a heading: its opening paragraphs are the header region, and "The
-    # company said today's sale..." put "The company said" in the source facet.
+def test_a_page_without_a_heading_has_no_outlet_beside_a_date() -> None:
+    # A wire story without a heading: its opening paragraphs were the header region, and a line
+    # ending in a date put "NOTE: Year-ago period ended" in the source facet.
     view = view_of(
-        "<html><head><title>Clark Copy buys W. German firm</title></head><body>"
-        "<p>Purolator, a New Jersey-based overnight courier, has declined comment.</p>"
-        "<p>The company said today's sale reduced its holdings in United to 25 pct.</p>"
-        "<p>Texaco today said the prices were raised.</p></body></html>",
+        "<html><head><title>Nord Inc 4th qtr net</title></head><body>"
+        "<p>Shr 1.10 dlrs vs 90 cts. Net 4.1 mln vs 3.4 mln.</p>"
+        "<p>NOTE: Year-ago period ended March 31, 1986.</p></body></html>",
+        mtime=MTIME,
+    )
+    assert find_source(view) is None
+
+
+def test_a_sentence_naming_a_day_under_the_title_is_not_a_label_with_an_outlet() -> None:
+    view = view_of(
+        "<h1>Council approves the budget</h1>"
+        "<p>Officials said today that the vote was closer than expected.</p>"
+        "<p>The budget passed by one vote after a debate of six hours.</p>",
         mtime=MTIME,
     )
     assert find_source(view) is None

@@ -36,9 +36,10 @@ def find_source(view: PageView, authors: Sequence[str] = ()) -> Found[str] | Non
 
     1. JSON-LD publisher  2. microdata publisher  3. a source line marked as such near the title
     (aggregators show the original outlet there)  4. a short name printed next to the article's
-    date ("Coastal Courier · 2 days ago"), when it is not one of the `authors` nor a section of
-    the site's navigation  5. og:site_name  6. application-name and publisher <meta>  7. the
-    site part of <title>, when the page also shows it as a name
+    date under its title ("Coastal Courier · 2 days ago", a label line, not a sentence naming a
+    day), when it is not one of the `authors` nor a section of the site's navigation
+    5. og:site_name  6. application-name and publisher <meta>  7. the site part of <title>, when
+    the page also shows it as a name
     """
     for node in view.facts_nodes():
         for publisher in view.resolve(node.get("publisher")):
@@ -87,7 +88,9 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
     # line, or in the element just before or after the date's element.  Publisher pages print
     # "Jane Doe · March 3" or "Politics · 2 hours ago" there: authors and sections are not
     # outlets.
-    title = normalised_words(element_text(view.heading)) if view.heading is not None else ""
+    if view.heading is None:
+        return None  # no title to be beside: the page's first lines are its text
+    title = normalised_words(element_text(view.heading))
     not_outlets = {normalised_words(a) for a in authors} | {title}
     not_outlets |= {normalised_words(v) for _, v in view.meta_values(sel.SECTION_META)}
     not_outlets |= {normalised_words(element_text(a)) for a in view.select(_NAVIGATION_LINKS)}
