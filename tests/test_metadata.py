@@ -657,8 +657,47 @@ def test_a_page_without_a_heading_has_no_outlet_beside_a_date() -> None:
 def test_a_sentence_naming_a_day_under_the_title_is_not_a_label_with_an_outlet() -> None:
     view = view_of(
         "<h1>Council approves the budget</h1>"
-        "<p>Officials said today that the vote was closer than expected.</p>"
+        "<p>The council voted yesterday to approve the budget.</p>"
         "<p>The budget passed by one vote after a debate of six hours.</p>",
+        mtime=MTIME,
+    )
+    assert find_source(view) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("Reuters · March 3, 2020 10:00 a.m. ET", "Reuters"),
+        ("Reuters · March 3, 2020 at 10:00 AM ET · 4 min read", "Reuters"),
+        ("Coastal Courier · 2 days ago · 5 comments · Save for later", "Coastal Courier"),
+        ("Coastal Courier · March 3, 2020 | Updated: March 4, 2020 14:02 CET", "Coastal Courier"),
+    ],
+)
+def test_a_label_line_with_a_time_and_more_after_the_date_gives_its_outlet(
+    line: str, outlet: str
+) -> None:
+    view = view_of(
+        f"<h1>Council approves the budget</h1><div class='meta'>{line}</div>"
+        "<p>The budget passed by one vote after a debate of six hours.</p>",
+        mtime=MTIME,
+    )
+    assert value(find_source(view)) == outlet
+
+
+def test_an_aggregator_card_without_a_heading_still_gives_its_outlet() -> None:
+    view = view_of(
+        "<html><body><div class='meta'>Coastal Courier · 2 hours ago</div>"
+        "<p>The council approved the budget by one vote after a debate of six hours.</p>"
+        "</body></html>",
+        mtime=MTIME,
+    )
+    assert value(find_source(view)) == "Coastal Courier"
+
+
+def test_the_caption_of_a_date_is_not_an_outlet() -> None:
+    view = view_of(
+        "<h1>Jest zgoda PE na umowę handlową</h1><p>Opublikowano: 2021-04-29 17:13</p>"
+        "<p>Parlament Europejski zatwierdził umowę handlową po długiej debacie.</p>",
         mtime=MTIME,
     )
     assert find_source(view) is None

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from lxml import etree
+from lxml.html import HtmlElement
 
 from indexer.extraction import selectors as sel
 from indexer.extraction.dates import relative_date_in, text_date_match
@@ -26,9 +27,13 @@ from indexer.extraction.view import Found, PageView, ld_text
 _NAVIGATION_LINKS = etree.XPath("//nav//a | //*[contains(@class, 'breadcrumb')]//a")
 _TEXT_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote")
 # A line naming the outlet beside the date is a label ("Coastal Courier · 2 days ago", "Reuters ·
-# March 3, 2020 10:00 AM ET"): at most this many words after the date.  A sentence that mentions
-# a day ("The company said today's sale reduced its holdings...") goes on.
-_LABEL_WORDS_AFTER_DATE = 4
+# March 3, 2020 at 10:00 a.m. ET · 4 min read"): the date's part of it (up to the next separator)
+# holds at most this many lower-case words after the date.  A sentence that names a day goes on
+# in lower-case words ("Officials said today that the vote was close").
+_LABEL_LOWERCASE_WORDS = 2
+_SEPARATOR = re.compile(r"[·|•—–]")
+_MERIDIEM = re.compile(r"\b[ap]\.\s?m\.", re.I)
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
 
 
 def find_source(view: PageView, authors: Sequence[str] = ()) -> Found[str] | None:
@@ -88,9 +93,7 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
     # line, or in the element just before or after the date's element.  Publisher pages print
     # "Jane Doe · March 3" or "Politics · 2 hours ago" there: authors and sections are not
     # outlets.
-    if view.heading is None:
-        return None  # no title to be beside: the page's first lines are its text
-    title = normalised_words(element_text(view.heading))
+    title = normalised_words(element_text(view.heading)) if view.heading is not None else ""
     not_outlets = {normalised_words(a) for a in authors} | {title}
     not_outlets |= {normalised_words(v) for _, v in view.meta_values(sel.SECTION_META)}
     not_outlets |= {normalised_words(element_text(a)) for a in view.select(_NAVIGATION_LINKS)}
@@ -98,9 +101,7 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
         date_match = relative_date_in(text) or text_date_match(text)
         if date_match is None and element.tag != "time":
             continue
-        if date_match is not None and (
-            word_count(text[date_match.end() :]) > _LABEL_WORDS_AFTER_DATE
-        ):
+        if date_match is not None and not _is_label(element, text, date_match, view.heading):
             return None  # the first dated line is a sentence that names a day: no label here
         neighbours = [text[: date_match.start()]] if date_match is not None else []
         for sibling in (element.getprevious(), element.getnext()):
@@ -120,6 +121,20 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
     return None
 
 
+def _is_label(
+    element: HtmlElement, text: str, date: re.Match[str], heading: HtmlElement | None
+) -> bool:
+    """Whether ``text``, a line with ``date`` in it, is a label rather than a sentence.  Without a
+    title heading the page's first lines are its text: a paragraph there is a label only when a
+    separator sets the name apart ("NOTE: Year-ago period ended March 31" is a sentence)."""
+    after = _SEPARATOR.split(text[date.end() :], maxsplit=1)[0]
+    words = _LETTER_WORD.findall(_MERIDIEM.sub(" ", after))
+    if sum(word[0].islower() for word in words) > _LABEL_LOWERCASE_WORDS:
+        return False
+    set_apart = _SEPARATOR.search(text[: date.start()]) is not None
+    return heading is not None or element.tag != "p" or set_apart
+
+
 def _looks_like_outlet(text: str) -> bool:
     return (
         1 <= word_count(text) <= 6
@@ -128,5 +143,6 @@ def _looks_like_outlet(text: str) -> bool:
         and not sel.BYLINE_PREFIX.match(text)
         and not re.search(r"\bby\b", text, re.I)
         and not sel.RELATIVE_DATE.search(text)
+        and not text.endswith(":")  # the date's caption in any language ("Opublikowano:")
         and text.lower() not in ("time", "date", "updated", "published", "share", "comments")
     )
