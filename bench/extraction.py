@@ -542,6 +542,8 @@ def generated_checks(folder: Path) -> None:
             checks["no date invented"] = article.published is None
         if page["template"] != "legacy":
             checks["source"] = article.source == page["source"]
+        else:  # a legacy page names no outlet: none may be made of its text
+            checks["no outlet invented"] = article.source is None
         checks["authors"] = article.authors == ((page["author"],) if page["author"] else ())
         for name, ok in checks.items():
             seen[name] += 1
