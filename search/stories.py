@@ -285,6 +285,10 @@ class ValueCounter:
         self.size = len(names)
         self._split: tuple[StoryView, tuple[np.ndarray, ...]] | None = None
         self._first_pairs: np.ndarray | None = None
+        # A category (a language, a year) gives a document one value at most: its pairs are read
+        # by one gather from each document's code.
+        self._single_valued = bool(np.all(self.docs[1:] > self.docs[:-1]))
+        self._code_of_document: np.ndarray | None = None
 
     @classmethod
     def of_category(cls, category: Category) -> ValueCounter:
@@ -328,6 +332,15 @@ class ValueCounter:
 
     def _pairs_of(self, docs: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         """The pairs of ``docs`` (ascending document numbers): their documents and codes."""
+        if self._single_valued:
+            code_of = self._code_of_document
+            if code_of is None or len(code_of) != size:
+                code_of = np.full(size, -1, dtype=np.int64)
+                code_of[self.docs] = self.codes
+                self._code_of_document = code_of
+            codes = code_of[docs]
+            valued = codes >= 0
+            return docs[valued], codes[valued]
         first = self._first_pairs
         if first is None or len(first) != size + 1:
             first = np.searchsorted(self.docs, np.arange(size + 1, dtype=np.int64))

@@ -125,14 +125,18 @@ def _stories_of(seed: int, size: int) -> StoryView:
     return dataclasses.replace(view, group=group, shared=shared)
 
 
+@pytest.mark.parametrize("one_value", [False, True], ids=["several values", "one value"])
 @pytest.mark.parametrize("seed", range(20))
-def test_value_counter_both_ways_count_what_brute_force_counts(seed: int) -> None:
+def test_value_counter_both_ways_count_what_brute_force_counts(seed: int, one_value: bool) -> None:
     size, values = 60, 7
     view = _stories_of(seed, size)
     rng = np.random.default_rng(seed + 100)
-    # Several values per document (each once, as the index holds them), some of them none (-1).
-    pairs = np.unique(rng.integers(0, size * values, 300))
-    docs, codes = pairs // values, np.where(pairs % 5 == 0, -1, pairs % values)
+    if one_value:  # a category: a value or none (-1) per document, read by one gather
+        docs = np.arange(size)
+        codes = np.where(rng.random(size) < 0.2, -1, rng.integers(0, values, size))
+    else:  # several values per document (each once, as the index holds them), some none (-1)
+        pairs = np.unique(rng.integers(0, size * values, 300))
+        docs, codes = pairs // values, np.where(pairs % 5 == 0, -1, pairs % values)
     counter = ValueCounter(docs, codes, tuple("abcdefg"[:values]))
     for share in (0.05, 0.5):
         mask = rng.random(size) < share
