@@ -270,10 +270,11 @@ class ValueCounter:
     once under each value any of its matching texts has.
 
     Two ways, the cheaper for the search: a search matching few documents reads their pairs
-    (kept in document order, with each document's first pair); a broad one reads the matching
-    pairs off the whole list, split once per view into those of documents alone in their story
-    (counted as they are) and those of documents sharing one, as (story, value) keys in order,
-    counted once each.
+    (kept in document order, with each document's first pair; or, when every document has one
+    value at most, as a language or a year does, by one gather from each document's code); a
+    broad one reads the matching pairs off the whole list, split once per view into those of
+    documents alone in their story (counted as they are) and those of documents sharing one, as
+    (story, value) keys in order, counted once each.
     """
 
     def __init__(self, docs: np.ndarray, codes: np.ndarray, names: tuple[str, ...]) -> None:
@@ -285,8 +286,8 @@ class ValueCounter:
         self.size = len(names)
         self._split: tuple[StoryView, tuple[np.ndarray, ...]] | None = None
         self._first_pairs: np.ndarray | None = None
-        # A category (a language, a year) gives a document one value at most: its pairs are read
-        # by one gather from each document's code.
+        # When no document has two values (a language, a year; any counter whose data are so),
+        # a search's pairs are read by one gather from each document's code.
         self._single_valued = bool(np.all(self.docs[1:] > self.docs[:-1]))
         self._code_of_document: np.ndarray | None = None
 
@@ -336,7 +337,8 @@ class ValueCounter:
             code_of = self._code_of_document
             if code_of is None or len(code_of) != size:
                 code_of = np.full(size, -1, dtype=np.int64)
-                code_of[self.docs] = self.codes
+                inside = self.docs < size  # (as the pairs' way, documents past ``size`` are none)
+                code_of[self.docs[inside]] = self.codes[inside]
                 self._code_of_document = code_of
             codes = code_of[docs]
             valued = codes >= 0

@@ -668,6 +668,7 @@ def test_a_sentence_naming_a_day_under_the_title_is_not_a_label_with_an_outlet()
     ("line", "outlet"),
     [
         ("Reuters · March 3, 2020 10:00 a.m. ET", "Reuters"),
+        ("Reuters · March 3, 2020 at 10:00 a.m. ET", "Reuters"),
         ("Reuters · March 3, 2020 at 10:00 AM ET · 4 min read", "Reuters"),
         ("Coastal Courier · 2 days ago · 5 comments · Save for later", "Coastal Courier"),
         ("Coastal Courier · March 3, 2020 | Updated: March 4, 2020 14:02 CET", "Coastal Courier"),

@@ -138,6 +138,7 @@ def test_value_counter_both_ways_count_what_brute_force_counts(seed: int, one_va
         pairs = np.unique(rng.integers(0, size * values, 300))
         docs, codes = pairs // values, np.where(pairs % 5 == 0, -1, pairs % values)
     counter = ValueCounter(docs, codes, tuple("abcdefg"[:values]))
+    assert counter._single_valued is one_value  # each way is the one under test
     for share in (0.05, 0.5):
         mask = rng.random(size) < share
         matching = np.flatnonzero(mask)

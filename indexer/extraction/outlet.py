@@ -41,8 +41,8 @@ def find_source(view: PageView, authors: Sequence[str] = ()) -> Found[str] | Non
 
     1. JSON-LD publisher  2. microdata publisher  3. a source line marked as such near the title
     (aggregators show the original outlet there)  4. a short name printed next to the article's
-    date under its title ("Coastal Courier · 2 days ago", a label line, not a sentence naming a
-    day), when it is not one of the `authors` nor a section of the site's navigation
+    date on a label line ("Coastal Courier · 2 days ago", not a sentence naming a day; see
+    :func:`_is_label`), when it is not one of the `authors` nor a section of the site's navigation
     5. og:site_name  6. application-name and publisher <meta>  7. the site part of <title>, when
     the page also shows it as a name
     """
@@ -92,7 +92,8 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
     # Aggregator cards print "Outlet · 2 hours ago": a short name before the date in the same
     # line, or in the element just before or after the date's element.  Publisher pages print
     # "Jane Doe · March 3" or "Politics · 2 hours ago" there: authors and sections are not
-    # outlets.
+    # outlets.  The first dated line of the header region is read, and only when it is a label
+    # (_is_label): a sentence naming a day holds no outlet.
     title = normalised_words(element_text(view.heading)) if view.heading is not None else ""
     not_outlets = {normalised_words(a) for a in authors} | {title}
     not_outlets |= {normalised_words(v) for _, v in view.meta_values(sel.SECTION_META)}
@@ -102,7 +103,7 @@ def _source_beside_date(view: PageView, authors: Sequence[str]) -> str | None:
         if date_match is None and element.tag != "time":
             continue
         if date_match is not None and not _is_label(element, text, date_match, view.heading):
-            return None  # the first dated line is a sentence that names a day: no label here
+            return None  # the first dated line is not a label line: no outlet beside it
         neighbours = [text[: date_match.start()]] if date_match is not None else []
         for sibling in (element.getprevious(), element.getnext()):
             # A label, not the article's text: a block holding paragraphs or headings is not one.
