@@ -127,7 +127,12 @@ def _is_label(
 ) -> bool:
     """Whether ``text``, a line with ``date`` in it, is a label rather than a sentence.  Without a
     title heading the page's first lines are its text: a paragraph there is a label only when a
-    separator sets the name apart ("NOTE: Year-ago period ended March 31" is a sentence)."""
+    separator sets the name apart ("NOTE: Year-ago period ended March 31" is a sentence).
+
+    Looser than :func:`~indexer.extraction.dates.states_date` and ``states_relative_date``, which
+    ask whether a line's point is its date (the publication day is read from such lines only): an
+    aggregator's label goes on after the date ("· 5 comments · Save for later"), and only the
+    date's own part of it is read here."""
     after = _SEPARATOR.split(text[date.end() :], maxsplit=1)[0]
     words = _LETTER_WORD.findall(_MERIDIEM.sub(" ", after))
     if sum(word[0].islower() for word in words) > _LABEL_LOWERCASE_WORDS:
